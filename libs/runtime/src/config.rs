@@ -1,0 +1,470 @@
+//! Layered, typed configuration shared by every Pyred binary.
+//!
+//! Three layers, each overriding the one before: the defaults compiled into the binary
+//! (`default.toml` beside this module), an optional TOML file (`--config FILE` or
+//! `PYRED_CONFIG`), then environment variables `PYRED__SECTION__KEY`
+//! (`PYRED__REGISTRY__PORT=50061`). Unknown keys and ill-typed values are rejected with
+//! one line naming the key, so a typo never silently falls back to a default.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The defaults compiled into every binary.
+pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
+
+/// Environment variable naming the configuration file.
+pub const CONFIG_FILE_ENV: &str = "PYRED_CONFIG";
+/// Environment variable naming the data directory (same as `data_dir`).
+pub const DATA_DIR_ENV: &str = "PYRED_DATA_DIR";
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named by `--config`/`PYRED_CONFIG` does not exist.
+    #[error("configuration file {path} not found")]
+    FileNotFound {
+        /// The missing path.
+        path: PathBuf,
+    },
+    /// A layer could not be read, or a key is unknown or has a bad value.
+    #[error("invalid configuration: {0}")]
+    Invalid(#[source] config::ConfigError),
+    /// A value has the right type but is not acceptable.
+    #[error("invalid configuration: {key}: {reason}")]
+    BadValue {
+        /// Dotted key, `registry.port`.
+        key: &'static str,
+        /// Why the value is refused.
+        reason: String,
+    },
+    /// The working directory could not be read to make the data directory absolute.
+    #[error("cannot resolve the data directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A string that never shows in logs or debug output (database URLs with passwords, keys).
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret value itself; call only where it is used, never to print.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(\"***\")")
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The whole configuration of the stack; each binary reads the sections it needs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Directory holding the SQLite files, the index and the stack file. Made absolute
+    /// at load time, so no path depends on the working directory afterwards.
+    pub data_dir: PathBuf,
+    /// Settings common to every gRPC server.
+    pub server: ServerSettings,
+    /// Logging.
+    pub logging: LoggingSettings,
+    /// OpenTelemetry export.
+    pub telemetry: TelemetrySettings,
+    /// The company-registry service.
+    pub registry: RegistrySettings,
+    /// The geo-search service.
+    pub geo_search: GeoSearchSettings,
+    /// The matchmaking service.
+    pub matchmaking: MatchmakingSettings,
+}
+
+/// Settings common to every gRPC server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Interface to listen on.
+    pub host: String,
+    /// Largest message accepted or sent, bytes.
+    pub max_message_bytes: usize,
+    /// Upper bound of any RPC, seconds; a caller's shorter deadline wins.
+    pub request_timeout_secs: u64,
+    /// Deadline of calls between services, seconds.
+    pub client_timeout_secs: u64,
+    /// How long in-flight requests may run after a shutdown signal, seconds.
+    pub shutdown_grace_secs: u64,
+    /// Most concurrent requests per connection.
+    pub concurrency_per_connection: usize,
+}
+
+impl ServerSettings {
+    /// Upper bound of any RPC.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// Deadline of calls between services.
+    pub fn client_timeout(&self) -> Duration {
+        Duration::from_secs(self.client_timeout_secs)
+    }
+
+    /// Grace period after a shutdown signal.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingSettings {
+    /// `text` (default) or `json`.
+    pub format: LogFormat,
+    /// A `tracing` filter directive, e.g. `info,tantivy=warn`; `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+/// OpenTelemetry settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// OTLP/gRPC endpoint (`http://127.0.0.1:4317`); traces are exported only when set.
+    pub otlp_endpoint: Option<String>,
+    /// Fraction of root traces kept, 0..1 (a remote parent's decision is always followed).
+    pub sample_ratio: f64,
+}
+
+/// The company-registry service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrySettings {
+    /// TCP port; 0 picks a free one.
+    pub port: u16,
+    /// Database URL: `sqlite://…` or `postgres://…`; default `sqlite` file in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// Address other services use to reach the registry.
+    pub url: String,
+}
+
+/// The geo-search service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeoSearchSettings {
+    /// TCP port; 0 picks a free one.
+    pub port: u16,
+    /// Directory of the tantivy index; default `index/` in `data_dir`.
+    pub index_dir: Option<PathBuf>,
+    /// Address other services use to reach geo-search.
+    pub url: String,
+}
+
+/// The matchmaking service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchmakingSettings {
+    /// TCP port; 0 picks a free one.
+    pub port: u16,
+    /// Database URL: `sqlite://…` or `postgres://…`; default `sqlite` file in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// Address other services use to reach matchmaking.
+    pub url: String,
+}
+
+/// Where the layers come from; `Default` reads the process environment.
+#[derive(Debug, Default, Clone)]
+pub struct ConfigSources {
+    /// Explicit file (`--config`); when `None`, `PYRED_CONFIG` is consulted.
+    pub file: Option<PathBuf>,
+    /// Replaces the process environment (tests); `None` reads the real one.
+    pub env: Option<HashMap<String, String>>,
+}
+
+impl ConfigSources {
+    fn var(&self, name: &str) -> Option<String> {
+        match &self.env {
+            Some(env) => env.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+        .filter(|value| !value.is_empty())
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then the optional file, then `PYRED__…` variables.
+    pub fn load(sources: &ConfigSources) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder().add_source(config::File::from_str(
+            DEFAULT_CONFIG,
+            config::FileFormat::Toml,
+        ));
+        let file = sources
+            .file
+            .clone()
+            .or_else(|| sources.var(CONFIG_FILE_ENV).map(PathBuf::from));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::FileNotFound { path });
+            }
+            builder = builder
+                .add_source(config::File::from(path.as_path()).format(config::FileFormat::Toml));
+        }
+        if let Some(dir) = sources.var(DATA_DIR_ENV) {
+            builder = builder
+                .set_override("data_dir", dir)
+                .map_err(ConfigError::Invalid)?;
+        }
+        let environment = config::Environment::with_prefix("PYRED")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .source(sources.env.as_ref().map(|env| {
+                env.iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<config::Map<_, _>>()
+            }));
+        let mut settings: Settings = builder
+            .add_source(environment)
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(ConfigError::Invalid)?;
+        settings.validate()?;
+        settings.data_dir = absolute(&settings.data_dir)?;
+        Ok(settings)
+    }
+
+    /// The defaults alone, with `data_dir` set; for tests and tools.
+    pub fn with_data_dir(data_dir: &Path) -> Result<Self, ConfigError> {
+        let mut env = HashMap::new();
+        env.insert(DATA_DIR_ENV.to_owned(), data_dir.display().to_string());
+        Self::load(&ConfigSources {
+            file: None,
+            env: Some(env),
+        })
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key, reason: &str| {
+            Err(ConfigError::BadValue {
+                key,
+                reason: reason.to_owned(),
+            })
+        };
+        if self.server.max_message_bytes < 1024 {
+            return bad("server.max_message_bytes", "must be at least 1024");
+        }
+        if self.server.request_timeout_secs == 0 {
+            return bad("server.request_timeout_secs", "must be at least 1");
+        }
+        if self.server.client_timeout_secs == 0 {
+            return bad("server.client_timeout_secs", "must be at least 1");
+        }
+        if self.server.concurrency_per_connection == 0 {
+            return bad("server.concurrency_per_connection", "must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&self.telemetry.sample_ratio) {
+            return bad("telemetry.sample_ratio", "must be between 0 and 1");
+        }
+        for (key, url) in [
+            ("registry.url", &self.registry.url),
+            ("geo_search.url", &self.geo_search.url),
+            ("matchmaking.url", &self.matchmaking.url),
+        ] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return bad(key, "must start with http:// or https://");
+            }
+        }
+        for (key, url) in [
+            ("registry.database_url", &self.registry.database_url),
+            ("matchmaking.database_url", &self.matchmaking.database_url),
+        ] {
+            if let Some(url) = url {
+                let url = url.expose();
+                if !(url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://"))
+                {
+                    return bad(key, "must start with sqlite:, postgres:// or postgresql://");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces the data directory (a `--data-dir` flag), made absolute.
+    pub fn set_data_dir(&mut self, dir: &Path) -> Result<(), ConfigError> {
+        self.data_dir = absolute(dir)?;
+        Ok(())
+    }
+
+    /// The registry's database URL: the configured one, or a SQLite file in `data_dir`.
+    pub fn registry_database_url(&self) -> Secret {
+        self.registry
+            .database_url
+            .clone()
+            .unwrap_or_else(|| sqlite_url(&self.data_dir.join("registry.db")))
+    }
+
+    /// Matchmaking's database URL: the configured one, or a SQLite file in `data_dir`.
+    pub fn matchmaking_database_url(&self) -> Secret {
+        self.matchmaking
+            .database_url
+            .clone()
+            .unwrap_or_else(|| sqlite_url(&self.data_dir.join("matchmaking.db")))
+    }
+
+    /// The geo-search index directory.
+    pub fn index_dir(&self) -> PathBuf {
+        match &self.geo_search.index_dir {
+            Some(dir) if dir.is_absolute() => dir.clone(),
+            Some(dir) => self.data_dir.join(dir),
+            None => self.data_dir.join("index"),
+        }
+    }
+}
+
+fn sqlite_url(path: &Path) -> Secret {
+    Secret::new(format!("sqlite://{}?mode=rwc", path.display()))
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, std::io::Error> {
+    if path.is_absolute() {
+        Ok(path.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()?.join(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_with(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::load(&ConfigSources {
+            file: None,
+            env: Some(env),
+        })
+    }
+
+    #[test]
+    fn defaults_load_and_are_absolute() {
+        let settings = load_with(&[]).expect("defaults are valid");
+        assert!(settings.data_dir.is_absolute());
+        assert_eq!(settings.registry.port, 50051);
+        assert_eq!(settings.logging.format, LogFormat::Text);
+        assert!(settings.telemetry.otlp_endpoint.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_defaults_with_typed_values() {
+        let settings = load_with(&[
+            ("PYRED__REGISTRY__PORT", "6000"),
+            ("PYRED__LOGGING__FORMAT", "json"),
+            ("PYRED__TELEMETRY__OTLP_ENDPOINT", "http://127.0.0.1:4317"),
+            ("PYRED_DATA_DIR", "/tmp/pyred-x"),
+        ])
+        .expect("valid overrides");
+        assert_eq!(settings.registry.port, 6000);
+        assert_eq!(settings.logging.format, LogFormat::Json);
+        assert_eq!(
+            settings.telemetry.otlp_endpoint.as_deref(),
+            Some("http://127.0.0.1:4317")
+        );
+        assert_eq!(settings.data_dir, PathBuf::from("/tmp/pyred-x"));
+    }
+
+    #[test]
+    fn bad_port_names_the_key() {
+        let error = load_with(&[("PYRED__REGISTRY__PORT", "abc")])
+            .expect_err("a port must be a number")
+            .to_string();
+        assert!(error.contains("registry.port"), "{error}");
+        assert!(!error.contains('\n'), "one line: {error}");
+    }
+
+    #[test]
+    fn unknown_key_is_refused_and_named() {
+        let error = load_with(&[("PYRED__REGISTRY__PROT", "6000")])
+            .expect_err("unknown key")
+            .to_string();
+        assert!(error.contains("prot"), "{error}");
+    }
+
+    #[test]
+    fn out_of_range_value_names_the_key() {
+        let error = load_with(&[("PYRED__TELEMETRY__SAMPLE_RATIO", "3")])
+            .expect_err("ratio above 1")
+            .to_string();
+        assert!(error.contains("telemetry.sample_ratio"), "{error}");
+    }
+
+    #[test]
+    fn file_layer_sits_between_defaults_and_environment() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("pyred.toml");
+        std::fs::write(
+            &file,
+            "[registry]\nport = 7000\n[geo_search]\nport = 7001\n",
+        )
+        .expect("write config");
+        let env = [("PYRED__GEO_SEARCH__PORT".to_owned(), "7002".to_owned())]
+            .into_iter()
+            .collect();
+        let settings = Settings::load(&ConfigSources {
+            file: Some(file),
+            env: Some(env),
+        })
+        .expect("valid file");
+        assert_eq!(settings.registry.port, 7000);
+        assert_eq!(settings.geo_search.port, 7002);
+        assert_eq!(settings.matchmaking.port, 50053);
+    }
+
+    #[test]
+    fn missing_file_is_an_error() {
+        let error = Settings::load(&ConfigSources {
+            file: Some(PathBuf::from("/nonexistent/pyred.toml")),
+            env: Some(HashMap::new()),
+        })
+        .expect_err("missing file");
+        assert!(matches!(error, ConfigError::FileNotFound { .. }));
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let settings = load_with(&[(
+            "PYRED__REGISTRY__DATABASE_URL",
+            "postgres://pyred:hunter2@127.0.0.1/pyred",
+        )])
+        .expect("valid url");
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert_eq!(
+            settings.registry_database_url().expose(),
+            "postgres://pyred:hunter2@127.0.0.1/pyred"
+        );
+    }
+}

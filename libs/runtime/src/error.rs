@@ -1,0 +1,161 @@
+//! Field-level validation errors, reported all at once.
+//!
+//! Handlers validate a request into domain types at the boundary, collecting every bad
+//! field into [`FieldViolations`]; the resulting [`InvalidInput`] becomes an
+//! `InvalidArgument` status carrying a `google.rpc.BadRequest` with one violation per
+//! field, which clients (and the gateway) can show next to each field.
+
+use std::fmt;
+
+use tonic_types::{ErrorDetails, StatusExt as _};
+
+/// Collects the violations of one request.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldViolations {
+    violations: Vec<FieldViolation>,
+}
+
+/// One bad field and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// Dotted path of the field (`company.location.place_code`).
+    pub field: String,
+    /// Why the value is refused, lowercase, no trailing period.
+    pub description: String,
+}
+
+impl FieldViolations {
+    /// No violation yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records that `field` is wrong because of `description`.
+    pub fn add(&mut self, field: impl Into<String>, description: impl fmt::Display) {
+        self.violations.push(FieldViolation {
+            field: field.into(),
+            description: description.to_string(),
+        });
+    }
+
+    /// Records the error of a parse, keeping the value when it parsed.
+    pub fn check<T, E: fmt::Display>(
+        &mut self,
+        field: impl Into<String>,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.add(field, error);
+                None
+            }
+        }
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    /// The violations recorded.
+    pub fn iter(&self) -> impl Iterator<Item = &FieldViolation> {
+        self.violations.iter()
+    }
+
+    /// `Ok(())` when no violation was recorded, otherwise all of them.
+    pub fn into_result(self) -> Result<(), InvalidInput> {
+        if self.violations.is_empty() {
+            Ok(())
+        } else {
+            Err(InvalidInput {
+                violations: self.violations,
+            })
+        }
+    }
+}
+
+/// A request with one or more bad fields.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct InvalidInput {
+    /// The bad fields, in the order they were found.
+    pub violations: Vec<FieldViolation>,
+}
+
+impl InvalidInput {
+    /// A single bad field.
+    pub fn single(field: impl Into<String>, description: impl fmt::Display) -> Self {
+        let mut violations = FieldViolations::new();
+        violations.add(field, description);
+        Self {
+            violations: violations.violations,
+        }
+    }
+
+    /// An `InvalidArgument` status with a `google.rpc.BadRequest` detail.
+    pub fn to_status(&self) -> tonic::Status {
+        let details = ErrorDetails::with_bad_request(
+            self.violations
+                .iter()
+                .map(|violation| {
+                    tonic_types::FieldViolation::new(
+                        violation.field.clone(),
+                        violation.description.clone(),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+        tonic::Status::with_error_details(tonic::Code::InvalidArgument, self.to_string(), details)
+    }
+}
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid request: ")?;
+        for (i, violation) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}", violation.field, violation.description)?;
+        }
+        Ok(())
+    }
+}
+
+/// The field violations carried by a status, as `(field, description)` pairs.
+pub fn violations_of(status: &tonic::Status) -> Vec<(String, String)> {
+    status
+        .get_details_bad_request()
+        .map(|bad_request| {
+            bad_request
+                .field_violations
+                .into_iter()
+                .map(|violation| (violation.field, violation.description))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_violations_travel_in_the_status() {
+        let mut violations = FieldViolations::new();
+        violations.add("company.name", "must not be empty");
+        let parsed: Option<u8> = violations.check("company.employees", "x".parse::<u8>());
+        assert!(parsed.is_none());
+        let error = violations.into_result().expect_err("two violations");
+        let status = error.to_status();
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        let fields: Vec<String> = violations_of(&status).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["company.name", "company.employees"]);
+        assert!(status.message().contains("company.name: must not be empty"));
+    }
+
+    #[test]
+    fn no_violation_is_ok() {
+        assert!(FieldViolations::new().into_result().is_ok());
+    }
+}

@@ -1,0 +1,19 @@
+//! What every Pyred service shares, so that the three behave alike:
+//!
+//! - [`config`]: layered, typed settings (defaults → file → `PYRED__…` variables);
+//! - [`telemetry`]: logs, OpenTelemetry traces over OTLP, W3C trace context in gRPC metadata;
+//! - [`server`]: binding, health, reflection, limits and graceful shutdown of a gRPC server;
+//! - [`client`]: channels to other services that carry the trace context and a deadline;
+//! - [`error`]: field-level `InvalidArgument` errors;
+//! - [`launch`]: the shared `main` of a service binary;
+//! - [`db`]: opening SQLite or PostgreSQL and running a service's migrations.
+
+pub mod client;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod launch;
+pub mod server;
+pub mod telemetry;
+
+pub use config::{Secret, Settings};

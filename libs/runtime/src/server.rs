@@ -1,0 +1,235 @@
+//! Start-up, health and shutdown of a Pyred gRPC server.
+//!
+//! A service binds first ([`bind`], port 0 in tests), opens its storage, then hands its
+//! routes to [`serve`], which adds what every server has: `grpc.health.v1.Health`,
+//! reflection (v1 and v1alpha, so grpcurl 1.8 works), a per-RPC timeout, a concurrency
+//! limit, a span per request that continues the caller's trace, and a graceful shutdown
+//! that lets in-flight requests finish within a grace period.
+//!
+//! Health starts NOT_SERVING; [`Readiness`] turns it SERVING once every readiness check
+//! (storage open, dependencies answering) passes, and back when one fails.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+use crate::config::ServerSettings;
+use crate::telemetry::server_span;
+
+/// Why a server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// `host:port`.
+        address: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reflection could not load the descriptors.
+    #[error("cannot build gRPC reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed.
+    #[error("gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Binds `host:port` (port 0 picks a free port) and returns the listener.
+pub async fn bind(host: &str, port: u16) -> Result<TcpListener, ServerError> {
+    let address = format!("{host}:{port}");
+    TcpListener::bind(&address)
+        .await
+        .map_err(|source| ServerError::Bind { address, source })
+}
+
+/// A check that must pass before a service reports SERVING.
+pub type ReadinessCheck =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
+
+/// Turns a closure returning a future into a [`ReadinessCheck`].
+pub fn readiness_check<F, Fut>(check: F) -> ReadinessCheck
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
+    Arc::new(move || Box::pin(check()))
+}
+
+/// Drives a service's health status from its readiness checks.
+pub struct Readiness {
+    reporter: HealthReporter,
+    service_name: &'static str,
+    checks: Vec<ReadinessCheck>,
+    interval: Duration,
+}
+
+impl Readiness {
+    /// Health for `service_name` (and the overall `""` service), with no check yet.
+    pub fn new(reporter: HealthReporter, service_name: &'static str) -> Self {
+        Self {
+            reporter,
+            service_name,
+            checks: Vec::new(),
+            interval: Duration::from_millis(500),
+        }
+    }
+
+    /// Adds a check.
+    pub fn with_check(mut self, check: ReadinessCheck) -> Self {
+        self.checks.push(check);
+        self
+    }
+
+    async fn set(&self, status: ServingStatus) {
+        self.reporter
+            .set_service_status(self.service_name, status)
+            .await;
+        self.reporter.set_service_status("", status).await;
+    }
+
+    /// Re-runs the checks until `stop`, publishing SERVING or NOT_SERVING on each change.
+    pub async fn run(self, stop: CancellationToken) {
+        let mut serving = false;
+        self.set(ServingStatus::NotServing).await;
+        loop {
+            let mut failure = None;
+            for check in &self.checks {
+                if let Err(reason) = check().await {
+                    failure = Some(reason);
+                    break;
+                }
+            }
+            match (&failure, serving) {
+                (None, false) => {
+                    tracing::info!(service = self.service_name, "ready: serving");
+                    self.set(ServingStatus::Serving).await;
+                    serving = true;
+                }
+                (Some(reason), true) => {
+                    tracing::warn!(service = self.service_name, %reason, "not ready");
+                    self.set(ServingStatus::NotServing).await;
+                    serving = false;
+                }
+                (Some(reason), false) => {
+                    tracing::debug!(service = self.service_name, %reason, "waiting to be ready");
+                }
+                (None, true) => {}
+            }
+            // Poll fast until ready, then slowly.
+            let pause = if serving {
+                self.interval * 4
+            } else {
+                self.interval
+            };
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        self.set(ServingStatus::NotServing).await;
+    }
+}
+
+/// A fresh health service and the reporter that drives it.
+pub fn health() -> (
+    HealthReporter,
+    tonic_health::pb::health_server::HealthServer<impl tonic_health::pb::health_server::Health>,
+) {
+    tonic_health::server::health_reporter()
+}
+
+/// The gRPC health service's name.
+pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
+
+/// Serves `routes` (the service `service_name`) plus health and reflection on `listener` until `shutdown` is
+/// cancelled, then lets in-flight requests finish for at most the grace period.
+pub async fn serve(
+    listener: TcpListener,
+    settings: &ServerSettings,
+    service_name: &'static str,
+    routes: Routes,
+    health_server: tonic_health::pb::health_server::HealthServer<
+        impl tonic_health::pb::health_server::Health,
+    >,
+    shutdown: CancellationToken,
+) -> Result<(), ServerError> {
+    let address: Option<SocketAddr> = listener.local_addr().ok();
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pyred_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name(service_name)
+        .with_service_name(HEALTH_SERVICE)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pyred_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name(service_name)
+        .with_service_name(HEALTH_SERVICE)
+        .build_v1alpha()?;
+    let routes = routes
+        .add_service(health_server)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+
+    let stopping = shutdown.clone();
+    let server = tonic::transport::Server::builder()
+        .timeout(settings.request_timeout())
+        .concurrency_limit_per_connection(settings.concurrency_per_connection)
+        .tcp_nodelay(true)
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .trace_fn(server_span)
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            stopping.cancelled().await;
+        });
+    tokio::pin!(server);
+    let grace = settings.shutdown_grace();
+    tokio::select! {
+        result = &mut server => result?,
+        () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!(?address, grace_secs = grace.as_secs(), "grace period over; closing remaining connections");
+        }
+    }
+    tracing::info!(?address, "server stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,53 @@
+//! Matchmaking's errors and their one mapping to gRPC status codes.
+
+use pyred_runtime::error::InvalidInput;
+
+/// Everything a matchmaking operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum MatchError {
+    /// The request has bad fields.
+    #[error(transparent)]
+    InvalidInput(#[from] InvalidInput),
+    /// The record does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// `company`, `opportunity` or `match`.
+        entity: &'static str,
+        /// The identifier asked for.
+        id: String,
+    },
+    /// The capability is specified in the contract but not built yet.
+    #[error("{0} is not available yet")]
+    NotYetAvailable(&'static str),
+    /// A service this one depends on failed or is unreachable.
+    #[error("{service} unavailable: {status}")]
+    Upstream {
+        /// The peer.
+        service: &'static str,
+        /// What it answered.
+        status: tonic::Status,
+    },
+    /// The store failed.
+    #[error("storage failure: {0}")]
+    Storage(#[from] sqlx::Error),
+}
+
+impl From<MatchError> for tonic::Status {
+    fn from(error: MatchError) -> Self {
+        match &error {
+            MatchError::InvalidInput(invalid) => invalid.to_status(),
+            MatchError::NotFound { .. } => tonic::Status::not_found(error.to_string()),
+            MatchError::NotYetAvailable(_) => tonic::Status::unimplemented(error.to_string()),
+            MatchError::Upstream { status, .. } => match status.code() {
+                tonic::Code::DeadlineExceeded => {
+                    tonic::Status::deadline_exceeded(error.to_string())
+                }
+                _ => tonic::Status::unavailable(error.to_string()),
+            },
+            MatchError::Storage(source) => {
+                tracing::error!(error = %source, "matchmaking storage failure");
+                tonic::Status::internal("storage failure")
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! matchmaking: ranked, explained leads for each firm and each listing, and the
+//! advisers' workflow on them.
+//!
+//! [`MatchmakingService::build`] opens the store and binds the listener;
+//! [`MatchmakingService::run_until_stopped`] serves `pyred.v1.Matchmaking` with health and
+//! reflection. It reports SERVING only while its store answers and both the registry and
+//! geo-search, which it depends on, are serving.
+
+pub mod error;
+pub mod grpc;
+pub mod store;
+
+use std::net::SocketAddr;
+
+use pyred_proto::service_names::{COMPANY_REGISTRY, GEO_SEARCH, MATCHMAKING};
+use pyred_proto::v1::matchmaking_server::MatchmakingServer;
+use pyred_runtime::Settings;
+use pyred_runtime::client::{self, ServiceChannel};
+use pyred_runtime::config::ServerSettings;
+use pyred_runtime::server::{self, Readiness, readiness_check};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use error::MatchError;
+
+/// Why matchmaking could not start or stopped abnormally.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened.
+    #[error(transparent)]
+    Storage(#[from] pyred_runtime::db::DbError),
+    /// A peer address is invalid.
+    #[error(transparent)]
+    Client(#[from] client::ClientError),
+    /// The server failed.
+    #[error(transparent)]
+    Server(#[from] server::ServerError),
+}
+
+/// Matchmaking bound to its address, with its store open, ready to serve.
+pub struct MatchmakingService {
+    listener: TcpListener,
+    address: SocketAddr,
+    store: store::Store,
+    registry: ServiceChannel,
+    geo_search: ServiceChannel,
+    server: ServerSettings,
+}
+
+impl MatchmakingService {
+    /// Opens the store and binds `server.host:matchmaking.port`.
+    pub async fn build(settings: &Settings) -> Result<Self, StartError> {
+        let store = store::Store::open(&settings.matchmaking_database_url()).await?;
+        let timeout = settings.server.client_timeout();
+        let registry = client::connect_lazy(&settings.registry.url, timeout)?;
+        let geo_search = client::connect_lazy(&settings.geo_search.url, timeout)?;
+        let listener = server::bind(&settings.server.host, settings.matchmaking.port).await?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| server::ServerError::Bind {
+                address: format!("{}:{}", settings.server.host, settings.matchmaking.port),
+                source,
+            })?;
+        Ok(Self {
+            listener,
+            address,
+            store,
+            registry,
+            geo_search,
+            server: settings.server.clone(),
+        })
+    }
+
+    /// The address matchmaking listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until `shutdown` is cancelled, then drains in-flight requests.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), StartError> {
+        let (reporter, health) = server::health();
+        let database = self.store.database().clone();
+        let registry = self.registry.clone();
+        let geo_search = self.geo_search.clone();
+        let readiness = Readiness::new(reporter, MATCHMAKING)
+            .with_check(readiness_check(move || {
+                let database = database.clone();
+                async move { database.ping().await }
+            }))
+            .with_check(readiness_check(move || {
+                let registry = registry.clone();
+                async move { client::is_serving(&registry, COMPANY_REGISTRY).await }
+            }))
+            .with_check(readiness_check(move || {
+                let geo_search = geo_search.clone();
+                async move { client::is_serving(&geo_search, GEO_SEARCH).await }
+            }));
+        tokio::spawn(readiness.run(shutdown.clone()));
+        let api = MatchmakingServer::new(grpc::MatchmakingApi::new(self.store, self.registry))
+            .max_decoding_message_size(self.server.max_message_bytes)
+            .max_encoding_message_size(self.server.max_message_bytes);
+        tracing::info!(address = %self.address, "matchmaking listening");
+        server::serve(
+            self.listener,
+            &self.server,
+            MATCHMAKING,
+            tonic::service::Routes::new(api),
+            health,
+            shutdown,
+        )
+        .await?;
+        Ok(())
+    }
+}
