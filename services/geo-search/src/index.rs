@@ -55,8 +55,8 @@ impl SearchIndex {
             path: dir.display().to_string(),
             source,
         })?;
-        let directory = tantivy::directory::MmapDirectory::open(dir)
-            .map_err(|error| tantivy::TantivyError::from(error))?;
+        let directory =
+            tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
         let index = Index::open_or_create(directory, schema())?;
         let reader = index
             .reader_builder()

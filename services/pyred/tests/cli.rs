@@ -1,0 +1,100 @@
+//! The `pyred` binary as a user runs it: a real child process, real signals.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PYRED: &str = env!("CARGO_BIN_EXE_pyred");
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_line_naming_the_key() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(PYRED)
+        .args(["up", "--data-dir"])
+        .arg(data_dir.path())
+        .env("PYRED__REGISTRY__PORT", "abc")
+        .output()
+        .expect("pyred runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("registry.port"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn status_without_a_running_stack_says_so() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(PYRED)
+        .args(["status", "--data-dir"])
+        .arg(data_dir.path())
+        .output()
+        .expect("pyred runs");
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("pyred up"));
+}
+
+#[test]
+fn up_serves_until_sigterm_then_stops_cleanly() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(PYRED)
+        .args(["up", "--data-dir"])
+        .arg(data_dir.path())
+        .env("PYRED__REGISTRY__PORT", "0")
+        .env("PYRED__GEO_SEARCH__PORT", "0")
+        .env("PYRED__MATCHMAKING__PORT", "0")
+        .env("PYRED__LOGGING__FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("pyred up starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let started = Instant::now();
+    let mut ready = false;
+    while started.elapsed() < Duration::from_secs(60) {
+        match lines.next() {
+            Some(Ok(line)) if line.contains("Pyred est prêt") => {
+                ready = true;
+                break;
+            }
+            Some(Ok(_)) => {}
+            _ => break,
+        }
+    }
+    assert!(ready, "pyred up never said it was ready");
+
+    // Another command finds the running stack through the data directory alone.
+    let status = Command::new(PYRED)
+        .args(["status", "--data-dir"])
+        .arg(data_dir.path())
+        .output()
+        .expect("pyred status runs");
+    let report = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success(), "{report}");
+    assert_eq!(report.matches("en service").count(), 3, "{report}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let exit = child.wait().expect("pyred up exits");
+    assert!(exit.success(), "exit status {exit:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(
+        rest.iter().any(|line| line.contains("Pyred est arrêté")),
+        "{rest:?}"
+    );
+    assert!(
+        !data_dir.path().join("stack.json").exists(),
+        "stack file removed"
+    );
+    for file in ["registry.db", "matchmaking.db"] {
+        assert!(data_dir.path().join(file).exists(), "{file} created");
+    }
+    assert!(
+        data_dir.path().join("index/meta.json").exists(),
+        "index created"
+    );
+}
