@@ -1,9 +1,9 @@
 //! The three services together over real gRPC: health, reflection, errors, shutdown.
 
 use pyred_e2e::spawn_stack;
-use pyred_proto::v1::{self as pb};
-use pyred_proto::v1::matchmaking_client::MatchmakingClient;
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
+use pyred_proto::v1::matchmaking_client::MatchmakingClient;
+use pyred_proto::v1::{self as pb};
 use tokio_stream::StreamExt as _;
 use tonic_health::pb::health_check_response::ServingStatus;
 
@@ -11,8 +11,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 async fn every_service_reports_serving_for_itself_and_overall() {
     let test = spawn_stack().await;
     for (_, grpc_name, url) in test.stack.addresses.services() {
-        let mut health =
-            tonic_health::pb::health_client::HealthClient::new(test.channel(url));
+        let mut health = tonic_health::pb::health_client::HealthClient::new(test.channel(url));
         for service in [grpc_name, ""] {
             let status = health
                 .check(tonic_health::pb::HealthCheckRequest {
@@ -110,7 +109,9 @@ async fn bad_input_is_invalid_argument_naming_the_field() {
     let test = spawn_stack().await;
     let mut registry = CompanyRegistryClient::new(test.channel(&test.stack.addresses.registry));
     let status = registry
-        .get_company(pb::GetCompanyRequest { id: "  ".to_owned() })
+        .get_company(pb::GetCompanyRequest {
+            id: "  ".to_owned(),
+        })
         .await
         .expect_err("empty id is refused");
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
@@ -118,8 +119,7 @@ async fn bad_input_is_invalid_argument_naming_the_field() {
     assert_eq!(violations.len(), 1, "{violations:?}");
     assert_eq!(violations[0].0, "id");
 
-    let mut matchmaking =
-        MatchmakingClient::new(test.channel(&test.stack.addresses.matchmaking));
+    let mut matchmaking = MatchmakingClient::new(test.channel(&test.stack.addresses.matchmaking));
     let status = matchmaking
         .list_company_matches(pb::ListCompanyMatchesRequest {
             company_id: String::new(),
@@ -138,8 +138,7 @@ async fn bad_input_is_invalid_argument_naming_the_field() {
 #[tokio::test]
 async fn a_missing_firm_is_not_found_across_two_services() {
     let test = spawn_stack().await;
-    let mut matchmaking =
-        MatchmakingClient::new(test.channel(&test.stack.addresses.matchmaking));
+    let mut matchmaking = MatchmakingClient::new(test.channel(&test.stack.addresses.matchmaking));
     let status = matchmaking
         .list_company_matches(pb::ListCompanyMatchesRequest {
             company_id: "gers-9999".to_owned(),
@@ -178,8 +177,9 @@ async fn the_stack_file_appears_while_running_and_goes_on_stop() {
         "stack file removed on stop"
     );
     // Nothing listens any more.
-    let channel = pyred_runtime::client::connect_lazy(&registry_url, std::time::Duration::from_secs(2))
-        .expect("valid url");
+    let channel =
+        pyred_runtime::client::connect_lazy(&registry_url, std::time::Duration::from_secs(2))
+            .expect("valid url");
     assert!(
         pyred_runtime::client::is_serving(&channel, "pyred.v1.CompanyRegistry")
             .await

@@ -62,11 +62,9 @@ async fn a_call_crossing_two_services_is_one_trace() {
         .await
         .expect("healthy");
 
-    let channel = pyred_runtime::client::connect_lazy(
-        &stack.addresses.matchmaking,
-        Duration::from_secs(10),
-    )
-    .expect("valid address");
+    let channel =
+        pyred_runtime::client::connect_lazy(&stack.addresses.matchmaking, Duration::from_secs(10))
+            .expect("valid address");
     let status = MatchmakingClient::new(channel)
         .list_company_matches(pb::ListCompanyMatchesRequest {
             company_id: "gers-4040".to_owned(),
@@ -81,7 +79,11 @@ async fn a_call_crossing_two_services_is_one_trace() {
 
     let spans = collector.spans.lock().expect("collector lock").clone();
     let named = |name: &str| -> Vec<Span> {
-        spans.iter().filter(|span| span.name == name).cloned().collect()
+        spans
+            .iter()
+            .filter(|span| span.name == name)
+            .cloned()
+            .collect()
     };
     let matchmaking = named("pyred.v1.Matchmaking/ListCompanyMatches");
     let registry = named("pyred.v1.CompanyRegistry/GetCompany");
