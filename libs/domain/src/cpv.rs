@@ -4,13 +4,12 @@
 //! `45000000-7`. The digits form a hierarchy read from the left: 2 for the
 //! division, then group, class and category; trailing zeros mark a coarser code.
 //!
-//! The check digit is kept but **not verified**. The CPV regulation (EC 213/2008)
-//! says only that "a ninth digit serves to verify the previous digits", and the
-//! Publications Office has acknowledged (OP-TED/ePO discussion 589, 2024) that the
-//! check digits published in the 2008 revision do not follow the algorithm its
-//! documentation describes. No standard algorithm (Luhn, ISO 7064 MOD 11-10, Damm)
-//! reproduces the published digits, so verifying one would reject real codes;
-//! notices exported by TED also leave it out. Matching therefore uses the 8 digits.
+//! The check digit, when given, is verified: it is the sum of the 8 digits weighted
+//! 3, 7, 1, 3, 7, 1, 3, 7, modulo 10. The regulation (EC 213/2008) only says that "a ninth
+//! digit serves to verify the previous digits"; the weights were derived from the
+//! published division codes (`03000000-1` … `98000000-3`: the first two digits weigh 3
+//! and 7) and confirmed on deeper published codes (`45210000-2`, `45233140-2`,
+//! `48217100-3`). Matching uses the 8 digits.
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,6 +22,9 @@ pub enum CpvError {
     /// Not 8 digits, optionally followed by `-` and one digit.
     #[error("invalid cpv code {0:?}: expected 8 digits and an optional -d check digit")]
     InvalidFormat(String),
+    /// The check digit does not match the 8 digits.
+    #[error("invalid cpv code {0:?}: the check digit does not match")]
+    InvalidChecksum(String),
     /// The division (first two digits) is 00, which the vocabulary does not use.
     #[error("invalid cpv code {0:?}: division 00 does not exist")]
     InvalidDivision(String),
@@ -77,6 +79,11 @@ impl Cpv {
         if digits[..2] == *b"00" {
             return Err(CpvError::InvalidDivision(input.to_owned()));
         }
+        if let Some(check) = check
+            && check != check_digit(&digits)
+        {
+            return Err(CpvError::InvalidChecksum(input.to_owned()));
+        }
         Ok(Self { digits, check })
     }
 
@@ -85,9 +92,14 @@ impl Cpv {
         std::str::from_utf8(&self.digits).unwrap_or_default()
     }
 
-    /// The check digit as given, if it was; not verified (see the module docs).
+    /// The check digit as given (and verified), if it was.
     pub fn check_digit(&self) -> Option<u8> {
         self.check
+    }
+
+    /// The check digit of these 8 digits, given or not.
+    pub fn expected_check_digit(&self) -> u8 {
+        check_digit(&self.digits)
     }
 
     /// The division, the first two digits: `"45"`.
@@ -123,6 +135,16 @@ impl Cpv {
         };
         self.digits[..prefix] == other.digits[..prefix]
     }
+}
+
+/// Sum of the ASCII digits weighted 3, 7, 1 (repeating), modulo 10.
+fn check_digit(digits: &[u8; 8]) -> u8 {
+    let sum: u32 = digits
+        .iter()
+        .zip([3u32, 7, 1].iter().cycle())
+        .map(|(digit, weight)| u32::from(digit - b'0') * weight)
+        .sum();
+    u8::try_from(sum % 10).unwrap_or(0)
 }
 
 impl PartialEq for Cpv {
@@ -203,6 +225,31 @@ mod tests {
     }
 
     #[test]
+    fn published_check_digits_verify() {
+        for code in [
+            "03000000-1",
+            "09000000-3",
+            "15000000-8",
+            "30000000-9",
+            "33000000-0",
+            "45000000-7",
+            "45210000-2",
+            "45233140-2",
+            "48217100-3",
+            "72000000-5",
+            "79000000-4",
+            "98000000-3",
+        ] {
+            let cpv = Cpv::parse(code).unwrap_or_else(|e| panic!("{code}: {e}"));
+            assert_eq!(Some(cpv.expected_check_digit()), cpv.check_digit(), "{code}");
+        }
+        assert_eq!(
+            Cpv::parse("45233140-3"),
+            Err(CpvError::InvalidChecksum("45233140-3".to_owned()))
+        );
+    }
+
+    #[test]
     fn hierarchy() {
         let works = Cpv::parse("45000000").expect("valid cpv");
         let buildings = Cpv::parse("45210000-2").expect("valid cpv");
@@ -224,6 +271,8 @@ mod tests {
             "45000000-77",
             "4500000a",
             "45000000-x",
+            "45000000-8",
+            "45233140-3",
             "00000000",
         ] {
             assert!(Cpv::parse(bad).is_err(), "{bad}");
