@@ -241,7 +241,11 @@ mod tests {
             "98000000-3",
         ] {
             let cpv = Cpv::parse(code).unwrap_or_else(|e| panic!("{code}: {e}"));
-            assert_eq!(Some(cpv.expected_check_digit()), cpv.check_digit(), "{code}");
+            assert_eq!(
+                Some(cpv.expected_check_digit()),
+                cpv.check_digit(),
+                "{code}"
+            );
         }
         assert_eq!(
             Cpv::parse("45233140-3"),

@@ -13,6 +13,7 @@
 //! - [`gazetteer`]: every commune of Gers and municipality of Aragón and La Rioja
 //!   ([`Place`]) with look-ups by code, name, exonym, prefix and proximity.
 //! - [`cpv`]: Common Procurement Vocabulary codes ([`Cpv`]).
+//! - [`date`]: calendar days ([`Day`]) for publication dates and deadlines.
 //!
 //! The reference data (NACE labels, communes, municipalities) is compiled into the
 //! crate from `data/` and parsed once on first use; `scripts/rebuild-reference-data.sh`
@@ -20,6 +21,7 @@
 //! `docs/reference-data.md`).
 
 pub mod cpv;
+pub mod date;
 pub mod gazetteer;
 pub mod geo;
 pub mod ids;
@@ -28,6 +30,7 @@ pub mod region;
 mod text;
 
 pub use cpv::{Cpv, CpvError, CpvLevel};
+pub use date::{DateError, Day};
 pub use gazetteer::{DataError, Gazetteer, Place, PlaceCode, PlaceDistance};
 pub use geo::{BoundingBox, EARTH_MEAN_RADIUS_KM, GeoError, GeoPoint};
 pub use ids::{IdError, Nif, NifKind, Siren, Siret};

@@ -16,9 +16,26 @@ pub enum RegistryError {
         /// The identifier asked for.
         id: String,
     },
-    /// The capability is specified in the contract but not built yet.
-    #[error("{0} is not available yet")]
-    NotYetAvailable(&'static str),
+    /// A record with the same identity exists.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The caller's version is not the stored one, or the record changed meanwhile.
+    #[error("{entity} {id} was changed by someone else: read it again and retry")]
+    VersionConflict {
+        /// `company` or `opportunity`.
+        entity: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// The transition is not allowed from the record's current state.
+    #[error("{0}")]
+    InvalidTransition(String),
+    /// A stored record does not decode.
+    #[error("corrupt stored record: {0}")]
+    Corrupt(#[source] prost::DecodeError),
+    /// A stored value is not one the registry writes.
+    #[error("corrupt stored value: {0}")]
+    CorruptValue(String),
     /// The store failed.
     #[error("storage failure: {0}")]
     Storage(#[from] sqlx::Error),
@@ -29,10 +46,22 @@ impl From<RegistryError> for tonic::Status {
         match &error {
             RegistryError::InvalidInput(invalid) => invalid.to_status(),
             RegistryError::NotFound { .. } => tonic::Status::not_found(error.to_string()),
-            RegistryError::NotYetAvailable(_) => tonic::Status::unimplemented(error.to_string()),
+            RegistryError::AlreadyExists(_) => tonic::Status::already_exists(error.to_string()),
+            RegistryError::VersionConflict { .. } | RegistryError::InvalidTransition(_) => {
+                tonic::Status::failed_precondition(error.to_string())
+            }
+            RegistryError::Corrupt(_) | RegistryError::CorruptValue(_) => {
+                tracing::error!(%error, "registry data corruption");
+                tonic::Status::internal("stored data is corrupt")
+            }
             RegistryError::Storage(source) => {
                 tracing::error!(error = %source, "registry storage failure");
-                tonic::Status::internal("storage failure")
+                match source {
+                    sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => {
+                        tonic::Status::unavailable("storage unavailable, retry later")
+                    }
+                    _ => tonic::Status::internal("storage failure"),
+                }
             }
         }
     }

@@ -7,7 +7,9 @@
 
 pub mod error;
 pub mod grpc;
+pub mod registrar;
 pub mod store;
+pub mod validate;
 
 use std::net::SocketAddr;
 
@@ -74,9 +76,12 @@ impl Registry {
                 async move { database.ping().await }
             }));
         tokio::spawn(readiness.run(shutdown.clone()));
-        let api = CompanyRegistryServer::new(grpc::RegistryApi::new(self.store))
-            .max_decoding_message_size(self.server.max_message_bytes)
-            .max_encoding_message_size(self.server.max_message_bytes);
+        let api = CompanyRegistryServer::new(grpc::RegistryApi::new(
+            registrar::Registrar::new(self.store),
+            shutdown.clone(),
+        ))
+        .max_decoding_message_size(self.server.max_message_bytes)
+        .max_encoding_message_size(self.server.max_message_bytes);
         tracing::info!(address = %self.address, "company-registry listening");
         server::serve(
             self.listener,
