@@ -111,6 +111,7 @@ async fn bad_input_is_invalid_argument_naming_the_field() {
     let status = registry
         .get_company(pb::GetCompanyRequest {
             id: "  ".to_owned(),
+            ..Default::default()
         })
         .await
         .expect_err("empty id is refused");

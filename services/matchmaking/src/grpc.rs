@@ -34,7 +34,10 @@ impl MatchmakingApi {
     async fn company(&self, id: &str) -> Result<pb::Company, MatchError> {
         let mut registry = self.registry.clone();
         match registry
-            .get_company(pb::GetCompanyRequest { id: id.to_owned() })
+            .get_company(pb::GetCompanyRequest {
+                id: id.to_owned(),
+                legal_id: String::new(),
+            })
             .await
         {
             Ok(response) => Ok(response.into_inner()),
