@@ -96,6 +96,14 @@ impl Database {
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |connection, _meta| {
                 Box::pin(async move {
+                    if engine == Engine::Postgres {
+                        // Plan each execution with its parameters: a generic plan made
+                        // before a freshly loaded table is analysed can scan the table
+                        // for every key look-up.
+                        connection
+                            .execute("SET plan_cache_mode = force_custom_plan")
+                            .await?;
+                    }
                     if engine == Engine::Sqlite {
                         // WAL lets readers run beside the single writer; FULL sync makes an
                         // acknowledged commit survive a power cut; foreign keys are off by
@@ -193,7 +201,14 @@ pub mod testing {
             .await
             .unwrap_or_else(|error| panic!("create test database {unique}: {error}"));
         admin.close().await;
-        let (server, _) = base.rsplit_once('/').unwrap_or((base.as_str(), ""));
-        Some(Secret::new(format!("{server}/{unique}")))
+        // Keep the server part and any query parameters (sslmode, …); swap the database.
+        let (without_query, query) = match base.split_once('?') {
+            Some((url, query)) => (url, format!("?{query}")),
+            None => (base.as_str(), String::new()),
+        };
+        let (server, _) = without_query
+            .rsplit_once('/')
+            .unwrap_or((without_query, ""));
+        Some(Secret::new(format!("{server}/{unique}{query}")))
     }
 }

@@ -825,6 +825,18 @@ impl Registrar {
         let mut last_seq = 0;
         for (chunk_index, chunk) in validated.chunks(ITEMS_PER_TRANSACTION).enumerate() {
             let mut tx = self.store.begin_write().await?;
+            // One look-up per chunk: replays, the common case, then cost one query.
+            let keys: Vec<&str> = chunk
+                .iter()
+                .filter_map(|item| item.as_ref().ok().map(|r| r.external_id.as_str()))
+                .collect();
+            let mut stored = tx.opportunities_by_keys(&source, &keys, today).await?;
+            let new_ids: Vec<&str> = keys
+                .iter()
+                .copied()
+                .filter(|key| !stored.contains_key(*key))
+                .collect();
+            let mut taken = tx.opportunity_ids_taken(&new_ids).await?;
             for (offset, item) in chunk.iter().enumerate() {
                 let index = chunk_index * ITEMS_PER_TRANSACTION + offset;
                 let external_id = request.upserts[index].external_id.trim().to_owned();
@@ -840,7 +852,11 @@ impl Registrar {
                         continue;
                     }
                 };
-                results.push(Self::upsert_listing(&mut tx, record, index, today).await?);
+                let previous = stored.remove(&record.external_id);
+                let result =
+                    Self::upsert_listing(&mut tx, record, previous, &mut taken, index, today)
+                        .await?;
+                results.push(result);
             }
             let committed = tx.commit().await?;
             if committed > 0 {
@@ -883,20 +899,31 @@ impl Registrar {
         Ok(pb::SyncListingsResponse { results, last_seq })
     }
 
+    /// Upserts one validated listing given what is stored under its key. `taken` holds
+    /// the ids already used (it grows as listings are created, so a batch repeating an
+    /// external id creates it once and then treats the repeat as an update).
     async fn upsert_listing(
         tx: &mut crate::store::WriteTx<'_>,
         mut record: pb::Opportunity,
+        previous: Option<StoredOpportunity>,
+        taken: &mut std::collections::HashSet<String>,
         index: usize,
         today: Day,
     ) -> Result<pb::SyncItemResult, RegistryError> {
         let external_id = record.external_id.clone();
-        match tx
-            .opportunity_by_key(&record.source, &external_id, today)
-            .await?
-        {
+        let previous = match previous {
+            Some(previous) => Some(previous),
+            // Repeated within the chunk, or an id of another source: read what is there.
+            None if taken.contains(&external_id) => {
+                tx.opportunity_by_key(&record.source, &external_id, today)
+                    .await?
+            }
+            None => None,
+        };
+        match previous {
             None => {
                 record.id.clone_from(&external_id);
-                if tx.opportunity_id_taken(&record.id).await? {
+                if taken.contains(&record.id) {
                     return Ok(rejected(
                         &external_id,
                         format!("upserts[{index}].external_id"),
@@ -906,6 +933,7 @@ impl Registrar {
                 let stored = tx
                     .insert_opportunity(record, Lifecycle::Published, today)
                     .await?;
+                taken.insert(stored.id.clone());
                 Ok(outcome(&external_id, pb::SyncOutcome::Created, &stored.id))
             }
             Some(StoredOpportunity {

@@ -944,6 +944,61 @@ impl WriteTx<'_> {
         row.map(|row| stored_opportunity(&row, today)).transpose()
     }
 
+    /// The stored opportunities of one source among `external_ids`, by external id: one
+    /// query for a whole chunk of a sync batch.
+    pub async fn opportunities_by_keys(
+        &mut self,
+        source: &str,
+        external_ids: &[&str],
+        today: Day,
+    ) -> Result<std::collections::HashMap<String, StoredOpportunity>, RegistryError> {
+        let mut found = std::collections::HashMap::new();
+        if external_ids.is_empty() {
+            return Ok(found);
+        }
+        let placeholders: Vec<String> = (0..external_ids.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT id, external_id, version, source_version, status, created_at, updated_at, \
+             record FROM opportunities WHERE source = $1 AND external_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(source.to_owned());
+        for external_id in external_ids {
+            query = query.bind((*external_id).to_owned());
+        }
+        for row in query.fetch_all(&mut *self.tx).await? {
+            let external_id: String = row.try_get("external_id")?;
+            found.insert(external_id, stored_opportunity(&row, today)?);
+        }
+        Ok(found)
+    }
+
+    /// Which of `ids` are already opportunity ids: one query for a chunk.
+    pub async fn opportunity_ids_taken(
+        &mut self,
+        ids: &[&str],
+    ) -> Result<std::collections::HashSet<String>, RegistryError> {
+        let mut taken = std::collections::HashSet::new();
+        if ids.is_empty() {
+            return Ok(taken);
+        }
+        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 1)).collect();
+        let sql = format!(
+            "SELECT id FROM opportunities WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind((*id).to_owned());
+        }
+        for row in query.fetch_all(&mut *self.tx).await? {
+            taken.insert(row.try_get("id")?);
+        }
+        Ok(taken)
+    }
+
     /// The stored opportunity with this id.
     pub async fn opportunity_by_id(
         &mut self,

@@ -875,6 +875,31 @@ async fn sync_is_idempotent_and_versioned(store: Store, _url: Secret) {
         2
     );
 
+    let repeated = registrar
+        .sync_listings(&pb::SyncListingsRequest {
+            source: "arex".to_owned(),
+            upserts: vec![
+                zaragoza_listing("arex-2026-0703", 1),
+                zaragoza_listing("arex-2026-0703", 2),
+            ],
+            withdrawals: vec![],
+        })
+        .await
+        .expect("repeated key");
+    assert_eq!(
+        outcomes(&repeated),
+        [Created, Updated],
+        "a key repeated in one batch is created once"
+    );
+    assert_eq!(
+        registrar
+            .get_opportunity("arex-2026-0703")
+            .await
+            .expect("found")
+            .source_version,
+        2
+    );
+
     let empty_source = registrar
         .sync_listings(&pb::SyncListingsRequest {
             source: String::new(),

@@ -47,7 +47,6 @@ CREATE TABLE opportunities (
     record         BYTEA NOT NULL,
     UNIQUE (source, external_id)
 );
-CREATE INDEX opportunities_source ON opportunities (source, id);
 CREATE INDEX opportunities_region ON opportunities (region, id);
 
 -- The transactional outbox: one row per committed change, written in the same

@@ -1,0 +1,1 @@
+CREATE TABLE plain_listings (id TEXT PRIMARY KEY, source TEXT NOT NULL, record BYTEA NOT NULL);
