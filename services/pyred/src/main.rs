@@ -1,4 +1,5 @@
-//! `pyred`: run the whole stack locally (`pyred up`) and talk to it (`pyred status`).
+//! `pyred`: run the whole stack locally (`pyred up`), talk to it (`pyred status`) and
+//! load JSON Lines files into it (`pyred import companies|opportunities FILE`).
 //!
 //! Messages meant for advisers are in French; errors name the setting or file at fault.
 
@@ -7,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use pyred::import::{self, Dataset, DemoOutcome, Importer, Progress};
 use pyred::stack::{self, StackAddresses};
 use pyred_runtime::config::{ConfigSources, Settings};
 
@@ -31,9 +33,41 @@ enum Command {
         /// Seconds to wait for every service to report SERVING.
         #[arg(long, default_value_t = 60)]
         ready_timeout: u64,
+        /// Load a demo data set (invented Gers firms, Spanish and French listings) once
+        /// the stack is healthy, when the registry holds no company yet.
+        #[arg(long)]
+        demo: bool,
     },
     /// Show whether the stack of this data directory is running and healthy.
     Status,
+    /// Import a JSON Lines file of companies or opportunities into the running stack.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// companies.jsonl: firms, all from one publisher.
+    Companies {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// Publisher of the records (`cci-gers`); with each line's `id` it keys the import.
+        #[arg(long)]
+        source: String,
+        /// Where to write the rejected lines; default FILE.rejects.tsv.
+        #[arg(long, value_name = "PATH")]
+        rejects: Option<PathBuf>,
+    },
+    /// opportunities.jsonl: listings, each line naming its publisher (`source`).
+    Opportunities {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// Where to write the rejected lines; default FILE.rejects.tsv.
+        #[arg(long, value_name = "PATH")]
+        rejects: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,13 +100,17 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command {
-            Command::Up { ready_timeout } => up(settings, Duration::from_secs(ready_timeout)).await,
+            Command::Up {
+                ready_timeout,
+                demo,
+            } => up(settings, Duration::from_secs(ready_timeout), demo).await,
             Command::Status => status(&settings).await,
+            Command::Import { what } => import_file(&settings, what).await,
         }
     })
 }
 
-async fn up(settings: Settings, ready_timeout: Duration) -> ExitCode {
+async fn up(settings: Settings, ready_timeout: Duration, demo: bool) -> ExitCode {
     let telemetry =
         match pyred_runtime::telemetry::init("pyred", &settings.logging, &settings.telemetry) {
             Ok(guard) => guard,
@@ -82,6 +120,7 @@ async fn up(settings: Settings, ready_timeout: Duration) -> ExitCode {
             }
         };
     let data_dir = settings.data_dir.clone();
+    let call_timeout = settings.server.request_timeout();
     let outcome = async {
         let running = stack::start(settings).await?;
         if let Err(error) = running.wait_healthy(ready_timeout).await {
@@ -89,6 +128,9 @@ async fn up(settings: Settings, ready_timeout: Duration) -> ExitCode {
             return Err(error);
         }
         running.publish()?;
+        if demo {
+            load_demo(&running.addresses.registry, call_timeout).await;
+        }
         print_ready(&running.addresses, &data_dir);
         let token = running.shutdown_token();
         tokio::spawn(async move {
@@ -110,6 +152,32 @@ async fn up(settings: Settings, ready_timeout: Duration) -> ExitCode {
             eprintln!("pyred: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Loads the embedded demo files; a failure is reported but does not stop the stack.
+async fn load_demo(registry: &str, timeout: Duration) {
+    match import::load_demo(registry, timeout).await {
+        Ok(DemoOutcome::AlreadyPopulated) => println!(
+            "Démonstration : le registre contient déjà des entreprises, aucune donnée de démonstration n'a été chargée."
+        ),
+        Ok(DemoOutcome::Loaded {
+            companies,
+            opportunities,
+        }) => {
+            println!(
+                "Démonstration : {} entreprises du Gers et {} opportunités d'Aragon, de La Rioja et du Gers sont chargées ; les conseillers peuvent maintenant les consulter.",
+                companies.accepted(),
+                opportunities.accepted()
+            );
+            for reject in companies.rejects.iter().chain(&opportunities.rejects) {
+                eprintln!(
+                    "pyred: demo line {} ({}) rejected: {} {}",
+                    reject.line, reject.id, reject.field, reject.reason
+                );
+            }
+        }
+        Err(error) => eprintln!("pyred: the demo data could not be loaded: {error}"),
     }
 }
 
@@ -152,6 +220,83 @@ async fn status(settings: &Settings) -> ExitCode {
         }
     }
     if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// `pyred import`: exit status 0 when every line went in, 1 when some were rejected,
+/// 2 when the import could not run (usage, unreadable file, no registry).
+async fn import_file(settings: &Settings, command: ImportCommand) -> ExitCode {
+    const USAGE_OR_CONNECTION: u8 = 2;
+    let (dataset, file, rejects) = match command {
+        ImportCommand::Companies {
+            file,
+            source,
+            rejects,
+        } => (Dataset::Companies { source }, file, rejects),
+        ImportCommand::Opportunities { file, rejects } => (Dataset::Opportunities, file, rejects),
+    };
+    if let Err(error) = dataset.check() {
+        eprintln!("pyred: {error}");
+        return ExitCode::from(USAGE_OR_CONNECTION);
+    }
+    let input = match std::fs::File::open(&file) {
+        Ok(input) => std::io::BufReader::new(input),
+        Err(error) => {
+            eprintln!("pyred: cannot read {}: {error}", file.display());
+            return ExitCode::from(USAGE_OR_CONNECTION);
+        }
+    };
+    let data_dir = &settings.data_dir;
+    let (url, from_stack_file) = match StackAddresses::read(data_dir) {
+        Ok(Some(addresses)) => (addresses.registry, true),
+        Ok(None) => (settings.registry.url.clone(), false),
+        Err(error) => {
+            eprintln!("pyred: {error}");
+            return ExitCode::from(USAGE_OR_CONNECTION);
+        }
+    };
+    let importer = match Importer::connect(&url, settings.server.request_timeout()) {
+        Ok(importer) => importer.with_progress(Progress::for_stderr()),
+        Err(error) => {
+            eprintln!("pyred: {error}");
+            return ExitCode::from(USAGE_OR_CONNECTION);
+        }
+    };
+    if let Err(error) = importer.check_serving().await {
+        if from_stack_file {
+            eprintln!(
+                "pyred: le Pyred de {} ne répond pas ({error}) ; relancez `pyred up`",
+                data_dir.display()
+            );
+        } else {
+            eprintln!(
+                "pyred: aucun Pyred ne tourne sur {} (lancez `pyred up`) ; le registre configuré {url} ne répond pas",
+                data_dir.display()
+            );
+        }
+        return ExitCode::from(USAGE_OR_CONNECTION);
+    }
+    let report = match importer
+        .import(&dataset, input, &file.display().to_string())
+        .await
+    {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("pyred: import stopped: {error} (re-running the import is safe)");
+            return ExitCode::from(USAGE_OR_CONNECTION);
+        }
+    };
+    let rejects = rejects.unwrap_or_else(|| import::default_rejects_path(&file));
+    if let Err(error) = import::write_rejects(&rejects, &report.rejects) {
+        eprintln!("pyred: {error}");
+        println!("{}", report.summary(&rejects));
+        return ExitCode::from(USAGE_OR_CONNECTION);
+    }
+    println!("{}", report.summary(&rejects));
+    if report.rejected == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
