@@ -29,7 +29,7 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     settings.registry.port = 0;
     settings.geo_search.port = 0;
     settings.matchmaking.port = 0;
-    settings.server.shutdown_grace_secs = 2;
+    settings.server.shutdown_grace_secs = 15;
     settings
 }
 

@@ -187,3 +187,69 @@ async fn the_stack_file_appears_while_running_and_goes_on_stop() {
             .is_err()
     );
 }
+
+fn listing(external_id: String) -> pb::Opportunity {
+    pb::Opportunity {
+        external_id,
+        kind: pb::OpportunityKind::BusinessRequest as i32,
+        title: "Busca proveedor de envases de vidrio".to_owned(),
+        description: "Bodega de La Rioja busca botellas y cierres".to_owned(),
+        language: pb::Language::Es as i32,
+        location: Some(pb::Location {
+            place_code: "26089".to_owned(),
+            ..Default::default()
+        }),
+        region: "ES-RI".to_owned(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_in_flight_requests_finish() {
+    let test = spawn_stack().await;
+    let registry = CompanyRegistryClient::new(test.channel(&test.stack.addresses.registry));
+    let mut feed = registry
+        .clone()
+        .watch_changes(pb::WatchChangesRequest {
+            since_seq: 0,
+            follow: true,
+        })
+        .await
+        .expect("feed opens")
+        .into_inner();
+    // Four concurrent batches of 1,000: the registry writes them one chunk at a time.
+    let calls: Vec<_> = (0..4)
+        .map(|b| {
+            let mut registry = registry.clone();
+            tokio::spawn(async move {
+                registry
+                    .sync_listings(pb::SyncListingsRequest {
+                        source: "ader".to_owned(),
+                        upserts: (0..1000)
+                            .map(|i| listing(format!("ader-{b}-{i:04}")))
+                            .collect(),
+                        withdrawals: vec![],
+                    })
+                    .await
+            })
+        })
+        .collect();
+    // The first committed chunk: writing has begun and most of the 4,000 are still in flight.
+    feed.next().await.expect("a change").expect("no error");
+    drop(feed);
+    test.stack.stop().await.expect("clean stop");
+    for call in calls {
+        let response = call
+            .await
+            .expect("task")
+            .expect("an in-flight request completes during shutdown")
+            .into_inner();
+        assert_eq!(response.results.len(), 1000);
+        assert!(
+            response
+                .results
+                .iter()
+                .all(|r| r.outcome == pb::SyncOutcome::Created as i32)
+        );
+    }
+}

@@ -67,6 +67,7 @@ storage_suite!(
     replaying_ten_thousand_listings_changes_nothing,
     concurrent_writers_leave_a_gap_free_ordered_feed,
     opportunities_list_with_filters,
+    opportunity_update_applies_the_mask_and_checks_the_version,
 );
 
 fn violation_fields(error: RegistryError) -> Vec<String> {
@@ -1143,5 +1144,98 @@ async fn opportunities_list_with_filters(store: Store, _url: Secret) {
         })
         .await
         .is_empty()
+    );
+}
+
+async fn opportunity_update_applies_the_mask_and_checks_the_version(store: Store, _url: Secret) {
+    let registrar = Registrar::new(store.clone());
+    registrar
+        .create_opportunity(&pb::CreateOpportunityRequest {
+            opportunity: Some(zaragoza_listing("arex-2026-0800", 1)),
+            draft: false,
+        })
+        .await
+        .expect("created");
+    let update =
+        |title: &str, deadline: Option<pb::Date>, expected_version| pb::UpdateOpportunityRequest {
+            opportunity: Some(pb::Opportunity {
+                id: "arex-2026-0800".to_owned(),
+                title: title.to_owned(),
+                deadline,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["title".to_owned(), "deadline".to_owned()],
+            }),
+            expected_version,
+        };
+    let updated = registrar
+        .update_opportunity(&update(
+            "Mecanizado CNC de 5 ejes",
+            Some(pb::Date {
+                year: 2031,
+                month: 5,
+                day: 1,
+            }),
+            1,
+        ))
+        .await
+        .expect("fresh version");
+    assert_eq!(updated.version, 2);
+    assert_eq!(updated.title, "Mecanizado CNC de 5 ejes");
+    assert_eq!(
+        updated.expires_on,
+        Some(pb::Date {
+            year: 2031,
+            month: 5,
+            day: 1
+        }),
+        "expiry follows the deadline"
+    );
+    assert!(
+        updated.description.starts_with("Fabricante busca"),
+        "unmasked fields kept"
+    );
+    assert_eq!(updated.source_version, 1);
+
+    let stale = registrar
+        .update_opportunity(&update("Otro", None, 1))
+        .await
+        .expect_err("stale");
+    assert_eq!(
+        tonic::Status::from(stale).code(),
+        tonic::Code::FailedPrecondition
+    );
+    let bad = registrar
+        .update_opportunity(&update(
+            "",
+            Some(pb::Date {
+                year: 2031,
+                month: 2,
+                day: 30,
+            }),
+            2,
+        ))
+        .await
+        .expect_err("empty title and no such day");
+    let mut fields = violation_fields(bad);
+    fields.sort();
+    assert_eq!(fields, ["opportunity.deadline", "opportunity.title"]);
+    let missing = registrar
+        .update_opportunity(&pb::UpdateOpportunityRequest {
+            opportunity: Some(pb::Opportunity {
+                id: "arex-nope".to_owned(),
+                ..Default::default()
+            }),
+            update_mask: None,
+            expected_version: 0,
+        })
+        .await
+        .expect_err("no such listing");
+    assert!(matches!(missing, RegistryError::NotFound { .. }));
+    assert_eq!(
+        feed(&store).await.len(),
+        2,
+        "create + one successful update"
     );
 }
