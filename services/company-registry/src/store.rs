@@ -522,15 +522,21 @@ impl Store {
         .transpose()
     }
 
-    /// The id of the company with this compact legal identifier.
+    /// The id of the company with this compact legal identifier (a SIREN also matches
+    /// the SIRETs of its establishments).
     pub async fn company_id_by_legal_id(
         &self,
         legal_id: &str,
     ) -> Result<Option<String>, RegistryError> {
-        let row = sqlx::query("SELECT id FROM companies WHERE legal_id = $1")
-            .bind(legal_id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        // A SIREN also finds the establishments (SIRETs) of that company.
+        let row = sqlx::query(
+            "SELECT id FROM companies WHERE legal_id = $1 \
+             OR (length($1) = 9 AND length(legal_id) = 14 AND substr(legal_id, 1, 9) = $1) \
+             ORDER BY CASE WHEN legal_id = $1 THEN 0 ELSE 1 END, id LIMIT 1",
+        )
+        .bind(legal_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
         row.map(|row| Ok(row.try_get("id")?)).transpose()
     }
 

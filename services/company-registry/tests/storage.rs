@@ -214,6 +214,25 @@ async fn company_round_trip_normalises_and_finds_by_legal_id(store: Store, _url:
         .await
         .expect("found by formatted siret");
     assert_eq!(by_siren, by_legal);
+    let by_siren_only = registrar
+        .get_company(&pb::GetCompanyRequest {
+            id: String::new(),
+            legal_id: "732 829 320".to_owned(),
+        })
+        .await
+        .expect("found by the SIREN of its SIRET");
+    assert_eq!(by_siren_only.id, "gers-0100");
+    let unknown = registrar
+        .get_company(&pb::GetCompanyRequest {
+            id: String::new(),
+            legal_id: "552 100 554".to_owned(),
+        })
+        .await
+        .expect_err("valid SIREN, no such company");
+    assert!(
+        matches!(unknown, RegistryError::NotFound { .. }),
+        "{unknown:?}"
+    );
 
     let changes = feed(&store).await;
     assert_eq!(changes.len(), 1);
