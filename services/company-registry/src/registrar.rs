@@ -609,18 +609,8 @@ impl Registrar {
             record: mut current,
             lifecycle,
         } = tx
-            .opportunity_by_id(&id, today)
-            .await?
-            .ok_or(RegistryError::NotFound {
-                entity: "opportunity",
-                id: id.clone(),
-            })?;
-        if request.expected_version != 0 && request.expected_version != current.version {
-            return Err(RegistryError::VersionConflict {
-                entity: "opportunity",
-                id,
-            });
-        }
+            .opportunity_for_update(&id, request.expected_version, today)
+            .await?;
         let read_version = current.version;
         merge_opportunity(&mut current, given, &paths);
         let mut violations = FieldViolations::new();
@@ -670,18 +660,8 @@ impl Registrar {
             record: mut current,
             lifecycle,
         } = tx
-            .opportunity_by_id(&id, today)
-            .await?
-            .ok_or(RegistryError::NotFound {
-                entity: "opportunity",
-                id: id.clone(),
-            })?;
-        if request.expected_version != 0 && request.expected_version != current.version {
-            return Err(RegistryError::VersionConflict {
-                entity: "opportunity",
-                id,
-            });
-        }
+            .opportunity_for_update(&id, request.expected_version, today)
+            .await?;
         let read_version = current.version;
         let next = match (change, lifecycle) {
             (pb::StatusChange::Publish, Lifecycle::Draft | Lifecycle::Withdrawn) => {

@@ -1021,6 +1021,30 @@ impl WriteTx<'_> {
         row.map(|row| stored_opportunity(&row, today)).transpose()
     }
 
+    /// The stored opportunity `id`, checked against the caller's `expected_version`
+    /// (0 skips the check): NotFound or VersionConflict otherwise.
+    pub async fn opportunity_for_update(
+        &mut self,
+        id: &str,
+        expected_version: i64,
+        today: Day,
+    ) -> Result<StoredOpportunity, RegistryError> {
+        let stored =
+            self.opportunity_by_id(id, today)
+                .await?
+                .ok_or_else(|| RegistryError::NotFound {
+                    entity: "opportunity",
+                    id: id.to_owned(),
+                })?;
+        if expected_version != 0 && expected_version != stored.record.version {
+            return Err(RegistryError::VersionConflict {
+                entity: "opportunity",
+                id: id.to_owned(),
+            });
+        }
+        Ok(stored)
+    }
+
     /// Whether an opportunity already uses this id.
     pub async fn opportunity_id_taken(&mut self, id: &str) -> Result<bool, RegistryError> {
         let row = sqlx::query("SELECT id FROM opportunities WHERE id = $1")
