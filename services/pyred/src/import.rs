@@ -1,6 +1,6 @@
 //! Bulk import of JSON Lines files into the company registry (`pyred import`).
 //!
-//! A file in the interchange format (`/work/shared/data/FORMAT.md`, summarised in
+//! A file in the interchange format (`shared/data/FORMAT.md`, summarised in
 //! `docs/import.md`) is read line by line, so its size does not matter. Each line is
 //! parsed into a `pyred.v1` message ([`parse_company`], [`parse_opportunity`]); a line
 //! that is not JSON, has a field of the wrong type or lacks a required field is rejected
