@@ -16,6 +16,20 @@ pub enum MatchError {
         /// The identifier asked for.
         id: String,
     },
+    /// The caller's version is not the stored one.
+    #[error("match {id} was changed by someone else: read it again and retry")]
+    VersionConflict {
+        /// The match.
+        id: String,
+    },
+    /// The workflow does not allow this move.
+    #[error("a {from} match cannot become {to}")]
+    InvalidTransition {
+        /// Current status.
+        from: &'static str,
+        /// Requested status.
+        to: &'static str,
+    },
     /// The capability is specified in the contract but not built yet.
     #[error("{0} is not available yet")]
     NotYetAvailable(&'static str),
@@ -27,6 +41,12 @@ pub enum MatchError {
         /// What it answered.
         status: tonic::Status,
     },
+    /// A stored record does not decode.
+    #[error("corrupt stored match: {0}")]
+    Corrupt(#[source] prost::DecodeError),
+    /// A stored value is not one matchmaking writes.
+    #[error("corrupt stored value: {0}")]
+    CorruptValue(String),
     /// The store failed.
     #[error("storage failure: {0}")]
     Storage(#[from] sqlx::Error),
@@ -37,6 +57,9 @@ impl From<MatchError> for tonic::Status {
         match &error {
             MatchError::InvalidInput(invalid) => invalid.to_status(),
             MatchError::NotFound { .. } => tonic::Status::not_found(error.to_string()),
+            MatchError::VersionConflict { .. } | MatchError::InvalidTransition { .. } => {
+                tonic::Status::failed_precondition(error.to_string())
+            }
             MatchError::NotYetAvailable(_) => tonic::Status::unimplemented(error.to_string()),
             MatchError::Upstream { status, .. } => match status.code() {
                 tonic::Code::DeadlineExceeded => {
@@ -44,6 +67,10 @@ impl From<MatchError> for tonic::Status {
                 }
                 _ => tonic::Status::unavailable(error.to_string()),
             },
+            MatchError::Corrupt(_) | MatchError::CorruptValue(_) => {
+                tracing::error!(%error, "matchmaking data corruption");
+                tonic::Status::internal("stored data is corrupt")
+            }
             MatchError::Storage(source) => {
                 tracing::error!(error = %source, "matchmaking storage failure");
                 tonic::Status::internal("storage failure")

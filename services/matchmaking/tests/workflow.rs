@@ -1,0 +1,282 @@
+//! Matchmaking's storage and workflow suite, run on SQLite and (when
+//! `PYRED_TEST_DATABASE_URL` is set) on a fresh PostgreSQL database.
+
+use pyred_matchmaking::error::MatchError;
+use pyred_matchmaking::store::{ScoredPair, Status, Store, match_id};
+use pyred_proto::v1::{self as pb};
+use pyred_runtime::db::testing;
+
+async fn sqlite_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = testing::sqlite_url(dir.path(), "matchmaking");
+    (Store::open(&url).await.expect("open sqlite"), dir)
+}
+
+macro_rules! workflow_suite {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let (store, _dir) = super::sqlite_store().await;
+                    super::$test(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let Some(url) = super::testing::fresh_postgres(stringify!($test)).await else {
+                        return;
+                    };
+                    super::$test(super::Store::open(&url).await.expect("open postgres")).await;
+                }
+            )*
+        }
+    };
+}
+
+workflow_suite!(
+    new_pairs_are_proposed_once_and_alerted_once,
+    the_workflow_moves_forward_and_keeps_its_history,
+    a_dismissed_lead_is_never_proposed_again,
+    lists_are_best_first_and_filtered_by_status,
+    outcomes_export_as_judgments,
+);
+
+fn pair(company: &str, opportunity: &str, score: f64) -> ScoredPair {
+    ScoredPair {
+        company_id: company.to_owned(),
+        opportunity_id: opportunity.to_owned(),
+        score,
+        explanation: pb::Match {
+            reasons: vec![pb::MatchReason {
+                feature: "concepts".to_owned(),
+                contribution: score,
+                text_fr: "Besoin : mecanizado (usinage)".to_owned(),
+                text_es: "Necesidad: mecanizado".to_owned(),
+            }],
+            distance_km: Some(233.0),
+            opportunity_title: format!("Listing {opportunity}"),
+            company_name: format!("Firm {company}"),
+            ..Default::default()
+        },
+    }
+}
+
+async fn new_pairs_are_proposed_once_and_alerted_once(store: Store) {
+    let proposed = store
+        .record_scores(&[pair("gers-1", "arex-1", 0.8), pair("gers-1", "arex-2", 0.5)])
+        .await
+        .expect("recorded");
+    assert_eq!(proposed.len(), 2);
+    assert_eq!(store.last_alert_seq().await.expect("seq"), 2);
+    let again = store
+        .record_scores(&[pair("gers-1", "arex-1", 0.8), pair("gers-1", "arex-2", 0.6)])
+        .await
+        .expect("re-scored");
+    assert!(again.is_empty(), "known pairs are not proposed again");
+    assert_eq!(
+        store.last_alert_seq().await.expect("seq"),
+        2,
+        "no new alert"
+    );
+    let rescored = store
+        .get(&match_id("gers-1", "arex-2"))
+        .await
+        .expect("get")
+        .expect("exists");
+    assert!((rescored.score - 0.6).abs() < 1e-9);
+    assert_eq!(rescored.version, 2);
+    assert_eq!(rescored.reasons[0].text_fr, "Besoin : mecanizado (usinage)");
+    let alerts = store.alerts_after(1, 10).await.expect("alerts");
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].match_id, match_id("gers-1", "arex-2"));
+}
+
+async fn the_workflow_moves_forward_and_keeps_its_history(store: Store) {
+    store
+        .record_scores(&[pair("gers-2", "ader-1", 0.7)])
+        .await
+        .expect("recorded");
+    let id = match_id("gers-2", "ader-1");
+    for (next, actor) in [
+        (Status::Shortlisted, "adviser-anne"),
+        (Status::Contacted, "adviser-anne"),
+        (Status::Meeting, "adviser-luis"),
+        (Status::Won, "adviser-luis"),
+    ] {
+        let moved = store
+            .change_status(&id, next, "", actor, 0)
+            .await
+            .expect("allowed move");
+        assert_eq!(moved.status, next.to_pb() as i32);
+    }
+    let refused = store
+        .change_status(&id, Status::Contacted, "", "adviser-anne", 0)
+        .await
+        .expect_err("won is final");
+    assert!(matches!(refused, MatchError::InvalidTransition { .. }));
+    assert_eq!(
+        tonic::Status::from(refused).code(),
+        tonic::Code::FailedPrecondition
+    );
+    let stale = store
+        .change_status(&id, Status::Lost, "", "adviser-anne", 1)
+        .await
+        .expect_err("stale version");
+    assert!(matches!(stale, MatchError::VersionConflict { .. }));
+    let history = store.history(&id).await.expect("history");
+    let moves: Vec<(&str, &str, &str)> = history
+        .iter()
+        .map(|(_, who, from, to, _)| (who.as_str(), from.as_str(), to.as_str()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("adviser-anne", "proposed", "shortlisted"),
+            ("adviser-anne", "shortlisted", "contacted"),
+            ("adviser-luis", "contacted", "meeting"),
+            ("adviser-luis", "meeting", "won"),
+        ]
+    );
+    let noted = store
+        .add_note(&id, "adviser-luis", "Commande de 3 000 pièces")
+        .await
+        .expect("note");
+    assert_eq!(noted.notes.len(), 1);
+    assert_eq!(noted.notes[0].author, "adviser-luis");
+    let missing = store
+        .add_note("nobody~nothing", "x", "y")
+        .await
+        .expect_err("no such match");
+    assert!(matches!(missing, MatchError::NotFound { .. }));
+}
+
+async fn a_dismissed_lead_is_never_proposed_again(store: Store) {
+    store
+        .record_scores(&[pair("gers-3", "arex-9", 0.4)])
+        .await
+        .expect("recorded");
+    let id = match_id("gers-3", "arex-9");
+    let dismissed = store
+        .change_status(
+            &id,
+            Status::Dismissed,
+            "concurrent, pas client",
+            "adviser-anne",
+            0,
+        )
+        .await
+        .expect("dismissed");
+    assert_eq!(dismissed.dismiss_reason, "concurrent, pas client");
+    let before = store.last_alert_seq().await.expect("seq");
+    let proposed = store
+        .record_scores(&[pair("gers-3", "arex-9", 0.95)])
+        .await
+        .expect("re-scored");
+    assert!(proposed.is_empty());
+    assert_eq!(store.last_alert_seq().await.expect("seq"), before);
+    let kept = store.get(&id).await.expect("get").expect("kept");
+    assert_eq!(kept.status, pb::MatchStatus::Dismissed as i32);
+    assert!(
+        (kept.score - 0.4).abs() < 1e-9,
+        "a dismissed match is not re-scored"
+    );
+    let open = [
+        Status::Proposed,
+        Status::Shortlisted,
+        Status::Contacted,
+        Status::Meeting,
+    ];
+    let (listed, _) = store
+        .list(Some("gers-3"), None, &open, 0, 10)
+        .await
+        .expect("list");
+    assert!(listed.is_empty(), "not proposed again");
+    assert_eq!(
+        store
+            .drop_proposed(Some("gers-3"), None)
+            .await
+            .expect("drop"),
+        0,
+        "worked matches are history"
+    );
+}
+
+async fn lists_are_best_first_and_filtered_by_status(store: Store) {
+    let pairs: Vec<ScoredPair> = (0..7)
+        .map(|i| pair("gers-4", &format!("arex-{i}"), 0.1 * f64::from(i)))
+        .collect();
+    store.record_scores(&pairs).await.expect("recorded");
+    store
+        .change_status(
+            &match_id("gers-4", "arex-6"),
+            Status::Shortlisted,
+            "",
+            "a",
+            0,
+        )
+        .await
+        .expect("shortlisted");
+    let (first, more) = store
+        .list(Some("gers-4"), None, &[Status::Proposed], 0, 3)
+        .await
+        .expect("page");
+    let ids: Vec<&str> = first.iter().map(|m| m.opportunity_id.as_str()).collect();
+    assert_eq!(ids, ["arex-5", "arex-4", "arex-3"]);
+    assert!(more);
+    let (rest, more) = store
+        .list(Some("gers-4"), None, &[Status::Proposed], 3, 10)
+        .await
+        .expect("page");
+    assert_eq!(rest.len(), 3);
+    assert!(!more);
+    let (by_listing, _) = store
+        .list(None, Some("arex-6"), &[Status::Shortlisted], 0, 10)
+        .await
+        .expect("page");
+    assert_eq!(by_listing.len(), 1);
+    assert_eq!(
+        store
+            .drop_proposed(None, Some("arex-5"))
+            .await
+            .expect("drop"),
+        1
+    );
+}
+
+async fn outcomes_export_as_judgments(store: Store) {
+    store
+        .record_scores(&[
+            pair("gers-5", "a", 0.9),
+            pair("gers-5", "b", 0.8),
+            pair("gers-5", "c", 0.7),
+        ])
+        .await
+        .expect("recorded");
+    store
+        .change_status(&match_id("gers-5", "a"), Status::Contacted, "", "x", 0)
+        .await
+        .expect("ok");
+    store
+        .change_status(&match_id("gers-5", "a"), Status::Won, "", "x", 0)
+        .await
+        .expect("ok");
+    store
+        .change_status(
+            &match_id("gers-5", "b"),
+            Status::Dismissed,
+            "hors sujet",
+            "x",
+            0,
+        )
+        .await
+        .expect("ok");
+    let tsv = store.judgments_tsv().await.expect("export");
+    assert_eq!(
+        tsv,
+        "company_id\topportunity_id\tgrade\ngers-5\ta\t3\ngers-5\tb\t0\n"
+    );
+}
