@@ -346,12 +346,17 @@ fn sqlite_url(path: &Path) -> Secret {
     Secret::new(format!("sqlite://{}?mode=rwc", path.display()))
 }
 
+/// `path` made absolute against the working directory, without `.` components.
 fn absolute(path: &Path) -> Result<PathBuf, std::io::Error> {
-    if path.is_absolute() {
-        Ok(path.to_path_buf())
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
     } else {
-        Ok(std::env::current_dir()?.join(path))
-    }
+        std::env::current_dir()?.join(path)
+    };
+    Ok(joined
+        .components()
+        .filter(|part| !matches!(part, std::path::Component::CurDir))
+        .collect())
 }
 
 #[cfg(test)]
@@ -373,6 +378,8 @@ mod tests {
     fn defaults_load_and_are_absolute() {
         let settings = load_with(&[]).expect("defaults are valid");
         assert!(settings.data_dir.is_absolute());
+        assert!(settings.data_dir.ends_with("pyred-data"));
+        assert!(!settings.data_dir.to_string_lossy().contains("/./"));
         assert_eq!(settings.registry.port, 50051);
         assert_eq!(settings.logging.format, LogFormat::Text);
         assert!(settings.telemetry.otlp_endpoint.is_none());
