@@ -11,21 +11,32 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
 use crate::error::MatchError;
-use crate::store::Store;
+use crate::store::{Status as Status_, Store};
+use pyred_runtime::error::FieldViolations;
+use tokio_util::sync::CancellationToken;
+
+/// Who a workflow change is recorded as until callers authenticate (security issue).
+const ACTOR: &str = "anonymous";
+/// Longest note or dismissal reason, characters.
+const MAX_TEXT: usize = 4000;
+/// How often a live alert stream looks for alerts raised by other replicas.
+const ALERT_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The matchmaking gRPC service.
 #[derive(Debug, Clone)]
 pub struct MatchmakingApi {
-    #[allow(dead_code, reason = "match records are written once scoring lands")]
     store: Store,
+    shutdown: CancellationToken,
     registry: CompanyRegistryClient<ServiceChannel>,
 }
 
 impl MatchmakingApi {
-    /// Serves from `store`, reading firms and listings from the registry.
-    pub fn new(store: Store, registry: ServiceChannel) -> Self {
+    /// Serves from `store`, reading firms and listings from the registry; live alert
+    /// streams end when `shutdown` is cancelled.
+    pub fn new(store: Store, registry: ServiceChannel, shutdown: CancellationToken) -> Self {
         Self {
             store,
+            shutdown,
             registry: CompanyRegistryClient::new(registry),
         }
     }
@@ -64,6 +75,23 @@ fn required(field: &'static str, value: &str) -> Result<String, InvalidInput> {
     }
 }
 
+/// Like [`required`], recording the violation instead of returning it.
+fn required_into(
+    violations: &mut FieldViolations,
+    field: &'static str,
+    value: &str,
+) -> Option<String> {
+    match required(field, value) {
+        Ok(value) => Some(value),
+        Err(invalid) => {
+            for violation in invalid.violations {
+                violations.add(violation.field, violation.description);
+            }
+            None
+        }
+    }
+}
+
 fn not_yet<T>(capability: &'static str) -> Result<Response<T>, Status> {
     Err(MatchError::NotYetAvailable(capability).into())
 }
@@ -91,33 +119,149 @@ impl Matchmaking for MatchmakingApi {
         not_yet("ListOpportunityMatches")
     }
 
+    #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
     async fn get_match(
         &self,
-        _request: Request<pb::GetMatchRequest>,
+        request: Request<pb::GetMatchRequest>,
     ) -> Result<Response<pb::Match>, Status> {
-        not_yet("GetMatch")
+        let id = required("id", &request.get_ref().id).map_err(MatchError::from)?;
+        match self.store.get(&id).await? {
+            Some(found) => Ok(Response::new(found)),
+            None => Err(MatchError::NotFound {
+                entity: "match",
+                id,
+            }
+            .into()),
+        }
     }
 
+    #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
     async fn update_match_status(
         &self,
-        _request: Request<pb::UpdateMatchStatusRequest>,
+        request: Request<pb::UpdateMatchStatusRequest>,
     ) -> Result<Response<pb::Match>, Status> {
-        not_yet("UpdateMatchStatus")
+        let request = request.into_inner();
+        let mut violations = FieldViolations::new();
+        let id = required_into(&mut violations, "id", &request.id);
+        let next = pb::MatchStatus::try_from(request.status)
+            .ok()
+            .and_then(Status_::from_pb);
+        if next.is_none() {
+            violations.add(
+                "status",
+                "is required: shortlisted, contacted, meeting, won, lost or dismissed",
+            );
+        }
+        let reason = request.dismiss_reason.trim().to_owned();
+        if next == Some(Status_::Dismissed) && reason.is_empty() {
+            violations.add("dismiss_reason", "is required to dismiss a lead");
+        }
+        if reason.chars().count() > MAX_TEXT {
+            violations.add(
+                "dismiss_reason",
+                format!("must be at most {MAX_TEXT} characters"),
+            );
+        }
+        violations.into_result().map_err(MatchError::from)?;
+        let (Some(id), Some(next)) = (id, next) else {
+            return Err(InvalidInput::single("status", "is required").to_status());
+        };
+        let moved = self
+            .store
+            .change_status(&id, next, &reason, ACTOR, request.expected_version)
+            .await?;
+        Ok(Response::new(moved))
     }
 
+    #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
     async fn add_match_note(
         &self,
-        _request: Request<pb::AddMatchNoteRequest>,
+        request: Request<pb::AddMatchNoteRequest>,
     ) -> Result<Response<pb::Match>, Status> {
-        not_yet("AddMatchNote")
+        let request = request.into_inner();
+        let mut violations = FieldViolations::new();
+        let id = required_into(&mut violations, "id", &request.id);
+        let text = request.text.trim();
+        if text.is_empty() {
+            violations.add("text", "is required");
+        } else if text.chars().count() > MAX_TEXT {
+            violations.add("text", format!("must be at most {MAX_TEXT} characters"));
+        }
+        violations.into_result().map_err(MatchError::from)?;
+        let Some(id) = id else {
+            return Err(InvalidInput::single("id", "is required").to_status());
+        };
+        Ok(Response::new(self.store.add_note(&id, ACTOR, text).await?))
     }
 
     type WatchAlertsStream = AlertStream;
 
+    #[tracing::instrument(skip_all)]
     async fn watch_alerts(
         &self,
-        _request: Request<pb::WatchAlertsRequest>,
+        request: Request<pb::WatchAlertsRequest>,
     ) -> Result<Response<Self::WatchAlertsStream>, Status> {
-        not_yet("WatchAlerts")
+        let request = request.into_inner();
+        let mut violations = FieldViolations::new();
+        if !(0.0..=1.0).contains(&request.min_score) {
+            violations.add("min_score", "must be between 0 and 1");
+        }
+        if request.since_seq < 0 {
+            violations.add("since_seq", "must not be negative");
+        }
+        violations.into_result().map_err(MatchError::from)?;
+        let store = self.store.clone();
+        let shutdown = self.shutdown.clone();
+        let mut cursor = if request.since_seq == 0 {
+            store.last_alert_seq().await?
+        } else {
+            request.since_seq
+        };
+        let companies: std::collections::HashSet<String> =
+            request.company_ids.into_iter().collect();
+        let (sender, receiver) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            let mut alerted = store.subscribe_alerts();
+            loop {
+                let batch = match store.alerts_after(cursor, 256).await {
+                    Ok(batch) => batch,
+                    Err(error) => {
+                        let _closed = sender.send(Err(Status::from(error))).await;
+                        return;
+                    }
+                };
+                let caught_up = batch.len() < 256;
+                for alert in batch {
+                    cursor = alert.seq;
+                    if alert.score < request.min_score
+                        || (!companies.is_empty() && !companies.contains(&alert.company_id))
+                    {
+                        continue;
+                    }
+                    let found = match store.get(&alert.match_id).await {
+                        Ok(Some(mut found)) => {
+                            found.alert_seq = alert.seq;
+                            Ok(found)
+                        }
+                        Ok(None) => continue, // withdrawn since: nothing to call about
+                        Err(error) => Err(Status::from(error)),
+                    };
+                    if sender.send(found).await.is_err() {
+                        return;
+                    }
+                }
+                if caught_up {
+                    tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        () = sender.closed() => return,
+                        _ = alerted.changed() => {}
+                        () = tokio::time::sleep(ALERT_POLL) => {}
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(receiver),
+        )))
     }
 }

@@ -96,9 +96,13 @@ impl MatchmakingService {
                 async move { client::is_serving(&geo_search, GEO_SEARCH).await }
             }));
         tokio::spawn(readiness.run(shutdown.clone()));
-        let api = MatchmakingServer::new(grpc::MatchmakingApi::new(self.store, self.registry))
-            .max_decoding_message_size(self.server.max_message_bytes)
-            .max_encoding_message_size(self.server.max_message_bytes);
+        let api = MatchmakingServer::new(grpc::MatchmakingApi::new(
+            self.store,
+            self.registry,
+            shutdown.clone(),
+        ))
+        .max_decoding_message_size(self.server.max_message_bytes)
+        .max_encoding_message_size(self.server.max_message_bytes);
         tracing::info!(address = %self.address, "matchmaking listening");
         server::serve(
             self.listener,
