@@ -1,15 +1,31 @@
 //! geo-search: bilingual full-text and geographic search over firms and opportunities.
 //!
 //! [`GeoSearchService::build`] opens the tantivy index and binds the listener;
-//! [`GeoSearchService::run_until_stopped`] serves `pyred.v1.GeoSearch` with health and
-//! reflection. It reports SERVING only while its index is open and the registry, whose
-//! change feed it follows, answers.
+//! [`GeoSearchService::run_until_stopped`] follows the registry's change feed into the
+//! index and serves `pyred.v1.GeoSearch` with health and reflection. It reports SERVING
+//! only while the registry, whose change feed it follows, answers.
+//!
+//! - [`schema`]: the fields and their analysers; [`document`]: registry change → document;
+//! - [`index`]: index generations on disk, the commit payload (applied sequence number)
+//!   and the atomic swap of a rebuilt generation;
+//! - [`feed`]: following `WatchChanges` (batched commits, reconnects) and rebuilds;
+//! - [`request`]: request validation; [`search`]: query building and execution;
+//!   [`collector`]: exact distances, ordering, paging and facets; [`snippet`]: highlights;
+//! - [`grpc`]: the thin gRPC adapter; [`error`]: errors and their status codes.
 
+pub mod collector;
+pub mod document;
 pub mod error;
+pub mod feed;
 pub mod grpc;
 pub mod index;
+pub mod request;
+pub mod schema;
+pub mod search;
+pub mod snippet;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use pyred_proto::service_names::{COMPANY_REGISTRY, GEO_SEARCH};
 use pyred_proto::v1::geo_search_server::GeoSearchServer;
@@ -20,25 +36,35 @@ use pyred_runtime::server::{self, Readiness, readiness_check};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use index::IndexStore;
+pub use search::SearchEngine;
+
 /// Why geo-search could not start or stopped abnormally.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The index could not be opened.
     #[error(transparent)]
     Index(#[from] index::IndexError),
+    /// The glossary could not be loaded.
+    #[error("glossary: {0}")]
+    Glossary(#[from] pyred_text::TextError),
     /// A peer address is invalid.
     #[error(transparent)]
     Client(#[from] client::ClientError),
     /// The server failed.
     #[error(transparent)]
     Server(#[from] server::ServerError),
+    /// The change feed task panicked.
+    #[error("change feed task failed: {0}")]
+    Feed(#[from] tokio::task::JoinError),
 }
 
 /// Geo-search bound to its address, with its index open, ready to serve.
 pub struct GeoSearchService {
     listener: TcpListener,
     address: SocketAddr,
-    index: index::SearchIndex,
+    store: Arc<IndexStore>,
+    engine: SearchEngine,
     registry: ServiceChannel,
     server: ServerSettings,
 }
@@ -46,7 +72,12 @@ pub struct GeoSearchService {
 impl GeoSearchService {
     /// Opens the index and binds `server.host:geo_search.port`.
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
-        let index = index::SearchIndex::open(&settings.index_dir())?;
+        let glossary = pyred_text::Glossary::embedded()?;
+        let gazetteer = pyred_domain::Gazetteer::embedded();
+        let index_dir = settings.index_dir();
+        let store =
+            Arc::new(tokio::task::spawn_blocking(move || IndexStore::open(&index_dir)).await??);
+        let engine = SearchEngine::new(store.clone(), glossary, gazetteer);
         let registry =
             client::connect_lazy(&settings.registry.url, settings.server.client_timeout())?;
         let listener = server::bind(&settings.server.host, settings.geo_search.port).await?;
@@ -59,7 +90,8 @@ impl GeoSearchService {
         Ok(Self {
             listener,
             address,
-            index,
+            store,
+            engine,
             registry,
             server: settings.server.clone(),
         })
@@ -70,7 +102,8 @@ impl GeoSearchService {
         self.address
     }
 
-    /// Serves until `shutdown` is cancelled, then drains in-flight requests.
+    /// Follows the change feed and serves until `shutdown` is cancelled, then drains
+    /// in-flight requests, commits what the feed has received and closes the index.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), StartError> {
         let (reporter, health) = server::health();
         let registry = self.registry.clone();
@@ -80,19 +113,40 @@ impl GeoSearchService {
                 async move { client::is_serving(&registry, COMPANY_REGISTRY).await }
             }));
         tokio::spawn(readiness.run(shutdown.clone()));
-        let api = GeoSearchServer::new(grpc::GeoSearchApi::new(self.index))
-            .max_decoding_message_size(self.server.max_message_bytes)
-            .max_encoding_message_size(self.server.max_message_bytes);
+
+        let feed = feed::Feed::new(
+            self.store.clone(),
+            self.registry.clone(),
+            self.server.max_message_bytes,
+            shutdown.clone(),
+        );
+        let (installs, installed) = tokio::sync::mpsc::channel(1);
+        let rebuilder = feed::Rebuilder::new(feed.clone(), installs);
+        let following = tokio::spawn(feed.run(installed));
+
+        let api = GeoSearchServer::new(grpc::GeoSearchApi::new(
+            self.engine,
+            self.store.clone(),
+            rebuilder,
+        ))
+        .max_decoding_message_size(self.server.max_message_bytes)
+        .max_encoding_message_size(self.server.max_message_bytes);
         tracing::info!(address = %self.address, "geo-search listening");
-        server::serve(
+        let served = server::serve(
             self.listener,
             &self.server,
             GEO_SEARCH,
             tonic::service::Routes::new(api),
             health,
-            shutdown,
+            shutdown.clone(),
         )
-        .await?;
+        .await;
+        shutdown.cancel();
+        let followed = following.await;
+        let store = self.store;
+        tokio::task::spawn_blocking(move || store.close()).await?;
+        served?;
+        followed?;
         Ok(())
     }
 }

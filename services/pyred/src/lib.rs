@@ -1,8 +1,12 @@
-//! The `pyred` command's library: running the whole stack in one process ([`stack`]) and
-//! importing JSON Lines files of companies and opportunities into it ([`import`]).
+//! The `pyred` command's library: running the whole stack in one process ([`stack`]),
+//! importing JSON Lines files of companies and opportunities into it ([`import`]),
+//! measuring the matchmaking model on a judged data set ([`eval`]) and asking it for
+//! the best matches of a firm or a listing ([`matching`]).
 //!
 //! The binary (`main.rs`) parses the command line and calls into this library, so that
 //! tests start exactly the stack that `pyred up` starts.
 
+pub mod eval;
 pub mod import;
+pub mod matching;
 pub mod stack;

@@ -1,5 +1,6 @@
-//! `pyred`: run the whole stack locally (`pyred up`), talk to it (`pyred status`) and
-//! load JSON Lines files into it (`pyred import companies|opportunities FILE`).
+//! `pyred`: run the whole stack locally (`pyred up`), talk to it (`pyred status`),
+//! load JSON Lines files into it (`pyred import companies|opportunities FILE`), and
+//! measure or query the matchmaking model (`pyred eval DIR`, `pyred match`).
 //!
 //! Messages meant for advisers are in French; errors name the setting or file at fault.
 
@@ -11,6 +12,8 @@ use clap::{Parser, Subcommand};
 use pyred::import::{self, Dataset, DemoOutcome, Importer, Progress};
 use pyred::stack::{self, StackAddresses};
 use pyred_runtime::config::{ConfigSources, Settings};
+
+mod rebuild_index;
 
 /// Pyred: business matching between Gers and Aragón / La Rioja.
 #[derive(Debug, Parser)]
@@ -45,6 +48,13 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// Measure the matchmaking model on a judged data set: nDCG@10, recall@10,
+    /// BM25 and NACE-only baselines, ablation.
+    Eval(pyred::eval::EvalArgs),
+    /// The best listings for a firm, or the best firms for a listing, explained.
+    Match(pyred::matching::MatchArgs),
+    /// Rebuild the search index from the registry while searches continue.
+    RebuildIndex(rebuild_index::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +116,13 @@ fn main() -> ExitCode {
             } => up(settings, Duration::from_secs(ready_timeout), demo).await,
             Command::Status => status(&settings).await,
             Command::Import { what } => import_file(&settings, what).await,
+            Command::Eval(args) => pyred::eval::command(&args),
+            Command::Match(args) => {
+                let timeout = settings.server.request_timeout();
+                let (data_dir, registry) = (&settings.data_dir, &settings.registry.url);
+                pyred::matching::command(data_dir, registry, timeout, args.options()).await
+            }
+            Command::RebuildIndex(args) => rebuild_index::command(&settings, &args).await,
         }
     })
 }

@@ -94,7 +94,7 @@ fn up_serves_until_sigterm_then_stops_cleanly() {
         assert!(data_dir.path().join(file).exists(), "{file} created");
     }
     assert!(
-        data_dir.path().join("index/meta.json").exists(),
+        data_dir.path().join("index/CURRENT").exists(),
         "index created"
     );
 }

@@ -1,0 +1,514 @@
+//! From a registry change to an index operation.
+//!
+//! An upsert (or an erasure, which carries the company's remaining public state) becomes
+//! "delete the record's key, add its new document"; a deletion becomes "delete the key".
+//! Applying the same change twice leaves the same index, so resuming from the committed
+//! sequence number after a crash is safe.
+//!
+//! The document carries every text in the record's language fields, the concept ids the
+//! glossary finds in them (and the broader concepts), NACE codes at every level with their
+//! French and Spanish labels, CPV prefixes, and the filter and sort values.
+
+use std::collections::BTreeSet;
+
+use pyred_domain::{Cpv, Day, Gazetteer, GeoPoint, Lang, NaceCode};
+use pyred_proto::v1::{self as pb, change::Record};
+use pyred_text::{Glossary, Language, identify};
+use tantivy::TantivyDocument;
+
+use crate::schema::Fields;
+
+/// What a change does to the index.
+#[derive(Debug)]
+pub enum Operation {
+    /// Replace whatever the key holds with this document.
+    Upsert {
+        /// The record's key.
+        key: String,
+        /// The new document.
+        document: Box<TantivyDocument>,
+    },
+    /// Remove the key's document, if any.
+    Delete {
+        /// The record's key.
+        key: String,
+    },
+}
+
+/// Which kind of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    /// A company.
+    Company,
+    /// An opportunity.
+    Opportunity,
+}
+
+impl Entity {
+    /// The indexed value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Company => "company",
+            Entity::Opportunity => "opportunity",
+        }
+    }
+
+    /// From the indexed value.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "company" => Some(Entity::Company),
+            "opportunity" => Some(Entity::Opportunity),
+            _ => None,
+        }
+    }
+
+    /// From the protobuf enum; `None` for unspecified or unknown values.
+    pub fn from_pb(value: i32) -> Option<Self> {
+        match pb::EntityKind::try_from(value) {
+            Ok(pb::EntityKind::Company) => Some(Entity::Company),
+            Ok(pb::EntityKind::Opportunity) => Some(Entity::Opportunity),
+            _ => None,
+        }
+    }
+
+    /// The protobuf enum.
+    pub fn to_pb(self) -> pb::EntityKind {
+        match self {
+            Entity::Company => pb::EntityKind::Company,
+            Entity::Opportunity => pb::EntityKind::Opportunity,
+        }
+    }
+
+    /// The unique key of record `id`.
+    pub fn key(self, id: &str) -> String {
+        match self {
+            Entity::Company => format!("c:{id}"),
+            Entity::Opportunity => format!("o:{id}"),
+        }
+    }
+}
+
+/// The indexed name of an opportunity kind (`tender`), `None` when unspecified.
+pub fn kind_name(kind: pb::OpportunityKind) -> Option<&'static str> {
+    use pb::OpportunityKind as K;
+    match kind {
+        K::Unspecified => None,
+        K::BusinessOffer => Some("business_offer"),
+        K::BusinessRequest => Some("business_request"),
+        K::Partnership => Some("partnership"),
+        K::Tender => Some("tender"),
+        K::TechnologyOffer => Some("technology_offer"),
+        K::TechnologyRequest => Some("technology_request"),
+    }
+}
+
+/// The opportunity kind of an indexed name.
+pub fn kind_from_name(name: &str) -> pb::OpportunityKind {
+    use pb::OpportunityKind as K;
+    [
+        K::BusinessOffer,
+        K::BusinessRequest,
+        K::Partnership,
+        K::Tender,
+        K::TechnologyOffer,
+        K::TechnologyRequest,
+    ]
+    .into_iter()
+    .find(|kind| kind_name(*kind) == Some(name))
+    .unwrap_or(K::Unspecified)
+}
+
+/// The indexed name of an opportunity status.
+pub fn status_name(status: pb::OpportunityStatus) -> &'static str {
+    use pb::OpportunityStatus as S;
+    match status {
+        S::Unspecified => "unspecified",
+        S::Draft => "draft",
+        S::Published => "published",
+        S::Expired => "expired",
+        S::Withdrawn => "withdrawn",
+        S::Fulfilled => "fulfilled",
+    }
+}
+
+/// The opportunity status of an indexed name.
+pub fn status_from_name(name: &str) -> pb::OpportunityStatus {
+    use pb::OpportunityStatus as S;
+    [
+        S::Draft,
+        S::Published,
+        S::Expired,
+        S::Withdrawn,
+        S::Fulfilled,
+    ]
+    .into_iter()
+    .find(|status| status_name(*status) == name)
+    .unwrap_or(S::Unspecified)
+}
+
+/// The text language of a protobuf language, identifying it from `text` when unspecified.
+pub fn language_of(value: i32, text: &str) -> Language {
+    match pb::Language::try_from(value) {
+        Ok(pb::Language::Fr) => Language::Fr,
+        Ok(pb::Language::Es) => Language::Es,
+        _ => identify(text).language,
+    }
+}
+
+/// The protobuf language of a text language.
+pub fn language_to_pb(language: Language) -> pb::Language {
+    match language {
+        Language::Fr => pb::Language::Fr,
+        Language::Es => pb::Language::Es,
+        Language::Unknown => pb::Language::Unspecified,
+    }
+}
+
+/// Days since 1970-01-01 of a protobuf date, when it is a real day.
+pub fn day_number(date: Option<&pb::Date>) -> Option<i64> {
+    let date = date?;
+    let day = Day::new(
+        date.year,
+        u32::try_from(date.month).ok()?,
+        u32::try_from(date.day).ok()?,
+    )
+    .ok()?;
+    Some(day.days_since_epoch())
+}
+
+/// The protobuf date of a day number.
+pub fn date_of(days: i64) -> Option<pb::Date> {
+    let day = Day::from_days_since_epoch(days).ok()?;
+    Some(pb::Date {
+        year: day.year(),
+        month: i32::try_from(day.month()).ok()?,
+        day: i32::try_from(day.day()).ok()?,
+    })
+}
+
+/// The CPV prefixes a code is found under: every prefix of its 8 digits from the
+/// division (2 digits) to the whole code. `45233140` → `45`, `452`, …, `45233140`.
+pub fn cpv_prefixes(code: &str) -> Vec<String> {
+    (2..=code.len())
+        .filter_map(|n| code.get(..n).map(str::to_owned))
+        .collect()
+}
+
+/// Turns changes into index operations.
+#[derive(Clone)]
+pub struct DocumentBuilder {
+    fields: Fields,
+    glossary: &'static Glossary,
+    gazetteer: &'static Gazetteer,
+}
+
+impl std::fmt::Debug for DocumentBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentBuilder").finish_non_exhaustive()
+    }
+}
+
+/// The part of a record's analysis shared by companies and opportunities.
+struct Common<'a> {
+    id: &'a str,
+    version: i64,
+    source: &'a str,
+    region: &'a str,
+    language: Language,
+    location: Option<&'a pb::Location>,
+    activities: &'a [pb::ActivityCode],
+}
+
+impl DocumentBuilder {
+    /// A builder for documents of `fields`.
+    pub fn new(fields: Fields, glossary: &'static Glossary, gazetteer: &'static Gazetteer) -> Self {
+        Self {
+            fields,
+            glossary,
+            gazetteer,
+        }
+    }
+
+    /// The operation of one change; `None` for a change that names no record.
+    pub fn operation(&self, change: &pb::Change) -> Option<Operation> {
+        let entity = Entity::from_pb(change.entity)?;
+        if change.id.is_empty() {
+            return None;
+        }
+        let key = entity.key(&change.id);
+        let op = pb::ChangeOp::try_from(change.op).unwrap_or(pb::ChangeOp::Unspecified);
+        let document = match (op, &change.record) {
+            (pb::ChangeOp::Upsert | pb::ChangeOp::Erase, Some(Record::Company(company)))
+                if entity == Entity::Company =>
+            {
+                Some(self.company(&change.id, change.version, company))
+            }
+            (pb::ChangeOp::Upsert | pb::ChangeOp::Erase, Some(Record::Opportunity(opp)))
+                if entity == Entity::Opportunity =>
+            {
+                Some(self.opportunity(&change.id, change.version, opp))
+            }
+            (pb::ChangeOp::Delete, _) => None,
+            _ => {
+                // An upsert without its record cannot be indexed; dropping the key keeps
+                // the index from serving a stale version.
+                tracing::warn!(seq = change.seq, id = %change.id, "change without a usable record; removing the key");
+                None
+            }
+        };
+        Some(match document {
+            Some(document) => Operation::Upsert {
+                key,
+                document: Box::new(document),
+            },
+            None => Operation::Delete { key },
+        })
+    }
+
+    fn common(&self, doc: &mut TantivyDocument, entity: Entity, common: &Common<'_>) {
+        let f = &self.fields;
+        doc.add_text(f.key, entity.key(common.id));
+        doc.add_text(f.id, common.id);
+        doc.add_text(f.entity, entity.as_str());
+        doc.add_i64(f.version, common.version);
+        if !common.source.is_empty() {
+            doc.add_text(f.source, common.source);
+        }
+        if !common.region.is_empty() {
+            doc.add_text(f.region, common.region);
+        }
+        if matches!(common.language, Language::Fr | Language::Es) {
+            doc.add_text(f.language, common.language.code());
+        }
+        if let Some(location) = common.location {
+            if GeoPoint::new(location.lat, location.lon).is_ok()
+                && (location.lat != 0.0 || location.lon != 0.0)
+            {
+                doc.add_f64(f.lat, location.lat);
+                doc.add_f64(f.lon, location.lon);
+            }
+            if !location.place_code.is_empty() {
+                doc.add_text(f.place_code, &location.place_code);
+                if let Some(place) = self.gazetteer.by_code(&location.place_code) {
+                    doc.add_text(f.subdivision, place.subdivision().as_str());
+                }
+            }
+            if !location.place_name.is_empty() {
+                doc.add_text(f.place_name, &location.place_name);
+                doc.add_text(f.fold, &location.place_name);
+            }
+        }
+        let mut nace = BTreeSet::new();
+        let mut divisions = BTreeSet::new();
+        for activity in common.activities {
+            let given = if activity.nace.is_empty() {
+                &activity.given
+            } else {
+                &activity.nace
+            };
+            let Ok(code) = NaceCode::parse(given) else {
+                continue;
+            };
+            doc.add_text(f.nace_label.fr, code.label(Lang::Fr));
+            doc.add_text(f.nace_label.es, code.label(Lang::Es));
+            for level in code.ancestors() {
+                nace.insert(level.code());
+            }
+            if let Some(division) = code.division() {
+                divisions.insert(division);
+            }
+        }
+        for code in nace {
+            doc.add_text(f.nace, code);
+        }
+        for division in divisions {
+            doc.add_text(f.nace_division, division);
+        }
+    }
+
+    /// Adds `text` to the language fields and the folded field; returns its concepts.
+    fn text<'g>(
+        &'g self,
+        doc: &mut TantivyDocument,
+        field: crate::schema::LangFields,
+        text: &str,
+        language: Language,
+    ) -> BTreeSet<&'g str> {
+        if text.is_empty() {
+            return BTreeSet::new();
+        }
+        doc.add_text(field.get(language), text);
+        doc.add_text(self.fields.fold, text);
+        self.glossary.concept_ids(text, language)
+    }
+
+    fn concepts(&self, doc: &mut TantivyDocument, concepts: &BTreeSet<&str>) {
+        let mut broader = BTreeSet::new();
+        for id in concepts {
+            doc.add_text(self.fields.concepts, id);
+            for ancestor in self.glossary.ancestors(id) {
+                if !concepts.contains(ancestor.id()) {
+                    broader.insert(ancestor.id());
+                }
+            }
+        }
+        for id in broader {
+            doc.add_text(self.fields.broader, id);
+        }
+    }
+
+    /// The document of a company.
+    pub fn company(&self, id: &str, version: i64, company: &pb::Company) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::new();
+        let language = language_of(company.language, &company.description);
+        self.common(
+            &mut doc,
+            Entity::Company,
+            &Common {
+                id,
+                version,
+                source: &company.source,
+                region: &company.region,
+                language,
+                location: company.location.as_ref(),
+                activities: &company.activities,
+            },
+        );
+        let mut concepts = self.text(&mut doc, f.title, &company.name, language);
+        concepts.extend(self.text(&mut doc, f.description, &company.description, language));
+        let offers = self.text(&mut doc, f.offers, &company.offers, language);
+        let seeks = self.text(&mut doc, f.seeks, &company.seeks, language);
+        for id in &offers {
+            doc.add_text(f.offers_concepts, id);
+        }
+        for id in &seeks {
+            doc.add_text(f.seeks_concepts, id);
+        }
+        concepts.extend(offers);
+        concepts.extend(seeks);
+        self.concepts(&mut doc, &concepts);
+        doc.add_i64(f.live_until, i64::MAX);
+        let visibility = match pb::Visibility::try_from(company.visibility) {
+            Ok(pb::Visibility::Public) => "public",
+            _ => "advisers_only",
+        };
+        doc.add_text(f.visibility, visibility);
+        if let Some(employees) = company.employees {
+            doc.add_i64(f.employees, i64::from(employees));
+        }
+        doc
+    }
+
+    /// The document of an opportunity.
+    pub fn opportunity(&self, id: &str, version: i64, opp: &pb::Opportunity) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::new();
+        let language = language_of(opp.language, &opp.description);
+        self.common(
+            &mut doc,
+            Entity::Opportunity,
+            &Common {
+                id,
+                version,
+                source: &opp.source,
+                region: &opp.region,
+                language,
+                location: opp.location.as_ref(),
+                activities: &opp.activities,
+            },
+        );
+        let mut concepts = self.text(&mut doc, f.title, &opp.title, language);
+        concepts.extend(self.text(&mut doc, f.description, &opp.description, language));
+        self.concepts(&mut doc, &concepts);
+        if let Some(kind) = pb::OpportunityKind::try_from(opp.kind)
+            .ok()
+            .and_then(kind_name)
+        {
+            doc.add_text(f.kind, kind);
+        }
+        let status = pb::OpportunityStatus::try_from(opp.status)
+            .unwrap_or(pb::OpportunityStatus::Unspecified);
+        doc.add_text(f.status, status_name(status));
+        let mut prefixes = BTreeSet::new();
+        for code in &opp.cpv {
+            if let Ok(cpv) = Cpv::parse(code) {
+                prefixes.extend(cpv_prefixes(cpv.code()));
+            }
+        }
+        for prefix in prefixes {
+            doc.add_text(f.cpv, prefix);
+        }
+        let published = day_number(opp.published.as_ref());
+        let deadline = day_number(opp.deadline.as_ref());
+        if let Some(day) = published {
+            doc.add_i64(f.published, day);
+        }
+        if let Some(day) = deadline {
+            doc.add_i64(f.deadline, day);
+        }
+        // The registry fills expires_on; recompute it the same way if an older record lacks it.
+        let expires_on = day_number(opp.expires_on.as_ref())
+            .or(deadline)
+            .or(published.map(|day| day + 365));
+        if let Some(day) = expires_on {
+            doc.add_i64(f.expires_on, day);
+        }
+        let live_until = match (status, expires_on) {
+            (pb::OpportunityStatus::Published, Some(day)) => day,
+            _ => i64::MIN,
+        };
+        doc.add_i64(f.live_until, live_until);
+        doc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpv_codes_are_found_under_each_of_their_prefixes() {
+        assert_eq!(
+            cpv_prefixes("45233140"),
+            [
+                "45", "452", "4523", "45233", "452331", "4523314", "45233140"
+            ]
+        );
+        assert_eq!(cpv_prefixes("45000000")[2], "4500");
+    }
+
+    #[test]
+    fn kinds_and_statuses_round_trip_through_their_names() {
+        for kind in [
+            pb::OpportunityKind::Tender,
+            pb::OpportunityKind::TechnologyRequest,
+        ] {
+            let name = kind_name(kind).expect("named");
+            assert_eq!(kind_from_name(name), kind);
+        }
+        assert_eq!(
+            status_from_name(status_name(pb::OpportunityStatus::Withdrawn)),
+            pb::OpportunityStatus::Withdrawn
+        );
+    }
+
+    #[test]
+    fn day_numbers_round_trip() {
+        let date = pb::Date {
+            year: 2027,
+            month: 2,
+            day: 28,
+        };
+        let days = day_number(Some(&date)).expect("a real day");
+        assert_eq!(date_of(days), Some(date));
+        assert_eq!(
+            day_number(Some(&pb::Date {
+                year: 2027,
+                month: 2,
+                day: 30
+            })),
+            None
+        );
+    }
+}

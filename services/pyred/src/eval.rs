@@ -1,0 +1,658 @@
+//! `pyred eval DIR`: the quality of the matchmaking model on a judged data set.
+//!
+//! DIR holds the interchange-format files (`companies.jsonl`, `opportunities.jsonl`,
+//! `judgments.tsv`; `/work/shared/data/FORMAT.md`). Lines are read with the importer's
+//! own parsers ([`crate::import::parse_company`], [`crate::import::parse_opportunity`]),
+//! so the evaluation sees exactly the `pyred.v1` messages an import would send.
+//!
+//! For every company with a lead (a pair of grade ≥ 2) it ranks the listings with:
+//!
+//! - **pyred**: the model of `pyred-matching` — the very functions the matchmaking
+//!   service calls ([`pyred_matching::Matcher::matches_for_company`]), with corpus
+//!   statistics over the whole of DIR;
+//! - **bm25**: plain BM25 (tantivy, its `default` tokenizer: split on non-alphanumeric
+//!   characters, lowercase; no stemming, no languages, no concepts) of the firm's
+//!   description, offers and seeks as one query against listings' title and
+//!   description; every listing, live or not;
+//! - **nace**: NACE similarity alone (best pair of codes; listings without a code are
+//!   not ranked); ties by listing id;
+//!
+//! and reports nDCG@10 and recall@10 ([`pyred_matching::metrics`]), then the model
+//! again with each feature switched off (the ablation table).
+//!
+//! The scoring is offline: the files are read directly, not loaded into a stack.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use pyred_domain::{Day, NaceCode};
+use pyred_matching::metrics::{self, Evaluation, Judgments};
+use pyred_matching::{CompanyProfile, CorpusStats, Feature, FeatureSet, Matcher, OpportunityProfile};
+use pyred_proto::v1 as pb;
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, STORED, STRING, Schema, TEXT, Value as _};
+use tantivy::{Index, TantivyDocument, Term};
+
+use crate::import;
+
+/// Rank cut-off of the metrics.
+pub const K: usize = 10;
+
+/// Command line of `pyred eval`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvalArgs {
+    /// Directory with companies.jsonl, opportunities.jsonl and judgments.tsv.
+    pub dir: PathBuf,
+    /// Evaluation day (liveness, deadlines); default: the day after the set's latest
+    /// publication date.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    pub as_of: Option<Day>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 1 when pyred's nDCG@10 is below this.
+    #[arg(long, value_name = "NDCG")]
+    pub min_ndcg: Option<f64>,
+    /// Exit with status 1 when pyred's nDCG@10 is below this multiple of BM25's.
+    #[arg(long, value_name = "RATIO")]
+    pub min_bm25_ratio: Option<f64>,
+    /// Change a model constant for an experiment (`--set sector=0.1`); repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_setting)]
+    pub settings: Vec<(String, f64)>,
+}
+
+/// Reads `NAME=VALUE`.
+pub fn parse_setting(text: &str) -> Result<(String, f64), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, not {text:?}"))?;
+    let value: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{name}: {value:?} is not a number"))?;
+    Ok((name.trim().to_owned(), value))
+}
+
+/// Reads a `YYYY-MM-DD` day on the command line.
+pub fn parse_day(text: &str) -> Result<Day, String> {
+    Day::parse(text.trim()).map_err(|e| e.to_string())
+}
+
+/// Runs `pyred eval`: 0 when the figures are at or above the floors given, 1 below,
+/// 2 when the evaluation cannot run.
+pub fn command(args: &EvalArgs) -> ExitCode {
+    let dataset = match Dataset::load(&args.dir) {
+        Ok(dataset) => dataset,
+        Err(error) => {
+            eprintln!("pyred: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(as_of) = args.as_of.or_else(|| dataset.snapshot_day()) else {
+        eprintln!("pyred: no publication date in {}: give --as-of", args.dir.display());
+        return ExitCode::from(2);
+    };
+    let mut weights = pyred_matching::Weights::default();
+    for (name, value) in &args.settings {
+        if let Err(error) = weights.set(name, *value) {
+            eprintln!("pyred: --set {error}");
+            return ExitCode::from(2);
+        }
+    }
+    let report = match run(&args.dir, &dataset, as_of, weights) {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("pyred: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(error) => {
+                eprintln!("pyred: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        print!("{}", render_text(&report));
+    }
+    let ndcg = report.system("pyred").map_or(0.0, |s| s.ndcg);
+    let mut passed = true;
+    if let Some(floor) = args.min_ndcg
+        && ndcg < floor
+    {
+        eprintln!("pyred: nDCG@10 {ndcg:.4} is below the floor {floor}");
+        passed = false;
+    }
+    if let Some(ratio) = args.min_bm25_ratio
+        && report.ratio_to_bm25 < ratio
+    {
+        eprintln!(
+            "pyred: nDCG@10 is {:.2}× BM25's, below {ratio}×",
+            report.ratio_to_bm25
+        );
+        passed = false;
+    }
+    if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Why an evaluation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line of a JSON Lines file is invalid.
+    #[error("{path}:{line}: invalid record {id:?}: {problems}")]
+    InvalidLine {
+        /// The file.
+        path: PathBuf,
+        /// Line number, from 1.
+        line: usize,
+        /// The record's id, when readable.
+        id: String,
+        /// The bad fields.
+        problems: String,
+    },
+    /// The judgments file is invalid.
+    #[error("{path}: {source}")]
+    Judgments {
+        /// The file.
+        path: PathBuf,
+        /// The problem.
+        #[source]
+        source: metrics::JudgmentsError,
+    },
+    /// The model could not read a record or load its data.
+    #[error(transparent)]
+    Model(#[from] pyred_matching::MatchingError),
+    /// The BM25 baseline failed.
+    #[error("bm25 baseline: {0}")]
+    Bm25(#[from] tantivy::TantivyError),
+}
+
+/// The records of a data-set directory.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// Firms, in file order.
+    pub companies: Vec<pb::Company>,
+    /// Listings, in file order.
+    pub opportunities: Vec<pb::Opportunity>,
+    /// Judgments, when the directory has `judgments.tsv`.
+    pub judgments: Option<Judgments>,
+}
+
+impl Dataset {
+    /// Reads `companies.jsonl`, `opportunities.jsonl` and, when present,
+    /// `judgments.tsv` from `dir`. Any invalid line stops the reading.
+    ///
+    /// # Errors
+    /// [`EvalError::Read`], [`EvalError::InvalidLine`], [`EvalError::Judgments`].
+    pub fn load(dir: &Path) -> Result<Self, EvalError> {
+        let companies = read_lines(&dir.join("companies.jsonl"), import::parse_company)?;
+        let opportunities =
+            read_lines(&dir.join("opportunities.jsonl"), import::parse_opportunity)?;
+        let judgments_path = dir.join("judgments.tsv");
+        let judgments = match std::fs::read_to_string(&judgments_path) {
+            Ok(text) => Some(Judgments::parse_tsv(&text).map_err(|source| {
+                EvalError::Judgments {
+                    path: judgments_path.clone(),
+                    source,
+                }
+            })?),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(EvalError::Read {
+                    path: judgments_path,
+                    source,
+                });
+            }
+        };
+        Ok(Self {
+            companies,
+            opportunities,
+            judgments,
+        })
+    }
+
+    /// "Today" for this data set: the day after its latest publication date (a data
+    /// set is a snapshot taken then); `None` when no listing has one.
+    pub fn snapshot_day(&self) -> Option<Day> {
+        self.opportunities
+            .iter()
+            .filter_map(|o| o.published.as_ref())
+            .filter_map(|d| {
+                Day::new(
+                    d.year,
+                    u32::try_from(d.month).ok()?,
+                    u32::try_from(d.day).ok()?,
+                )
+                .ok()
+            })
+            .max()
+            .and_then(|d| d.plus_days(1).ok())
+    }
+}
+
+fn read_lines<T>(
+    path: &Path,
+    parse: impl Fn(&str) -> Result<T, import::InvalidLine>,
+) -> Result<Vec<T>, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim_start_matches('\u{feff}');
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse(line) {
+            Ok(record) => out.push(record),
+            Err(invalid) => {
+                let problems = invalid
+                    .problems
+                    .iter()
+                    .map(|p| format!("{} {}", p.field, p.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(EvalError::InvalidLine {
+                    path: path.to_owned(),
+                    line: index + 1,
+                    id: invalid.id,
+                    problems,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The data set read by the model: profiles and corpus statistics.
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    /// Firms.
+    pub companies: Vec<CompanyProfile>,
+    /// Listings.
+    pub opportunities: Vec<OpportunityProfile>,
+    /// IDF statistics over both.
+    pub stats: CorpusStats,
+}
+
+impl Profiles {
+    /// Reads every record of `dataset` with `matcher`.
+    ///
+    /// # Errors
+    /// [`EvalError::Model`] on a record the model refuses (a listing without kind).
+    pub fn build(matcher: &Matcher, dataset: &Dataset) -> Result<Self, EvalError> {
+        let companies = dataset
+            .companies
+            .iter()
+            .map(|c| matcher.company(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let opportunities = dataset
+            .opportunities
+            .iter()
+            .map(|o| matcher.opportunity(o))
+            .collect::<Result<Vec<_>, _>>()?;
+        let stats = CorpusStats::from_profiles(&companies, &opportunities);
+        Ok(Self {
+            companies,
+            opportunities,
+            stats,
+        })
+    }
+}
+
+/// Quality of one system.
+#[derive(Debug, Clone, Serialize)]
+pub struct SystemScore {
+    /// `pyred`, `bm25` or `nace`.
+    pub system: String,
+    /// Mean nDCG@10.
+    pub ndcg: f64,
+    /// Mean recall@10 of grade ≥ 2 pairs.
+    pub recall: f64,
+}
+
+/// The model with one feature switched off.
+#[derive(Debug, Clone, Serialize)]
+pub struct AblationRow {
+    /// The feature removed.
+    pub without: String,
+    /// Mean nDCG@10.
+    pub ndcg: f64,
+    /// Change against the full model.
+    pub delta_ndcg: f64,
+    /// Mean recall@10.
+    pub recall: f64,
+    /// Change against the full model.
+    pub delta_recall: f64,
+}
+
+/// One company's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompanyRow {
+    /// The company.
+    pub company: String,
+    /// nDCG@10 of pyred, bm25, nace.
+    pub ndcg: [f64; 3],
+    /// recall@10 of pyred, bm25, nace.
+    pub recall: [f64; 3],
+}
+
+/// Everything `pyred eval` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    /// The directory evaluated.
+    pub dir: String,
+    /// The evaluation day.
+    pub as_of: String,
+    /// The rank cut-off.
+    pub k: usize,
+    /// Firms in the set.
+    pub companies: usize,
+    /// Listings in the set.
+    pub opportunities: usize,
+    /// Judged pairs.
+    pub judged_pairs: usize,
+    /// Companies the means run over (with a pair of grade ≥ 2).
+    pub evaluated_companies: usize,
+    /// pyred, bm25, nace.
+    pub systems: Vec<SystemScore>,
+    /// pyred nDCG@10 / bm25 nDCG@10.
+    pub ratio_to_bm25: f64,
+    /// The model with each feature switched off.
+    pub ablation: Vec<AblationRow>,
+    /// Per company.
+    pub per_company: Vec<CompanyRow>,
+}
+
+impl EvalReport {
+    /// The figures of a system by name.
+    pub fn system(&self, name: &str) -> Option<&SystemScore> {
+        self.systems.iter().find(|s| s.system == name)
+    }
+}
+
+/// Rankings of the model (company id → its top-`K` listing ids) with `features`.
+pub fn pyred_rankings(
+    matcher: &Matcher,
+    profiles: &Profiles,
+    companies: &[&str],
+    as_of: Day,
+) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for &id in companies {
+        let Some(company) = profiles.companies.iter().find(|c| c.id == id) else {
+            continue;
+        };
+        let ranking = matcher
+            .matches_for_company(company, &profiles.opportunities, &profiles.stats, as_of, K)
+            .into_iter()
+            .map(|s| s.opportunity_id)
+            .collect();
+        out.insert(id.to_owned(), ranking);
+    }
+    out
+}
+
+/// Rankings of plain BM25 over raw texts (tantivy's default tokenizer).
+///
+/// # Errors
+/// [`EvalError::Bm25`] when the in-memory index fails.
+pub fn bm25_rankings(
+    dataset: &Dataset,
+    companies: &[&str],
+) -> Result<BTreeMap<String, Vec<String>>, EvalError> {
+    let mut schema = Schema::builder();
+    let id_field = schema.add_text_field("id", STRING | STORED);
+    let text_field = schema.add_text_field("text", TEXT);
+    let index = Index::create_in_ram(schema.build());
+    let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
+    for opportunity in &dataset.opportunities {
+        let mut document = TantivyDocument::default();
+        document.add_text(id_field, &opportunity.external_id);
+        document.add_text(
+            text_field,
+            format!("{}\n{}", opportunity.title, opportunity.description),
+        );
+        writer.add_document(document)?;
+    }
+    writer.commit()?;
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let mut tokenizer = index.tokenizer_for_field(text_field)?;
+    let mut out = BTreeMap::new();
+    for &id in companies {
+        let Some(company) = dataset.companies.iter().find(|c| c.external_id == id) else {
+            continue;
+        };
+        let text = format!("{}\n{}\n{}", company.description, company.offers, company.seeks);
+        let mut terms: Vec<String> = Vec::new();
+        let mut stream = tokenizer.token_stream(&text);
+        while stream.advance() {
+            let term = stream.token().text.clone();
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|t| {
+                let query: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(text_field, t),
+                    IndexRecordOption::WithFreqs,
+                ));
+                (Occur::Should, query)
+            })
+            .collect();
+        let query = BooleanQuery::new(clauses);
+        let hits = searcher.search(&query, &TopDocs::with_limit(K).order_by_score())?;
+        let mut ranking = Vec::with_capacity(hits.len());
+        for (_, address) in hits {
+            let document: TantivyDocument = searcher.doc(address)?;
+            if let Some(value) = document.get_first(id_field).and_then(|v| v.as_str()) {
+                ranking.push(value.to_owned());
+            }
+        }
+        out.insert(id.to_owned(), ranking);
+    }
+    Ok(out)
+}
+
+/// Rankings by NACE similarity alone (listings without a code are left out).
+pub fn nace_rankings(dataset: &Dataset, companies: &[&str]) -> BTreeMap<String, Vec<String>> {
+    let codes = |activities: &[pb::ActivityCode]| -> Vec<NaceCode> {
+        activities
+            .iter()
+            .filter_map(|a| NaceCode::parse(&a.given).ok())
+            .collect()
+    };
+    let listings: Vec<(&str, Vec<NaceCode>)> = dataset
+        .opportunities
+        .iter()
+        .map(|o| (o.external_id.as_str(), codes(&o.activities)))
+        .collect();
+    let mut out = BTreeMap::new();
+    for &id in companies {
+        let Some(company) = dataset.companies.iter().find(|c| c.external_id == id) else {
+            continue;
+        };
+        let firm = codes(&company.activities);
+        let mut scored: Vec<(f64, &str)> = listings
+            .iter()
+            .filter_map(|(listing, listing_codes)| {
+                let best = firm
+                    .iter()
+                    .flat_map(|a| listing_codes.iter().map(move |b| pyred_domain::nace::similarity(a, b)))
+                    .fold(0.0, f64::max);
+                (best > 0.0).then_some((best, *listing))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        out.insert(
+            id.to_owned(),
+            scored.into_iter().take(K).map(|(_, l)| l.to_owned()).collect(),
+        );
+    }
+    out
+}
+
+/// Runs the evaluation of `dataset` (which must have judgments) on `as_of`, with the
+/// model's `weights` (the defaults, but for experiments).
+///
+/// # Errors
+/// [`EvalError::Model`] or [`EvalError::Bm25`]; [`EvalError::Read`] when the set
+/// has no `judgments.tsv`.
+pub fn run(
+    dir: &Path,
+    dataset: &Dataset,
+    as_of: Day,
+    weights: pyred_matching::Weights,
+) -> Result<EvalReport, EvalError> {
+    let Some(judgments) = dataset.judgments.as_ref() else {
+        return Err(EvalError::Read {
+            path: dir.join("judgments.tsv"),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no judgments"),
+        });
+    };
+    let evaluated = judgments.evaluated_companies();
+    let matcher = Matcher::new()?.with_weights(weights);
+    let profiles = Profiles::build(&matcher, dataset)?;
+
+    let pyred = metrics::evaluate(judgments, &pyred_rankings(&matcher, &profiles, &evaluated, as_of), K);
+    let bm25 = metrics::evaluate(judgments, &bm25_rankings(dataset, &evaluated)?, K);
+    let nace = metrics::evaluate(judgments, &nace_rankings(dataset, &evaluated), K);
+
+    let mut ablation = Vec::new();
+    for feature in Feature::ALL {
+        let reduced = matcher.clone().with_features(FeatureSet::all().without(feature));
+        let result = metrics::evaluate(
+            judgments,
+            &pyred_rankings(&reduced, &profiles, &evaluated, as_of),
+            K,
+        );
+        ablation.push(AblationRow {
+            without: feature.name().to_owned(),
+            ndcg: result.ndcg,
+            delta_ndcg: result.ndcg - pyred.ndcg,
+            recall: result.recall,
+            delta_recall: result.recall - pyred.recall,
+        });
+    }
+
+    let per_company = per_company_rows(&pyred, &bm25, &nace);
+    let systems = vec![
+        SystemScore {
+            system: "pyred".to_owned(),
+            ndcg: pyred.ndcg,
+            recall: pyred.recall,
+        },
+        SystemScore {
+            system: "bm25".to_owned(),
+            ndcg: bm25.ndcg,
+            recall: bm25.recall,
+        },
+        SystemScore {
+            system: "nace".to_owned(),
+            ndcg: nace.ndcg,
+            recall: nace.recall,
+        },
+    ];
+    Ok(EvalReport {
+        dir: dir.display().to_string(),
+        as_of: as_of.to_string(),
+        k: K,
+        companies: dataset.companies.len(),
+        opportunities: dataset.opportunities.len(),
+        judged_pairs: judgments.len(),
+        evaluated_companies: evaluated.len(),
+        ratio_to_bm25: if bm25.ndcg > 0.0 {
+            pyred.ndcg / bm25.ndcg
+        } else {
+            f64::INFINITY
+        },
+        systems,
+        ablation,
+        per_company,
+    })
+}
+
+fn per_company_rows(pyred: &Evaluation, bm25: &Evaluation, nace: &Evaluation) -> Vec<CompanyRow> {
+    pyred
+        .per_company
+        .iter()
+        .map(|(company, ndcg, recall)| {
+            let find = |e: &Evaluation| {
+                e.per_company
+                    .iter()
+                    .find(|(c, _, _)| c == company)
+                    .map_or((0.0, 0.0), |(_, n, r)| (*n, *r))
+            };
+            let (bn, br) = find(bm25);
+            let (nn, nr) = find(nace);
+            CompanyRow {
+                company: company.clone(),
+                ndcg: [*ndcg, bn, nn],
+                recall: [*recall, br, nr],
+            }
+        })
+        .collect()
+}
+
+/// The report as text, for people.
+pub fn render_text(report: &EvalReport) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "pyred eval {} — as of {} — {} companies, {} opportunities, {} judged pairs; means over {} companies with a grade ≥ 2 pair\n\n",
+        report.dir,
+        report.as_of,
+        report.companies,
+        report.opportunities,
+        report.judged_pairs,
+        report.evaluated_companies
+    ));
+    out.push_str(&format!("{:<10} {:>9} {:>10}\n", "system", "nDCG@10", "recall@10"));
+    for system in &report.systems {
+        out.push_str(&format!(
+            "{:<10} {:>9.4} {:>10.4}\n",
+            system.system, system.ndcg, system.recall
+        ));
+    }
+    out.push_str(&format!("pyred / bm25 nDCG@10: {:.2}×\n\n", report.ratio_to_bm25));
+    out.push_str("ablation: pyred with one feature removed\n");
+    out.push_str(&format!(
+        "{:<12} {:>9} {:>8} {:>10} {:>8}\n",
+        "without", "nDCG@10", "Δ", "recall@10", "Δ"
+    ));
+    for row in &report.ablation {
+        out.push_str(&format!(
+            "{:<12} {:>9.4} {:>+8.4} {:>10.4} {:>+8.4}\n",
+            row.without, row.ndcg, row.delta_ndcg, row.recall, row.delta_recall
+        ));
+    }
+    out.push_str("\nper company: nDCG@10 pyred / bm25 / nace\n");
+    for row in &report.per_company {
+        out.push_str(&format!(
+            "{:<16} {:>6.3} {:>6.3} {:>6.3}\n",
+            row.company, row.ndcg[0], row.ndcg[1], row.ndcg[2]
+        ));
+    }
+    out
+}
