@@ -53,3 +53,87 @@ async fn workflow_calls_validate_and_name_their_fields() {
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     test.stack.stop().await.expect("clean stop");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firm_gets_scored_explained_leads_and_a_dismissed_one_stays_away() {
+    let test = spawn_stack().await;
+    pyred::import::load_demo(
+        &test.stack.addresses.registry,
+        std::time::Duration::from_secs(30),
+    )
+    .await
+    .expect("demo loads");
+    let mut matchmaking = MatchmakingClient::new(test.channel(&test.stack.addresses.matchmaking));
+    let leads = |company: &str| pb::ListCompanyMatchesRequest {
+        company_id: company.to_owned(),
+        as_of: Some(pb::Date {
+            year: 2026,
+            month: 12,
+            day: 1,
+        }),
+        ..Default::default()
+    };
+    let first = matchmaking
+        .list_company_matches(leads("demo-gers-01"))
+        .await
+        .expect("leads")
+        .into_inner()
+        .matches;
+    assert!(
+        !first.is_empty(),
+        "the foie gras firm has leads in the demo"
+    );
+    assert!(first.len() <= 10, "the default page is the ten best");
+    assert!(first.iter().all(|m| (0.0..=1.0).contains(&m.score)));
+    assert!(
+        first.windows(2).all(|w| w[0].score >= w[1].score),
+        "best first"
+    );
+    let top = &first[0];
+    assert_eq!(top.status, pb::MatchStatus::Proposed as i32);
+    assert!(!top.reasons.is_empty(), "every lead is explained");
+    assert!(
+        top.reasons
+            .iter()
+            .all(|r| !r.text_fr.is_empty() && !r.text_es.is_empty())
+    );
+    assert!(!top.opportunity_title.is_empty());
+
+    matchmaking
+        .update_match_status(pb::UpdateMatchStatusRequest {
+            id: top.id.clone(),
+            status: pb::MatchStatus::Dismissed as i32,
+            dismiss_reason: "déjà client".to_owned(),
+            expected_version: top.version,
+        })
+        .await
+        .expect("dismissed");
+    let again = matchmaking
+        .list_company_matches(leads("demo-gers-01"))
+        .await
+        .expect("leads")
+        .into_inner()
+        .matches;
+    assert!(
+        again.iter().all(|m| m.opportunity_id != top.opportunity_id),
+        "a dismissed lead is never proposed again"
+    );
+    let dismissed = matchmaking
+        .get_match(pb::GetMatchRequest { id: top.id.clone() })
+        .await
+        .expect("kept")
+        .into_inner();
+    assert_eq!(dismissed.dismiss_reason, "déjà client");
+
+    let firms = matchmaking
+        .list_opportunity_matches(pb::ListOpportunityMatchesRequest {
+            opportunity_id: again[0].opportunity_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("firms for a listing")
+        .into_inner()
+        .matches;
+    assert!(firms.iter().any(|m| m.company_id == "demo-gers-01"));
+    test.stack.stop().await.expect("clean stop");
+}

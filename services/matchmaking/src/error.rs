@@ -41,6 +41,9 @@ pub enum MatchError {
         /// What it answered.
         status: tonic::Status,
     },
+    /// The matching model failed (its data did not load).
+    #[error("matching model: {0}")]
+    Model(#[source] pyred_matching::MatchingError),
     /// A stored record does not decode.
     #[error("corrupt stored match: {0}")]
     Corrupt(#[source] prost::DecodeError),
@@ -67,6 +70,10 @@ impl From<MatchError> for tonic::Status {
                 }
                 _ => tonic::Status::unavailable(error.to_string()),
             },
+            MatchError::Model(_) => {
+                tracing::error!(%error, "matching model failure");
+                tonic::Status::internal("matching model failure")
+            }
             MatchError::Corrupt(_) | MatchError::CorruptValue(_) => {
                 tracing::error!(%error, "matchmaking data corruption");
                 tonic::Status::internal("stored data is corrupt")

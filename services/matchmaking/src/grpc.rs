@@ -2,16 +2,16 @@
 
 use std::pin::Pin;
 
-use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::matchmaking_server::Matchmaking;
 use pyred_proto::v1::{self as pb};
-use pyred_runtime::client::ServiceChannel;
 use pyred_runtime::error::InvalidInput;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
 use crate::error::MatchError;
+use crate::leads::Leads;
 use crate::store::{Status as Status_, Store};
+use pyred_domain::Day;
 use pyred_runtime::error::FieldViolations;
 use tokio_util::sync::CancellationToken;
 
@@ -27,39 +27,17 @@ const ALERT_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 pub struct MatchmakingApi {
     store: Store,
     shutdown: CancellationToken,
-    registry: CompanyRegistryClient<ServiceChannel>,
+    leads: Leads,
 }
 
 impl MatchmakingApi {
-    /// Serves from `store`, reading firms and listings from the registry; live alert
-    /// streams end when `shutdown` is cancelled.
-    pub fn new(store: Store, registry: ServiceChannel, shutdown: CancellationToken) -> Self {
+    /// Serves from `store`, scoring through `leads`; live alert streams end when
+    /// `shutdown` is cancelled.
+    pub fn new(store: Store, leads: Leads, shutdown: CancellationToken) -> Self {
         Self {
             store,
             shutdown,
-            registry: CompanyRegistryClient::new(registry),
-        }
-    }
-
-    /// Fetches a firm from the registry; a missing firm is this call's NotFound.
-    async fn company(&self, id: &str) -> Result<pb::Company, MatchError> {
-        let mut registry = self.registry.clone();
-        match registry
-            .get_company(pb::GetCompanyRequest {
-                id: id.to_owned(),
-                legal_id: String::new(),
-            })
-            .await
-        {
-            Ok(response) => Ok(response.into_inner()),
-            Err(status) if status.code() == tonic::Code::NotFound => Err(MatchError::NotFound {
-                entity: "company",
-                id: id.to_owned(),
-            }),
-            Err(status) => Err(MatchError::Upstream {
-                service: "company-registry",
-                status,
-            }),
+            leads,
         }
     }
 }
@@ -92,8 +70,82 @@ fn required_into(
     }
 }
 
-fn not_yet<T>(capability: &'static str) -> Result<Response<T>, Status> {
-    Err(MatchError::NotYetAvailable(capability).into())
+/// The evaluation day: the one asked for, or today.
+fn as_of(violations: &mut FieldViolations, given: Option<&pb::Date>) -> Day {
+    let Some(date) = given else {
+        return Day::today();
+    };
+    let day = u32::try_from(date.month)
+        .ok()
+        .zip(u32::try_from(date.day).ok())
+        .and_then(|(month, day)| Day::new(date.year, month, day).ok());
+    day.unwrap_or_else(|| {
+        violations.add("as_of", "is not a valid date");
+        Day::today()
+    })
+}
+
+/// The statuses asked for; none means every open or closed status but dismissed.
+fn statuses(violations: &mut FieldViolations, given: &[i32]) -> Vec<Status_> {
+    if given.is_empty() {
+        return vec![
+            Status_::Proposed,
+            Status_::Shortlisted,
+            Status_::Contacted,
+            Status_::Meeting,
+            Status_::Won,
+            Status_::Lost,
+        ];
+    }
+    let mut out = Vec::new();
+    for (i, status) in given.iter().enumerate() {
+        match pb::MatchStatus::try_from(*status)
+            .ok()
+            .and_then(Status_::from_pb)
+        {
+            Some(status) => out.push(status),
+            None => violations.add(format!("statuses[{i}]"), "unknown status"),
+        }
+    }
+    out
+}
+
+/// Default page: the ten best.
+const DEFAULT_PAGE: usize = 10;
+/// Largest page.
+const MAX_PAGE: usize = 100;
+
+/// Offset and size of the page asked for (tokens are offsets).
+fn page(violations: &mut FieldViolations, given: Option<&pb::PageRequest>) -> (usize, usize) {
+    let Some(given) = given else {
+        return (0, DEFAULT_PAGE);
+    };
+    let limit = match usize::try_from(given.page_size) {
+        Ok(0) => DEFAULT_PAGE,
+        Ok(size) => size.min(MAX_PAGE),
+        Err(_) => {
+            violations.add("page.page_size", "must not be negative");
+            DEFAULT_PAGE
+        }
+    };
+    if given.page_token.is_empty() {
+        return (0, limit);
+    }
+    match usize::from_str_radix(&given.page_token, 16) {
+        Ok(offset) => (offset, limit),
+        Err(_) => {
+            violations.add("page.page_token", "is not a token this service issued");
+            (0, limit)
+        }
+    }
+}
+
+fn next_token(more: bool, offset: usize) -> String {
+    if more {
+        format!("{offset:x}")
+    } else {
+        String::new()
+    }
 }
 
 type AlertStream = Pin<Box<dyn Stream<Item = Result<pb::Match, Status>> + Send>>;
@@ -105,18 +157,55 @@ impl Matchmaking for MatchmakingApi {
         &self,
         request: Request<pb::ListCompanyMatchesRequest>,
     ) -> Result<Response<pb::ListMatchesResponse>, Status> {
-        let company_id =
-            required("company_id", &request.get_ref().company_id).map_err(MatchError::from)?;
-        let company = self.company(&company_id).await?;
-        tracing::debug!(company = %company.name, "firm found; scoring not built yet");
-        not_yet("ListCompanyMatches scoring")
+        let request = request.into_inner();
+        let mut violations = FieldViolations::new();
+        let company_id = required_into(&mut violations, "company_id", &request.company_id);
+        let as_of = as_of(&mut violations, request.as_of.as_ref());
+        let statuses = statuses(&mut violations, &request.statuses);
+        let (offset, limit) = page(&mut violations, request.page.as_ref());
+        violations.into_result().map_err(MatchError::from)?;
+        let Some(company_id) = company_id else {
+            return Err(InvalidInput::single("company_id", "is required").to_status());
+        };
+        let company = self.leads.company(&company_id).await?;
+        self.leads.score_company(&company, as_of).await?;
+        let (matches, more) = self
+            .store
+            .list(Some(&company_id), None, &statuses, offset, limit)
+            .await?;
+        Ok(Response::new(pb::ListMatchesResponse {
+            matches,
+            next_page_token: next_token(more, offset + limit),
+        }))
     }
 
+    #[tracing::instrument(skip_all, fields(opportunity_id = %request.get_ref().opportunity_id))]
     async fn list_opportunity_matches(
         &self,
-        _request: Request<pb::ListOpportunityMatchesRequest>,
+        request: Request<pb::ListOpportunityMatchesRequest>,
     ) -> Result<Response<pb::ListMatchesResponse>, Status> {
-        not_yet("ListOpportunityMatches")
+        let request = request.into_inner();
+        let mut violations = FieldViolations::new();
+        let opportunity_id =
+            required_into(&mut violations, "opportunity_id", &request.opportunity_id);
+        let statuses = statuses(&mut violations, &request.statuses);
+        let (offset, limit) = page(&mut violations, request.page.as_ref());
+        violations.into_result().map_err(MatchError::from)?;
+        let Some(opportunity_id) = opportunity_id else {
+            return Err(InvalidInput::single("opportunity_id", "is required").to_status());
+        };
+        let opportunity = self.leads.opportunity(&opportunity_id).await?;
+        self.leads
+            .score_opportunity(&opportunity, Day::today())
+            .await?;
+        let (matches, more) = self
+            .store
+            .list(None, Some(&opportunity_id), &statuses, offset, limit)
+            .await?;
+        Ok(Response::new(pb::ListMatchesResponse {
+            matches,
+            next_page_token: next_token(more, offset + limit),
+        }))
     }
 
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]

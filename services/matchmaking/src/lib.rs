@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod grpc;
+pub mod leads;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -35,6 +36,9 @@ pub enum StartError {
     /// The server failed.
     #[error(transparent)]
     Server(#[from] server::ServerError),
+    /// The matching model's data did not load.
+    #[error("matching model: {0}")]
+    Model(#[from] pyred_matching::MatchingError),
 }
 
 /// Matchmaking bound to its address, with its store open, ready to serve.
@@ -44,6 +48,7 @@ pub struct MatchmakingService {
     store: store::Store,
     registry: ServiceChannel,
     geo_search: ServiceChannel,
+    matcher: std::sync::Arc<pyred_matching::Matcher>,
     server: ServerSettings,
 }
 
@@ -51,6 +56,7 @@ impl MatchmakingService {
     /// Opens the store and binds `server.host:matchmaking.port`.
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
         let store = store::Store::open(&settings.matchmaking_database_url()).await?;
+        let matcher = std::sync::Arc::new(pyred_matching::Matcher::new()?);
         let timeout = settings.server.client_timeout();
         let registry = client::connect_lazy(&settings.registry.url, timeout)?;
         let geo_search = client::connect_lazy(&settings.geo_search.url, timeout)?;
@@ -67,6 +73,7 @@ impl MatchmakingService {
             store,
             registry,
             geo_search,
+            matcher,
             server: settings.server.clone(),
         })
     }
@@ -97,8 +104,8 @@ impl MatchmakingService {
             }));
         tokio::spawn(readiness.run(shutdown.clone()));
         let api = MatchmakingServer::new(grpc::MatchmakingApi::new(
-            self.store,
-            self.registry,
+            self.store.clone(),
+            leads::Leads::new(self.matcher, self.registry, self.store),
             shutdown.clone(),
         ))
         .max_decoding_message_size(self.server.max_message_bytes)
