@@ -137,3 +137,69 @@ async fn a_firm_gets_scored_explained_leads_and_a_dismissed_one_stays_away() {
     assert!(firms.iter().any(|m| m.company_id == "demo-gers-01"));
     test.stack.stop().await.expect("clean stop");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newly_synced_matching_listing_raises_an_alert_within_two_seconds() {
+    use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
+    use std::time::Duration;
+    use tokio_stream::StreamExt as _;
+
+    let test = spawn_stack().await;
+    pyred::import::load_demo(&test.stack.addresses.registry, Duration::from_secs(30))
+        .await
+        .expect("demo loads");
+    let mut matchmaking = MatchmakingClient::new(test.channel(&test.stack.addresses.matchmaking));
+    let mut alerts = matchmaking
+        .watch_alerts(pb::WatchAlertsRequest {
+            company_ids: vec!["demo-gers-01".to_owned()],
+            min_score: 0.0,
+            since_seq: 0,
+        })
+        .await
+        .expect("alerts open")
+        .into_inner();
+    // Let the follower finish with the demo set: wait for half a second of quiet.
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(500), alerts.next()).await {}
+
+    let mut registry = CompanyRegistryClient::new(test.channel(&test.stack.addresses.registry));
+    registry
+        .sync_listings(pb::SyncListingsRequest {
+            source: "arex".to_owned(),
+            upserts: vec![pb::Opportunity {
+                external_id: "arex-alert-1".to_owned(),
+                kind: pb::OpportunityKind::BusinessRequest as i32,
+                title: "Distribuidor gourmet busca proveedor de foie gras y magret de pato"
+                    .to_owned(),
+                description: "Tiendas delicatessen de Zaragoza buscan un fabricante francés de \
+                              foie gras entero, bloc de foie gras, confit y magret de pato."
+                    .to_owned(),
+                language: pb::Language::Es as i32,
+                location: Some(pb::Location {
+                    place_code: "50297".to_owned(),
+                    ..Default::default()
+                }),
+                region: "ES-AR".to_owned(),
+                ..Default::default()
+            }],
+            withdrawals: vec![],
+        })
+        .await
+        .expect("synced");
+    let acknowledged = tokio::time::Instant::now();
+    let alert = loop {
+        let remaining = Duration::from_secs(2).saturating_sub(acknowledged.elapsed());
+        let next = tokio::time::timeout(remaining, alerts.next())
+            .await
+            .expect("the alert arrives within 2 s of the sync")
+            .expect("stream open")
+            .expect("no error");
+        if next.opportunity_id == "arex-alert-1" {
+            break next;
+        }
+    };
+    assert_eq!(alert.company_id, "demo-gers-01");
+    assert!(alert.alert_seq > 0);
+    assert!(!alert.reasons.is_empty());
+    drop(alerts);
+    test.stack.stop().await.expect("clean stop");
+}

@@ -76,7 +76,8 @@ impl Leads {
         }
     }
 
-    async fn opportunities(&self) -> Result<Vec<pb::Opportunity>, MatchError> {
+    /// Every listing of the registry.
+    pub async fn opportunities(&self) -> Result<Vec<pb::Opportunity>, MatchError> {
         let mut registry = self.registry.clone();
         let mut all = Vec::new();
         let mut token = String::new();
@@ -100,7 +101,8 @@ impl Leads {
         }
     }
 
-    async fn companies(&self) -> Result<Vec<pb::Company>, MatchError> {
+    /// Every firm of the registry.
+    pub async fn companies(&self) -> Result<Vec<pb::Company>, MatchError> {
         let mut registry = self.registry.clone();
         let mut all = Vec::new();
         let mut token = String::new();
@@ -166,6 +168,17 @@ impl Leads {
         as_of: Day,
     ) -> Result<usize, MatchError> {
         let opportunities = self.opportunities().await?;
+        self.score_company_against(company, &opportunities, as_of)
+            .await
+    }
+
+    /// Scores `company` against `opportunities` and records the best.
+    pub async fn score_company_against(
+        &self,
+        company: &pb::Company,
+        opportunities: &[pb::Opportunity],
+        as_of: Day,
+    ) -> Result<usize, MatchError> {
         let firm = self.matcher.company(company).map_err(MatchError::Model)?;
         let profiles = opportunities
             .iter()
@@ -197,6 +210,17 @@ impl Leads {
         as_of: Day,
     ) -> Result<usize, MatchError> {
         let companies = self.companies().await?;
+        self.score_opportunity_against(opportunity, &companies, as_of)
+            .await
+    }
+
+    /// Scores `opportunity` against `companies` and records the best.
+    pub async fn score_opportunity_against(
+        &self,
+        opportunity: &pb::Opportunity,
+        companies: &[pb::Company],
+        as_of: Day,
+    ) -> Result<usize, MatchError> {
         let listing = self
             .matcher
             .opportunity(opportunity)

@@ -7,6 +7,7 @@
 //! geo-search, which it depends on, are serving.
 
 pub mod error;
+pub mod follower;
 pub mod grpc;
 pub mod leads;
 pub mod store;
@@ -103,9 +104,16 @@ impl MatchmakingService {
                 async move { client::is_serving(&geo_search, GEO_SEARCH).await }
             }));
         tokio::spawn(readiness.run(shutdown.clone()));
-        let api = MatchmakingServer::new(grpc::MatchmakingApi::new(
+        let leads = leads::Leads::new(self.matcher, self.registry.clone(), self.store.clone());
+        tokio::spawn(follower::follow(
+            self.registry,
+            leads.clone(),
             self.store.clone(),
-            leads::Leads::new(self.matcher, self.registry, self.store),
+            shutdown.clone(),
+        ));
+        let api = MatchmakingServer::new(grpc::MatchmakingApi::new(
+            self.store,
+            leads,
             shutdown.clone(),
         ))
         .max_decoding_message_size(self.server.max_message_bytes)

@@ -250,6 +250,28 @@ impl Store {
         Ok(WriteTx { _guard: guard, tx })
     }
 
+    /// The last registry change applied, 0 when none.
+    pub async fn feed_position(&self) -> Result<i64, MatchError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS seq FROM feed_position")
+            .fetch_one(&self.db.pool)
+            .await?;
+        Ok(row.try_get("seq")?)
+    }
+
+    /// Records the last registry change applied.
+    pub async fn set_feed_position(&self, seq: i64) -> Result<(), MatchError> {
+        let mut write = self.begin_write().await?;
+        sqlx::query("DELETE FROM feed_position")
+            .execute(&mut *write.tx)
+            .await?;
+        sqlx::query("INSERT INTO feed_position (id, seq) VALUES (1, $1)")
+            .bind(seq)
+            .execute(&mut *write.tx)
+            .await?;
+        write.tx.commit().await?;
+        Ok(())
+    }
+
     /// The last alert's sequence number, 0 when none.
     pub async fn last_alert_seq(&self) -> Result<i64, MatchError> {
         let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM alerts")

@@ -48,3 +48,9 @@ CREATE TABLE alerts (
     score       DOUBLE PRECISION NOT NULL,
     created_at  BIGINT NOT NULL
 );
+
+-- How far matchmaking has followed the registry's change feed (one row).
+CREATE TABLE feed_position (
+    id   INTEGER PRIMARY KEY,
+    seq  BIGINT NOT NULL
+);
