@@ -124,6 +124,20 @@ async fn a_firm_gets_scored_explained_leads_and_a_dismissed_one_stays_away() {
         .expect("kept")
         .into_inner();
     assert_eq!(dismissed.dismiss_reason, "déjà client");
+    let judgments = matchmaking
+        .export_judgments(pb::ExportJudgmentsRequest {})
+        .await
+        .expect("export")
+        .into_inner();
+    assert_eq!(judgments.count, 1);
+    assert_eq!(
+        judgments.tsv,
+        format!(
+            "company_id\topportunity_id\tgrade\ndemo-gers-01\t{}\t0\n",
+            top.opportunity_id
+        ),
+        "a dismissal is a grade-0 judgment"
+    );
 
     let firms = matchmaking
         .list_opportunity_matches(pb::ListOpportunityMatchesRequest {

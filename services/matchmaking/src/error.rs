@@ -30,9 +30,6 @@ pub enum MatchError {
         /// Requested status.
         to: &'static str,
     },
-    /// The capability is specified in the contract but not built yet.
-    #[error("{0} is not available yet")]
-    NotYetAvailable(&'static str),
     /// A service this one depends on failed or is unreachable.
     #[error("{service} unavailable: {status}")]
     Upstream {
@@ -63,7 +60,6 @@ impl From<MatchError> for tonic::Status {
             MatchError::VersionConflict { .. } | MatchError::InvalidTransition { .. } => {
                 tonic::Status::failed_precondition(error.to_string())
             }
-            MatchError::NotYetAvailable(_) => tonic::Status::unimplemented(error.to_string()),
             MatchError::Upstream { status, .. } => match status.code() {
                 tonic::Code::DeadlineExceeded => {
                     tonic::Status::deadline_exceeded(error.to_string())

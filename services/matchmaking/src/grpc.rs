@@ -283,6 +283,16 @@ impl Matchmaking for MatchmakingApi {
         Ok(Response::new(self.store.add_note(&id, ACTOR, text).await?))
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn export_judgments(
+        &self,
+        _request: Request<pb::ExportJudgmentsRequest>,
+    ) -> Result<Response<pb::ExportJudgmentsResponse>, Status> {
+        let tsv = self.store.judgments_tsv().await?;
+        let count = i32::try_from(tsv.lines().count().saturating_sub(1)).unwrap_or(i32::MAX);
+        Ok(Response::new(pb::ExportJudgmentsResponse { tsv, count }))
+    }
+
     type WatchAlertsStream = AlertStream;
 
     #[tracing::instrument(skip_all)]
