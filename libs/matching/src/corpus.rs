@@ -10,7 +10,8 @@
 //! The service keeps one for its whole register; the evaluation builds one from the
 //! data set it scores. With no record counted every weight is 1 (plain overlap).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use crate::profile::{Bag, CompanyProfile, OpportunityProfile};
 
@@ -18,12 +19,13 @@ use crate::profile::{Bag, CompanyProfile, OpportunityProfile};
 #[derive(Debug, Clone, Default)]
 pub struct CorpusStats {
     documents: u32,
-    concepts: HashMap<&'static str, u32>,
-    stems: HashMap<String, u32>,
-    /// Σ over documents of Σ weight² of their concepts (for the typical norm).
-    concept_mass: f64,
+    /// Concept → (documents it occurs in, Σ of its squared weights over them).
+    concepts: HashMap<&'static str, (u32, f64)>,
     /// The same for stems.
-    stem_mass: f64,
+    stems: HashMap<String, (u32, f64)>,
+    /// Root-mean-square IDF-weighted norms of a record's concepts and stems,
+    /// computed on first use after the last [`CorpusStats::add`].
+    typical: OnceLock<(f64, f64)>,
 }
 
 impl CorpusStats {
@@ -51,14 +53,16 @@ impl CorpusStats {
     pub fn add(&mut self, bag: &Bag) {
         self.documents = self.documents.saturating_add(1);
         for (&id, weight) in &bag.concepts {
-            *self.concepts.entry(id).or_insert(0) += 1;
-            self.concept_mass += weight * weight;
+            let entry = self.concepts.entry(id).or_insert((0, 0.0));
+            entry.0 += 1;
+            entry.1 += weight * weight;
         }
-        self.stem_mass += bag.stems.values().map(|w| w * w).sum::<f64>();
-        let stems: BTreeSet<&String> = bag.stems.keys().collect();
-        for stem in stems {
-            *self.stems.entry(stem.clone()).or_insert(0) += 1;
+        for (stem, weight) in &bag.stems {
+            let entry = self.stems.entry(stem.clone()).or_insert((0, 0.0));
+            entry.0 += 1;
+            entry.1 += weight * weight;
         }
+        self.typical = OnceLock::new();
     }
 
     /// Number of documents counted.
@@ -68,36 +72,43 @@ impl CorpusStats {
 
     /// How specific a concept is (≥ 0; 1 when nothing was counted).
     pub fn concept_idf(&self, id: &str) -> f64 {
-        self.idf(self.concepts.get(id).copied().unwrap_or(0))
+        self.idf(self.concepts.get(id).map_or(0, |e| e.0))
     }
 
     /// How specific a stem is (≥ 0; 1 when nothing was counted).
     pub fn stem_idf(&self, stem: &str) -> f64 {
-        self.idf(self.stems.get(stem).copied().unwrap_or(0))
+        self.idf(self.stems.get(stem).map_or(0, |e| e.0))
     }
 
-    /// The weight of a concept found in one record in ten: the scale of an ordinary
-    /// concept.
-    pub fn reference_idf(&self) -> f64 {
-        self.idf(self.documents / 10)
-    }
-
-    /// The IDF-weighted norm of a typical record's concepts: [`Self::reference_idf`]
-    /// times the root of the mean Σ weight² per record (1 with no record).
+    /// The IDF-weighted norm of a typical record's concepts (root mean square over
+    /// the records counted; 1 with none): the pivot that smooths similarities.
     pub fn typical_concept_norm(&self) -> f64 {
-        self.typical_norm(self.concept_mass)
+        self.typical().0
     }
 
     /// The same for stems.
     pub fn typical_stem_norm(&self) -> f64 {
-        self.typical_norm(self.stem_mass)
+        self.typical().1
     }
 
-    fn typical_norm(&self, mass: f64) -> f64 {
-        if self.documents == 0 {
-            return 1.0;
-        }
-        self.reference_idf() * (mass / f64::from(self.documents)).sqrt()
+    fn typical(&self) -> (f64, f64) {
+        *self.typical.get_or_init(|| {
+            if self.documents == 0 {
+                return (1.0, 1.0);
+            }
+            let n = f64::from(self.documents);
+            let concepts: f64 = self
+                .concepts
+                .values()
+                .map(|&(df, mass)| self.idf(df).powi(2) * mass)
+                .sum();
+            let stems: f64 = self
+                .stems
+                .values()
+                .map(|&(df, mass)| self.idf(df).powi(2) * mass)
+                .sum();
+            ((concepts / n).sqrt(), (stems / n).sqrt())
+        })
     }
 
     fn idf(&self, df: u32) -> f64 {
@@ -129,5 +140,10 @@ mod tests {
         assert_eq!(stats.documents(), 10);
         assert!(stats.concept_idf("tanks") > 2.0 * stats.concept_idf("export"));
         assert!(stats.concept_idf("never_seen") > stats.concept_idf("tanks"));
+        // Nine records of one concept of idf(10) and one of two: the mean of norm².
+        let export = stats.concept_idf("export");
+        let tanks = stats.concept_idf("tanks");
+        let expected = ((10.0 * export * export + tanks * tanks) / 10.0).sqrt();
+        assert!((stats.typical_concept_norm() - expected).abs() < 1e-12);
     }
 }

@@ -22,6 +22,8 @@ use crate::profile::{Bag, CompanyProfile, Family, OpportunityProfile};
 const MAX_QUOTED_CONCEPTS: usize = 3;
 /// Shared stems quoted, at most.
 const MAX_QUOTED_STEMS: usize = 5;
+/// A direction factor below this is called a likely competitor.
+const LIKELY_COMPETITOR: f64 = 0.9;
 /// A feature whose contribution is below this is not worth a line.
 const MIN_CONTRIBUTION: f64 = 0.005;
 
@@ -378,7 +380,11 @@ pub(crate) fn reasons(
         };
         let mut text_fr = format!("{} : {fr}", kind.name_fr());
         let mut text_es = format!("{}: {es}", kind.name_es());
-        if b.direction < 1.0 {
+        if b.direction < 1.0 && b.direction >= LIKELY_COMPETITOR {
+            let factor = factor_text(b.direction);
+            text_fr = format!("{text_fr} (en partie la même offre que la vôtre, {factor})");
+            text_es = format!("{text_es} (en parte la misma oferta que la suya, {factor})");
+        } else if b.direction < LIKELY_COMPETITOR {
             let factor = factor_text(b.direction);
             text_fr = format!(
                 "{} : l'annonceur propose ou cherche la même chose que vous (concurrent probable, {factor})",

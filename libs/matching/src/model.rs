@@ -193,6 +193,10 @@ pub struct Weights {
     pub size_slope: f64,
     /// Lowest size factor.
     pub size_floor: f64,
+    /// Scale of the display calibration `1 − exp(−raw / scale)` (0: none). It is
+    /// monotone, so rankings do not depend on it; 0.1 puts a typical good lead
+    /// around 0.6 and an unrelated listing near 0.
+    pub calibration: f64,
     /// 0: sector, distance and market add to relevance; 1: they only weigh it (a
     /// listing without relevance scores 0); in between, a blend.
     pub gate: f64,
@@ -232,6 +236,7 @@ impl Default for Weights {
             revenue_per_employee_eur: 150_000.0,
             size_slope: 0.5,
             size_floor: 0.3,
+            calibration: 0.1,
             gate: 1.0,
         }
     }
@@ -273,6 +278,7 @@ impl Weights {
             "revenue_per_employee_eur" => &mut self.revenue_per_employee_eur,
             "size_slope" => &mut self.size_slope,
             "size_floor" => &mut self.size_floor,
+            "calibration" => &mut self.calibration,
             "gate" => &mut self.gate,
             _ => return Err(format!("unknown weight {name:?}")),
         };
@@ -365,6 +371,8 @@ pub struct Breakdown {
     pub factor: f64,
     /// What each term adds to the score (factors applied); they sum to the score.
     pub contributions: Contributions,
+    /// The score before calibration (the sum of the terms).
+    pub raw: f64,
 }
 
 /// The parts of a score.
@@ -400,6 +408,29 @@ pub struct Scored {
     pub breakdown: Breakdown,
     /// Reasons, strongest first (filled for the pairs a ranking returns).
     pub reasons: Vec<crate::explain::Reason>,
+}
+
+impl Scored {
+    /// The match as the matchmaking service returns it: ids, score, reasons, distance
+    /// and display names, status `PROPOSED`. The service fills in its own id,
+    /// version and timestamps.
+    pub fn to_match(
+        &self,
+        company: &CompanyProfile,
+        opportunity: &OpportunityProfile,
+    ) -> pb::Match {
+        pb::Match {
+            company_id: self.company_id.clone(),
+            opportunity_id: self.opportunity_id.clone(),
+            score: self.score,
+            reasons: self.reasons.iter().map(pb::MatchReason::from).collect(),
+            status: pb::MatchStatus::Proposed as i32,
+            distance_km: self.breakdown.distance_km,
+            opportunity_title: opportunity.title.clone(),
+            company_name: company.name.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 /// The model: glossary, adjacency table, weights and the features switched on.
@@ -536,7 +567,24 @@ impl Matcher {
             distance: term(distance_weight, breakdown.distance),
             market: term(market_weight, breakdown.market),
         };
-        let score = breakdown.contributions.sum().clamp(0.0, 1.0);
+        let raw = breakdown.contributions.sum().clamp(0.0, 1.0);
+        breakdown.raw = raw;
+        // A monotone stretch of the raw sum, for display and alert thresholds; the
+        // contributions are rescaled so that they still add up to the score.
+        let score = if w.calibration > 0.0 {
+            1.0 - (-raw / w.calibration).exp()
+        } else {
+            raw
+        };
+        if raw > 0.0 {
+            let ratio = score / raw;
+            let c = &mut breakdown.contributions;
+            c.relevance *= ratio;
+            c.sector *= ratio;
+            c.distance *= ratio;
+            c.market *= ratio;
+        }
+        let score = score.clamp(0.0, 1.0);
         Some(Scored {
             company_id: company.id.clone(),
             opportunity_id: opportunity.id.clone(),
@@ -842,6 +890,7 @@ impl Matcher {
             size,
             factor,
             contributions: Contributions::default(),
+            raw: 0.0,
         }
     }
 

@@ -211,8 +211,14 @@ struct World {
 
 fn world(companies: &[pb::Company], listings: &[pb::Opportunity]) -> World {
     let matcher = Matcher::new().unwrap();
-    let companies: Vec<CompanyProfile> = companies.iter().map(|c| matcher.company(c).unwrap()).collect();
-    let listings: Vec<OpportunityProfile> = listings.iter().map(|o| matcher.opportunity(o).unwrap()).collect();
+    let companies: Vec<CompanyProfile> = companies
+        .iter()
+        .map(|c| matcher.company(c).unwrap())
+        .collect();
+    let listings: Vec<OpportunityProfile> = listings
+        .iter()
+        .map(|o| matcher.opportunity(o).unwrap())
+        .collect();
     let stats = CorpusStats::from_profiles(&companies, &listings);
     World {
         matcher,
@@ -272,11 +278,20 @@ fn the_competitor_is_demoted_by_the_direction_feature() {
     let w = standard_world();
     let company = w.companies.iter().find(|c| c.id == "fr-foie-gras").unwrap();
     let competitor = w.listings.iter().find(|o| o.id == "es-off-pato").unwrap();
-    let scored = w.matcher.score(company, competitor, &w.stats, day(AS_OF)).unwrap();
-    assert!(scored.breakdown.direction < 1.0, "{:?}", scored.breakdown.direction);
+    let scored = w
+        .matcher
+        .score(company, competitor, &w.stats, day(AS_OF))
+        .unwrap();
+    assert!(
+        scored.breakdown.direction < 1.0,
+        "{:?}",
+        scored.breakdown.direction
+    );
     let reasons = w.matcher.explain(company, competitor, &scored, day(AS_OF));
     assert!(
-        reasons.iter().any(|r| r.feature == Feature::Direction && r.text_fr.contains("concurrent")),
+        reasons
+            .iter()
+            .any(|r| r.feature == Feature::Direction && r.text_fr.contains("concurrent")),
         "{reasons:?}"
     );
 }
@@ -316,17 +331,27 @@ fn an_expired_or_closed_listing_is_never_proposed() {
         ],
     );
     let ranked = ranking(&w, "fr-usinage", 100);
-    assert_eq!(ranked, ["es-last-day"], "only the listing whose deadline is today is live");
+    assert_eq!(
+        ranked,
+        ["es-last-day"],
+        "only the listing whose deadline is today is live"
+    );
 
     // Nor the other way round: an expired listing gets no firm.
     let listing = w.listings.iter().find(|o| o.id == "es-expired").unwrap();
-    let firms = w
-        .matcher
-        .companies_for_opportunity(listing, &w.companies, &w.stats, day(AS_OF), 10);
+    let firms =
+        w.matcher
+            .companies_for_opportunity(listing, &w.companies, &w.stats, day(AS_OF), 10);
     assert!(firms.is_empty());
     // Switching liveness off (ablation) proposes it again: the filter is what excludes it.
-    let lax = w.matcher.clone().with_features(pyred_matching::FeatureSet::all().without(Feature::Liveness));
-    assert!(lax.score(&w.companies[0], listing, &w.stats, day(AS_OF)).is_some());
+    let lax = w
+        .matcher
+        .clone()
+        .with_features(pyred_matching::FeatureSet::all().without(Feature::Liveness));
+    assert!(
+        lax.score(&w.companies[0], listing, &w.stats, day(AS_OF))
+            .is_some()
+    );
 }
 
 #[test]
@@ -366,7 +391,9 @@ fn scores_stay_within_zero_and_one() {
     for matcher in [w.matcher.clone(), w.matcher.clone().with_weights(heavy)] {
         for company in &w.companies {
             for listing in &w.listings {
-                let scored = matcher.score(company, listing, &w.stats, day(AS_OF)).unwrap();
+                let scored = matcher
+                    .score(company, listing, &w.stats, day(AS_OF))
+                    .unwrap();
                 assert!(
                     scored.score.is_finite() && (0.0..=1.0).contains(&scored.score),
                     "{} × {}: {}",
@@ -398,23 +425,69 @@ fn reasons_quote_the_shared_concepts_in_both_languages() {
         .find(|r| r.feature == Feature::Concepts)
         .expect("a concepts reason");
     // French: the listing's Spanish words with the French label, then the firm's words.
-    assert!(concepts.text_fr.starts_with("Besoin : "), "{}", concepts.text_fr);
-    assert!(concepts.text_fr.contains("mecanizado (usinage)"), "{}", concepts.text_fr);
-    assert!(concepts.text_fr.contains("votre offre : "), "{}", concepts.text_fr);
+    assert!(
+        concepts.text_fr.starts_with("Besoin : "),
+        "{}",
+        concepts.text_fr
+    );
+    assert!(
+        concepts.text_fr.contains("titanio (titane)"),
+        "{}",
+        concepts.text_fr
+    );
+    assert!(
+        concepts.text_fr.contains("votre offre : "),
+        "{}",
+        concepts.text_fr
+    );
     // Spanish: the listing's words as written, the firm's French words with the
     // Spanish label.
-    assert!(concepts.text_es.starts_with("Necesidad: "), "{}", concepts.text_es);
-    assert!(concepts.text_es.contains("(mecanizado)"), "{}", concepts.text_es);
+    assert!(
+        concepts.text_es.starts_with("Necesidad: "),
+        "{}",
+        concepts.text_es
+    );
+    assert!(
+        concepts.text_es.contains("titanio, "),
+        "{}",
+        concepts.text_es
+    );
+    assert!(
+        concepts.text_es.contains("titane (titanio)"),
+        "{}",
+        concepts.text_es
+    );
     assert!(concepts.contribution > 0.0);
     // The summary carries the evidence an adviser checks: place, distance, deadline.
     let summary = pyred_matching::explain::summary_fr(&lead.reasons);
     assert!(summary.contains("Zaragoza à 2"), "{summary}");
     assert!(summary.contains("échéance 15/03/2027"), "{summary}");
     let contributions: f64 = lead.reasons.iter().map(|r| r.contribution).sum();
-    assert!(contributions <= lead.score + 1e-9, "{contributions} > {}", lead.score);
-    assert!(contributions > 0.5 * lead.score, "{contributions} vs {}", lead.score);
-    let proto: Vec<pb::MatchReason> = lead.reasons.iter().map(pb::MatchReason::from).collect();
-    assert!(proto.iter().any(|r| r.feature == "concepts" && !r.text_es.is_empty()));
+    assert!(
+        contributions <= lead.score + 1e-9,
+        "{contributions} > {}",
+        lead.score
+    );
+    assert!(
+        contributions > 0.5 * lead.score,
+        "{contributions} vs {}",
+        lead.score
+    );
+    let listing = w
+        .listings
+        .iter()
+        .find(|o| o.id == lead.opportunity_id)
+        .unwrap();
+    let proto = lead.to_match(company, listing);
+    assert_eq!(proto.company_id, "fr-usinage");
+    assert_eq!(proto.status, pb::MatchStatus::Proposed as i32);
+    assert!(proto.distance_km.is_some_and(|d| d > 200.0 && d < 300.0));
+    assert!(
+        proto
+            .reasons
+            .iter()
+            .any(|r| r.feature == "concepts" && !r.text_es.is_empty())
+    );
 }
 
 #[test]
@@ -422,27 +495,51 @@ fn nace_adjacency_lifts_a_supplier_of_the_listings_sector() {
     let coded = tank_request(&["11.02"]);
     let mut uncoded = tank_request(&[]);
     uncoded.external_id = "es-req-depositos-sin-codigo".to_owned();
-    let w = world(&[tank_maker()], &[coded, uncoded]);
+    let w = world(
+        &[tank_maker(), machinist(), foie_gras_maker()],
+        &[
+            coded,
+            uncoded,
+            machining_request(),
+            duck_request(),
+            unrelated(),
+        ],
+    );
     let company = &w.companies[0];
-    let with_code = w.matcher.score(company, &w.listings[0], &w.stats, day(AS_OF)).unwrap();
-    let without_code = w.matcher.score(company, &w.listings[1], &w.stats, day(AS_OF)).unwrap();
+    let with_code = w
+        .matcher
+        .score(company, &w.listings[0], &w.stats, day(AS_OF))
+        .unwrap();
+    let without_code = w
+        .matcher
+        .score(company, &w.listings[1], &w.stats, day(AS_OF))
+        .unwrap();
     let pair = with_code.breakdown.adjacent.expect("25.29 sells to 11.02");
     assert_eq!(pair.supplier.code(), "25.29");
     assert_eq!(pair.customer.code(), "11.02");
     assert!(with_code.score > without_code.score);
-    let reasons = w.matcher.explain(company, &w.listings[0], &with_code, day(AS_OF));
+    let reasons = w
+        .matcher
+        .explain(company, &w.listings[0], &with_code, day(AS_OF));
     let adjacency = reasons
         .iter()
         .find(|r| r.feature == Feature::Adjacency)
-        .expect("an adjacency reason");
+        .unwrap_or_else(|| panic!("an adjacency reason in {reasons:#?}"));
     assert!(adjacency.text_fr.contains("25.29") && adjacency.text_fr.contains("11.02"));
     // Switched off, the two listings score the same.
-    let blind = w
-        .matcher
-        .clone()
-        .with_features(pyred_matching::FeatureSet::all().without(Feature::Adjacency).without(Feature::Sector));
-    let a = blind.score(company, &w.listings[0], &w.stats, day(AS_OF)).unwrap().score;
-    let b = blind.score(company, &w.listings[1], &w.stats, day(AS_OF)).unwrap().score;
+    let blind = w.matcher.clone().with_features(
+        pyred_matching::FeatureSet::all()
+            .without(Feature::Adjacency)
+            .without(Feature::Sector),
+    );
+    let a = blind
+        .score(company, &w.listings[0], &w.stats, day(AS_OF))
+        .unwrap()
+        .score;
+    let b = blind
+        .score(company, &w.listings[1], &w.stats, day(AS_OF))
+        .unwrap()
+        .score;
     assert!((a - b).abs() < 1e-12, "{a} vs {b}");
 }
 
@@ -460,7 +557,11 @@ fn a_service_radius_excludes_listings_beyond_it() {
     assert_eq!(ranking(&w, "fr-cuves-local", 10), ["fr-req-cuves"]);
     assert_eq!(ranking(&w, "fr-cuves", 10).len(), 2);
     // And from the listing's side: the far listing does not get the limited firm.
-    let far = w.listings.iter().find(|o| o.id == "es-req-depositos").unwrap();
+    let far = w
+        .listings
+        .iter()
+        .find(|o| o.id == "es-req-depositos")
+        .unwrap();
     let firms: Vec<String> = w
         .matcher
         .companies_for_opportunity(far, &w.companies, &w.stats, day(AS_OF), 10)
@@ -478,13 +579,18 @@ fn distance_breaks_ties_but_does_not_exclude() {
     logrono.location = location(LOGRONO);
     logrono.region = "ES-RI".to_owned();
     let w = world(&[tank_maker()], &[zaragoza, logrono]);
-    let scored = w
-        .matcher
-        .matches_for_company(&w.companies[0], &w.listings, &w.stats, day(AS_OF), 10);
+    let scored =
+        w.matcher
+            .matches_for_company(&w.companies[0], &w.listings, &w.stats, day(AS_OF), 10);
     assert_eq!(scored.len(), 2);
     let (near, far) = (&scored[0], &scored[1]);
     assert!(near.breakdown.distance_km < far.breakdown.distance_km);
-    assert!(far.score > 0.8 * near.score, "{} vs {}", far.score, near.score);
+    assert!(
+        far.score > 0.8 * near.score,
+        "{} vs {}",
+        far.score,
+        near.score
+    );
 }
 
 #[test]
@@ -496,10 +602,14 @@ fn both_directions_rank_the_right_firm_first() {
         ("es-req-pato", "fr-foie-gras"),
     ] {
         let opportunity = w.listings.iter().find(|o| o.id == listing).unwrap();
-        let firms = w
-            .matcher
-            .companies_for_opportunity(opportunity, &w.companies, &w.stats, day(AS_OF), 3);
-        assert_eq!(firms.first().map(|s| s.company_id.as_str()), Some(expected), "{listing}");
+        let firms =
+            w.matcher
+                .companies_for_opportunity(opportunity, &w.companies, &w.stats, day(AS_OF), 3);
+        assert_eq!(
+            firms.first().map(|s| s.company_id.as_str()),
+            Some(expected),
+            "{listing}"
+        );
         assert!(firms.windows(2).all(|p| p[0].score >= p[1].score));
     }
 }

@@ -28,7 +28,9 @@ use std::process::ExitCode;
 
 use pyred_domain::{Day, NaceCode};
 use pyred_matching::metrics::{self, Evaluation, Judgments};
-use pyred_matching::{CompanyProfile, CorpusStats, Feature, FeatureSet, Matcher, OpportunityProfile};
+use pyred_matching::{
+    CompanyProfile, CorpusStats, Feature, FeatureSet, Matcher, OpportunityProfile,
+};
 use pyred_proto::v1 as pb;
 use serde::Serialize;
 use tantivy::collector::TopDocs;
@@ -46,8 +48,8 @@ pub const K: usize = 10;
 pub struct EvalArgs {
     /// Directory with companies.jsonl, opportunities.jsonl and judgments.tsv.
     pub dir: PathBuf,
-    /// Evaluation day (liveness, deadlines); default: the day after the set's latest
-    /// publication date.
+    /// Evaluation day (liveness, deadlines); default: today. The dev set is meant to
+    /// be evaluated as of 2026-12-01.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
     pub as_of: Option<Day>,
     /// Print the report as JSON.
@@ -91,10 +93,7 @@ pub fn command(args: &EvalArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some(as_of) = args.as_of.or_else(|| dataset.snapshot_day()) else {
-        eprintln!("pyred: no publication date in {}: give --as-of", args.dir.display());
-        return ExitCode::from(2);
-    };
+    let as_of = args.as_of.unwrap_or_else(Day::today);
     let mut weights = pyred_matching::Weights::default();
     for (name, value) in &args.settings {
         if let Err(error) = weights.set(name, *value) {
@@ -208,12 +207,14 @@ impl Dataset {
             read_lines(&dir.join("opportunities.jsonl"), import::parse_opportunity)?;
         let judgments_path = dir.join("judgments.tsv");
         let judgments = match std::fs::read_to_string(&judgments_path) {
-            Ok(text) => Some(Judgments::parse_tsv(&text).map_err(|source| {
-                EvalError::Judgments {
-                    path: judgments_path.clone(),
-                    source,
-                }
-            })?),
+            Ok(text) => {
+                Some(
+                    Judgments::parse_tsv(&text).map_err(|source| EvalError::Judgments {
+                        path: judgments_path.clone(),
+                        source,
+                    })?,
+                )
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => {
                 return Err(EvalError::Read {
@@ -227,24 +228,6 @@ impl Dataset {
             opportunities,
             judgments,
         })
-    }
-
-    /// "Today" for this data set: the day after its latest publication date (a data
-    /// set is a snapshot taken then); `None` when no listing has one.
-    pub fn snapshot_day(&self) -> Option<Day> {
-        self.opportunities
-            .iter()
-            .filter_map(|o| o.published.as_ref())
-            .filter_map(|d| {
-                Day::new(
-                    d.year,
-                    u32::try_from(d.month).ok()?,
-                    u32::try_from(d.day).ok()?,
-                )
-                .ok()
-            })
-            .max()
-            .and_then(|d| d.plus_days(1).ok())
     }
 }
 
@@ -377,6 +360,9 @@ pub struct EvalReport {
     pub systems: Vec<SystemScore>,
     /// pyred nDCG@10 / bm25 nDCG@10.
     pub ratio_to_bm25: f64,
+    /// The other direction: firms ranked for each listing with a grade ≥ 2 pair
+    /// (judgments read the other way round).
+    pub reverse: SystemScore,
     /// The model with each feature switched off.
     pub ablation: Vec<AblationRow>,
     /// Per company.
@@ -443,7 +429,10 @@ pub fn bm25_rankings(
         let Some(company) = dataset.companies.iter().find(|c| c.external_id == id) else {
             continue;
         };
-        let text = format!("{}\n{}\n{}", company.description, company.offers, company.seeks);
+        let text = format!(
+            "{}\n{}\n{}",
+            company.description, company.offers, company.seeks
+        );
         let mut terms: Vec<String> = Vec::new();
         let mut stream = tokenizer.token_stream(&text);
         while stream.advance() {
@@ -500,7 +489,11 @@ pub fn nace_rankings(dataset: &Dataset, companies: &[&str]) -> BTreeMap<String, 
             .filter_map(|(listing, listing_codes)| {
                 let best = firm
                     .iter()
-                    .flat_map(|a| listing_codes.iter().map(move |b| pyred_domain::nace::similarity(a, b)))
+                    .flat_map(|a| {
+                        listing_codes
+                            .iter()
+                            .map(move |b| pyred_domain::nace::similarity(a, b))
+                    })
                     .fold(0.0, f64::max);
                 (best > 0.0).then_some((best, *listing))
             })
@@ -508,7 +501,11 @@ pub fn nace_rankings(dataset: &Dataset, companies: &[&str]) -> BTreeMap<String, 
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
         out.insert(
             id.to_owned(),
-            scored.into_iter().take(K).map(|(_, l)| l.to_owned()).collect(),
+            scored
+                .into_iter()
+                .take(K)
+                .map(|(_, l)| l.to_owned())
+                .collect(),
         );
     }
     out
@@ -536,13 +533,19 @@ pub fn run(
     let matcher = Matcher::new()?.with_weights(weights);
     let profiles = Profiles::build(&matcher, dataset)?;
 
-    let pyred = metrics::evaluate(judgments, &pyred_rankings(&matcher, &profiles, &evaluated, as_of), K);
+    let pyred = metrics::evaluate(
+        judgments,
+        &pyred_rankings(&matcher, &profiles, &evaluated, as_of),
+        K,
+    );
     let bm25 = metrics::evaluate(judgments, &bm25_rankings(dataset, &evaluated)?, K);
     let nace = metrics::evaluate(judgments, &nace_rankings(dataset, &evaluated), K);
 
     let mut ablation = Vec::new();
     for feature in Feature::ALL {
-        let reduced = matcher.clone().with_features(FeatureSet::all().without(feature));
+        let reduced = matcher
+            .clone()
+            .with_features(FeatureSet::all().without(feature));
         let result = metrics::evaluate(
             judgments,
             &pyred_rankings(&reduced, &profiles, &evaluated, as_of),
@@ -557,6 +560,7 @@ pub fn run(
         });
     }
 
+    let reverse = reverse_evaluation(&matcher, &profiles, judgments, as_of);
     let per_company = per_company_rows(&pyred, &bm25, &nace);
     let systems = vec![
         SystemScore {
@@ -589,9 +593,45 @@ pub fn run(
             f64::INFINITY
         },
         systems,
+        reverse,
         ablation,
         per_company,
     })
+}
+
+/// nDCG@10 and recall@10 of the firms ranked for each listing that has a lead.
+fn reverse_evaluation(
+    matcher: &Matcher,
+    profiles: &Profiles,
+    judgments: &Judgments,
+    as_of: Day,
+) -> SystemScore {
+    let mut transposed = Judgments::default();
+    for company in &profiles.companies {
+        if let Some(pairs) = judgments.of(&company.id) {
+            for (opportunity, &grade) in pairs {
+                transposed.insert(opportunity, &company.id, grade);
+            }
+        }
+    }
+    let mut rankings: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for id in transposed.evaluated_companies() {
+        let Some(opportunity) = profiles.opportunities.iter().find(|o| o.id == id) else {
+            continue;
+        };
+        let ranking = matcher
+            .companies_for_opportunity(opportunity, &profiles.companies, &profiles.stats, as_of, K)
+            .into_iter()
+            .map(|s| s.company_id)
+            .collect();
+        rankings.insert(id.to_owned(), ranking);
+    }
+    let result = metrics::evaluate(&transposed, &rankings, K);
+    SystemScore {
+        system: format!("pyred, firms for {} listings", result.per_company.len()),
+        ndcg: result.ndcg,
+        recall: result.recall,
+    }
 }
 
 fn per_company_rows(pyred: &Evaluation, bm25: &Evaluation, nace: &Evaluation) -> Vec<CompanyRow> {
@@ -628,14 +668,24 @@ pub fn render_text(report: &EvalReport) -> String {
         report.judged_pairs,
         report.evaluated_companies
     ));
-    out.push_str(&format!("{:<10} {:>9} {:>10}\n", "system", "nDCG@10", "recall@10"));
+    out.push_str(&format!(
+        "{:<10} {:>9} {:>10}\n",
+        "system", "nDCG@10", "recall@10"
+    ));
     for system in &report.systems {
         out.push_str(&format!(
             "{:<10} {:>9.4} {:>10.4}\n",
             system.system, system.ndcg, system.recall
         ));
     }
-    out.push_str(&format!("pyred / bm25 nDCG@10: {:.2}×\n\n", report.ratio_to_bm25));
+    out.push_str(&format!(
+        "pyred / bm25 nDCG@10: {:.2}×\n",
+        report.ratio_to_bm25
+    ));
+    out.push_str(&format!(
+        "other direction ({}): nDCG@10 {:.4}, recall@10 {:.4}\n\n",
+        report.reverse.system, report.reverse.ndcg, report.reverse.recall
+    ));
     out.push_str("ablation: pyred with one feature removed\n");
     out.push_str(&format!(
         "{:<12} {:>9} {:>8} {:>10} {:>8}\n",
@@ -655,4 +705,119 @@ pub fn render_text(report: &EvalReport) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// A small data set in the interchange format: three Gers firms, six Spanish
+    /// listings (one expired, one a competitor's offer), graded.
+    pub(crate) const COMPANIES: &str = concat!(
+        r#"{"id": "fr-usinage", "name": "Usinage Gascon", "country": "FR", "nace": ["25.62B"], "lang": "fr", "description": "Atelier d'usinage de précision, sous-traitant de l'aéronautique.", "offers": "Usinage de pièces aéronautiques en titane et en aluminium, fraisage 5 axes.", "seeks": "Nouveaux donneurs d'ordre en Espagne.", "location": {"lat": 43.6465, "lon": 0.5855, "place": "Auch", "code": "32013"}, "region": "FR-32", "employees": 40, "languages": ["fr", "es"]}"#,
+        "\n",
+        r#"{"id": "fr-cuves", "name": "Cuves du Gers", "country": "FR", "nace": ["25.29Z"], "lang": "fr", "description": "Chaudronnerie inox pour les caves.", "offers": "Cuves inox thermorégulées, cuves de vinification.", "seeks": "Caves clientes en Espagne.", "location": {"lat": 43.958, "lon": 0.372, "place": "Condom", "code": "32107"}, "region": "FR-32", "employees": 25, "languages": ["fr"]}"#,
+        "\n",
+        r#"{"id": "fr-foie-gras", "name": "Conserverie du Savès", "country": "FR", "nace": ["10.12Z"], "lang": "fr", "description": "Conserverie de canards gras.", "offers": "Foie gras, magrets et confits de canard en conserve.", "seeks": "Importateurs et distributeurs en Espagne.", "location": {"lat": 43.4969, "lon": 0.9238, "place": "Samatan", "code": "32410"}, "region": "FR-32", "employees": 38, "languages": ["fr"]}"#,
+        "\n"
+    );
+
+    pub(crate) const OPPORTUNITIES: &str = concat!(
+        r#"{"id": "es-1", "source": "arex", "kind": "business_request", "title": "Fabricante aeronáutico busca taller de mecanizado de piezas de titanio", "description": "Planta de aeroestructuras en Zaragoza. Necesita mecanizado de precisión de piezas aeronáuticas.", "lang": "es", "nace": ["30.30"], "location": {"lat": 41.6561, "lon": -0.8773, "place": "Zaragoza", "code": "50297"}, "region": "ES-AR", "published": "2026-10-01", "deadline": "2027-03-15"}"#,
+        "\n",
+        r#"{"id": "es-2", "source": "arex", "kind": "business_offer", "title": "Taller de Utebo ofrece capacidad de mecanizado aeronáutico", "description": "Taller con fresado de cinco ejes. Busca clientes en Francia.", "lang": "es", "nace": ["25.62"], "location": {"lat": 41.7141, "lon": -1.0, "place": "Utebo", "code": "50272"}, "region": "ES-AR", "published": "2026-10-01", "deadline": "2027-03-15"}"#,
+        "\n",
+        r#"{"id": "es-3", "source": "ader", "kind": "business_request", "title": "Bodega riojana busca depósitos de acero inoxidable", "description": "Bodega familiar. Necesita depósitos de acero inoxidable con camisa de frío.", "lang": "es", "nace": ["11.02"], "location": {"lat": 42.4667, "lon": -2.45, "place": "Logroño", "code": "26089"}, "region": "ES-RI", "published": "2026-10-01", "deadline": "2027-02-28"}"#,
+        "\n",
+        r#"{"id": "es-4", "source": "arex", "kind": "business_request", "title": "Distribuidor gourmet busca conservas de pato y foie gras", "description": "Distribuidor de delicatessen. Quiere incorporar foie gras y magret de pato.", "lang": "es", "nace": ["46.39"], "location": {"lat": 41.6561, "lon": -0.8773, "place": "Zaragoza", "code": "50297"}, "region": "ES-AR", "published": "2026-10-01", "deadline": "2027-03-31"}"#,
+        "\n",
+        r#"{"id": "es-5", "source": "ader", "kind": "business_request", "title": "Restaurante busca proveedor de foie gras", "description": "Restaurante de Ezcaray. Necesita foie gras de pato.", "lang": "es", "location": {"lat": 42.3256, "lon": -3.0133, "place": "Ezcaray", "code": "26061"}, "region": "ES-RI", "published": "2026-09-01", "deadline": "2026-10-31"}"#,
+        "\n",
+        r#"{"id": "es-6", "source": "arex", "kind": "technology_request", "title": "Hospital busca programa de gestión de citas", "description": "Hospital privado. Necesita un programa informático en la nube.", "lang": "es", "nace": ["86.10"], "location": {"lat": 41.6561, "lon": -0.8773, "place": "Zaragoza", "code": "50297"}, "region": "ES-AR", "published": "2026-10-01", "deadline": "2027-03-31"}"#,
+        "\n"
+    );
+
+    pub(crate) const JUDGMENTS: &str = "company_id\topportunity_id\tgrade\n\
+        fr-usinage\tes-1\t3\nfr-usinage\tes-2\t0\n\
+        fr-cuves\tes-3\t3\n\
+        fr-foie-gras\tes-4\t3\nfr-foie-gras\tes-5\t0\n";
+
+    pub(crate) fn fixture() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("companies.jsonl"), COMPANIES).unwrap();
+        std::fs::write(dir.path().join("opportunities.jsonl"), OPPORTUNITIES).unwrap();
+        std::fs::write(dir.path().join("judgments.tsv"), JUDGMENTS).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_evaluation_reports_every_system_and_the_ablation() {
+        let dir = fixture();
+        let dataset = Dataset::load(dir.path()).unwrap();
+        assert_eq!(dataset.companies.len(), 3);
+        assert_eq!(dataset.opportunities.len(), 6);
+        let as_of = Day::parse("2026-12-01").unwrap();
+        let report = run(
+            dir.path(),
+            &dataset,
+            as_of,
+            pyred_matching::Weights::default(),
+        )
+        .unwrap();
+        assert_eq!(report.evaluated_companies, 3);
+        assert_eq!(report.judged_pairs, 5);
+        let pyred = report.system("pyred").unwrap();
+        let bm25 = report.system("bm25").unwrap();
+        let nace = report.system("nace").unwrap();
+        // Each firm's request is its first lead: a perfect ranking.
+        assert!((pyred.ndcg - 1.0).abs() < 1e-9, "{report:#?}");
+        assert!((pyred.recall - 1.0).abs() < 1e-9);
+        // French profiles share no word with Spanish listings: BM25 finds nothing
+        // (but accented cognates); NACE alone ranks the same-class competitor.
+        assert!(bm25.ndcg < pyred.ndcg);
+        assert!(nace.ndcg < pyred.ndcg);
+        assert_eq!(report.ablation.len(), Feature::ALL.len());
+        let without_liveness = report
+            .ablation
+            .iter()
+            .find(|r| r.without == "deadline")
+            .unwrap();
+        assert!(without_liveness.ndcg <= pyred.ndcg);
+        assert!(render_text(&report).contains("pyred / bm25"));
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["systems"][0]["system"], "pyred");
+    }
+
+    #[test]
+    fn nace_only_ranks_by_the_closest_code() {
+        let dir = fixture();
+        let dataset = Dataset::load(dir.path()).unwrap();
+        let rankings = nace_rankings(&dataset, &["fr-usinage"]);
+        // 25.62 (same class) first; 30.30 shares only the section.
+        assert_eq!(rankings["fr-usinage"][0], "es-2");
+    }
+
+    #[test]
+    fn an_invalid_line_is_reported_with_its_number() {
+        let dir = fixture();
+        std::fs::write(
+            dir.path().join("opportunities.jsonl"),
+            format!("{OPPORTUNITIES}{{\"id\": \"bad\"}}\n"),
+        )
+        .unwrap();
+        let error = Dataset::load(dir.path()).unwrap_err();
+        assert!(
+            matches!(&error, EvalError::InvalidLine { line: 7, id, .. } if id == "bad"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn settings_are_read_as_name_and_value() {
+        assert_eq!(parse_setting("sector=0.1"), Ok(("sector".to_owned(), 0.1)));
+        assert!(parse_setting("sector").is_err());
+        assert!(parse_setting("sector=x").is_err());
+    }
 }

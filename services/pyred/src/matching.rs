@@ -37,7 +37,7 @@ pub struct MatchArgs {
     /// How many results.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
-    /// Evaluation day; default: the data set's snapshot day with --dir, else today.
+    /// Evaluation day (liveness, deadlines); default: today.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::eval::parse_day)]
     pub as_of: Option<Day>,
     /// Print a JSON array.
@@ -89,7 +89,7 @@ pub struct MatchOptions {
     pub target: Target,
     /// How many results.
     pub top: usize,
-    /// Evaluation day; default: the data set's snapshot day with `--dir`, else today.
+    /// Evaluation day; default: today.
     pub as_of: Option<Day>,
     /// JSON output.
     pub json: bool,
@@ -259,7 +259,9 @@ pub fn rank(
                     let firm = companies.iter().find(|c| c.id == s.company_id);
                     let mut line = line(
                         &s,
-                        firm.map_or(s.company_id.as_str(), |c| external_or_id(&c.external_id, &c.id)),
+                        firm.map_or(s.company_id.as_str(), |c| {
+                            external_or_id(&c.external_id, &c.id)
+                        }),
                         firm.map_or("", |c| c.name.as_str()),
                     );
                     if debug && let Some(firm) = firm {
@@ -356,10 +358,7 @@ pub async fn command(
             return ExitCode::from(2);
         }
     };
-    let as_of = options.as_of.unwrap_or_else(|| match options.dir {
-        Some(_) => dataset.snapshot_day().unwrap_or_else(Day::today),
-        None => Day::today(),
-    });
+    let as_of = options.as_of.unwrap_or_else(Day::today);
     let lines = match rank(&dataset, &options.target, options.top, as_of, options.debug) {
         Ok(lines) => lines,
         Err(error @ MatchCommandError::NotFound { .. }) => {
@@ -404,4 +403,60 @@ pub async fn command(
         }
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::eval::tests::fixture;
+
+    #[test]
+    fn both_directions_answer_from_a_directory() {
+        let dir = fixture();
+        let dataset = Dataset::load(dir.path()).unwrap();
+        let as_of = Day::parse("2026-12-01").unwrap();
+        let leads = rank(
+            &dataset,
+            &Target::Company("fr-foie-gras".to_owned()),
+            10,
+            as_of,
+            false,
+        )
+        .unwrap();
+        assert_eq!(leads[0].id, "es-4");
+        assert!(
+            leads.iter().all(|l| l.id != "es-5"),
+            "expired listing proposed"
+        );
+        assert!(!leads[0].reasons.is_empty() && !leads[0].reasons_es.is_empty());
+        let firms = rank(
+            &dataset,
+            &Target::Opportunity("es-3".to_owned()),
+            2,
+            as_of,
+            false,
+        )
+        .unwrap();
+        assert_eq!(firms[0].id, "fr-cuves");
+        assert!(firms.len() <= 2);
+        let json = serde_json::to_value(&firms).unwrap();
+        assert!(
+            json[0]["score"]
+                .as_f64()
+                .is_some_and(|s| (0.0..=1.0).contains(&s))
+        );
+        assert!(json[0].get("debug").is_none());
+        assert!(matches!(
+            rank(
+                &dataset,
+                &Target::Company("nobody".to_owned()),
+                10,
+                as_of,
+                false
+            ),
+            Err(MatchCommandError::NotFound { .. })
+        ));
+    }
 }
