@@ -172,8 +172,8 @@ async fn a_newly_synced_matching_listing_raises_an_alert_within_two_seconds() {
         .await
         .expect("alerts open")
         .into_inner();
-    // Let the follower finish with the demo set: wait for half a second of quiet.
-    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(500), alerts.next()).await {}
+    // Let the follower finish with the demo set: wait for a second of quiet.
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_secs(1), alerts.next()).await {}
 
     let mut registry = CompanyRegistryClient::new(test.channel(&test.stack.addresses.registry));
     registry

@@ -15,10 +15,11 @@ use prost::Message as _;
 use pyred_domain::Day;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::Secret;
-use pyred_runtime::db::{Database, DbError, Engine, Migrations};
+use pyred_runtime::db::{Database, DbError, Migrations, SerializedTx, WriteLock};
+pub use pyred_runtime::db::{now_micros, timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row as _, Transaction};
-use tokio::sync::{Mutex, MutexGuard, watch};
+use tokio::sync::{MutexGuard, watch};
 
 use crate::error::RegistryError;
 use crate::validate::{from_pb_date, nace_terms};
@@ -34,22 +35,6 @@ pub const MIGRATIONS: Migrations = Migrations {
 
 /// Key of the PostgreSQL advisory lock that serialises registry writes.
 const WRITE_LOCK_KEY: i64 = 0x5059_5245_4431; // "PYRED1"
-
-/// Microseconds since the Unix epoch.
-pub fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
-}
-
-/// A protobuf timestamp from microseconds.
-pub fn timestamp(micros: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: micros.div_euclid(1_000_000),
-        nanos: i32::try_from(micros.rem_euclid(1_000_000) * 1000).unwrap_or_default(),
-    }
-}
 
 /// Case- and accent-insensitive key for name look-ups.
 pub fn fold(text: &str) -> String {
@@ -233,7 +218,7 @@ impl ChangeRow {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Database,
-    write_lock: Arc<Mutex<()>>,
+    write_lock: WriteLock,
     committed: Arc<watch::Sender<i64>>,
 }
 
@@ -401,7 +386,7 @@ impl Store {
         let db = Database::open(url, MIGRATIONS).await?;
         let store = Self {
             db,
-            write_lock: Arc::new(Mutex::new(())),
+            write_lock: WriteLock::new(WRITE_LOCK_KEY),
             committed: Arc::new(watch::channel(0).0),
         };
         if let Ok(last) = store.last_seq().await {
@@ -422,19 +407,7 @@ impl Store {
 
     /// Starts a write transaction under the write lock.
     pub async fn begin_write(&self) -> Result<WriteTx<'_>, RegistryError> {
-        let guard = self.write_lock.lock().await;
-        // SQLite: take the database write lock up front, so that a second process on the
-        // same file waits (busy_timeout) instead of failing on a stale read snapshot.
-        let mut tx = match self.db.engine {
-            Engine::Sqlite => self.db.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.db.pool.begin().await?,
-        };
-        if self.db.engine == Engine::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(WRITE_LOCK_KEY)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let SerializedTx { guard, mut tx } = self.write_lock.begin(&self.db).await?;
         let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM changes")
             .fetch_one(&mut *tx)
             .await?;

@@ -128,23 +128,8 @@ async fn apply(batch: &[pb::Change], leads: &Leads, store: &Store) -> Result<(),
             }
         }
     }
-    if !opportunities_changed.is_empty() {
-        let companies = leads.companies().await?;
-        if !companies.is_empty() {
-            for opportunity in &opportunities_changed {
-                leads
-                    .score_opportunity_against(opportunity, &companies, today)
-                    .await?;
-            }
-        }
-    }
-    if !companies_changed.is_empty() {
-        let opportunities = leads.opportunities().await?;
-        for company in &companies_changed {
-            leads
-                .score_company_against(company, &opportunities, today)
-                .await?;
-        }
-    }
+    leads
+        .score_changes(&companies_changed, &opportunities_changed, today)
+        .await?;
     Ok(())
 }

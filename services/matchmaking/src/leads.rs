@@ -251,4 +251,78 @@ impl Leads {
         self.store.record_scores(&pairs).await?;
         Ok(pairs.len())
     }
+
+    /// Re-scores the changed firms and listings of one feed batch against the whole
+    /// register, reading the register and building each profile once, and records the
+    /// results in one transaction.
+    pub async fn score_changes(
+        &self,
+        changed_companies: &[pb::Company],
+        changed_opportunities: &[pb::Opportunity],
+        as_of: Day,
+    ) -> Result<usize, MatchError> {
+        if changed_companies.is_empty() && changed_opportunities.is_empty() {
+            return Ok(0);
+        }
+        let companies = self.companies().await?;
+        let opportunities = self.opportunities().await?;
+        let firm_profiles = companies
+            .iter()
+            .map(|c| self.matcher.company(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(MatchError::Model)?;
+        let listing_profiles = opportunities
+            .iter()
+            .map(|o| self.matcher.opportunity(o))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(MatchError::Model)?;
+        let stats = CorpusStats::from_profiles(&firm_profiles, &listing_profiles);
+        let company_at: std::collections::HashMap<&str, usize> = companies
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        let opportunity_at: std::collections::HashMap<&str, usize> = opportunities
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.id.as_str(), i))
+            .collect();
+        let mut pairs = Vec::new();
+        for changed in changed_opportunities {
+            let Some(&index) = opportunity_at.get(changed.id.as_str()) else {
+                continue; // gone since the change: nothing to propose
+            };
+            let ranked = self.matcher.companies_for_opportunity(
+                &listing_profiles[index],
+                &firm_profiles,
+                &stats,
+                as_of,
+                RECORDED_PER_PARTY,
+            );
+            for scored in &ranked {
+                if let Some(&firm) = company_at.get(scored.company_id.as_str()) {
+                    pairs.push(pair(scored, &companies[firm], &opportunities[index]));
+                }
+            }
+        }
+        for changed in changed_companies {
+            let Some(&index) = company_at.get(changed.id.as_str()) else {
+                continue;
+            };
+            let ranked = self.matcher.matches_for_company(
+                &firm_profiles[index],
+                &listing_profiles,
+                &stats,
+                as_of,
+                RECORDED_PER_PARTY,
+            );
+            for scored in &ranked {
+                if let Some(&listing) = opportunity_at.get(scored.opportunity_id.as_str()) {
+                    pairs.push(pair(scored, &companies[index], &opportunities[listing]));
+                }
+            }
+        }
+        self.store.record_scores(&pairs).await?;
+        Ok(pairs.len())
+    }
 }

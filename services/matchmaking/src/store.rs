@@ -12,10 +12,12 @@ use std::sync::Arc;
 use prost::Message as _;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::Secret;
-use pyred_runtime::db::{Database, DbError, Engine, Migrations};
+use pyred_runtime::db::{
+    Database, DbError, Migrations, SerializedTx, WriteLock, now_micros, timestamp,
+};
+use sqlx::Row as _;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row as _, Transaction};
-use tokio::sync::{Mutex, MutexGuard, watch};
+use tokio::sync::watch;
 
 use crate::error::MatchError;
 
@@ -30,20 +32,6 @@ pub const MIGRATIONS: Migrations = Migrations {
 
 /// Key of the PostgreSQL advisory lock that serialises matchmaking writes.
 const WRITE_LOCK_KEY: i64 = 0x5059_5245_4432; // "PYRED2"
-
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
-}
-
-fn timestamp(micros: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: micros.div_euclid(1_000_000),
-        nanos: i32::try_from(micros.rem_euclid(1_000_000) * 1000).unwrap_or_default(),
-    }
-}
 
 /// The id of the match between a firm and a listing.
 pub fn match_id(company_id: &str, opportunity_id: &str) -> String {
@@ -182,13 +170,8 @@ pub struct Alert {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Database,
-    write_lock: Arc<Mutex<()>>,
+    write_lock: WriteLock,
     alerted: Arc<watch::Sender<i64>>,
-}
-
-struct WriteTx<'a> {
-    _guard: MutexGuard<'a, ()>,
-    tx: Transaction<'static, Any>,
 }
 
 fn match_from_row(row: &AnyRow) -> Result<pb::Match, MatchError> {
@@ -216,7 +199,7 @@ impl Store {
         let db = Database::open(url, MIGRATIONS).await?;
         let store = Self {
             db,
-            write_lock: Arc::new(Mutex::new(())),
+            write_lock: WriteLock::new(WRITE_LOCK_KEY),
             alerted: Arc::new(watch::channel(0).0),
         };
         if let Ok(last) = store.last_alert_seq().await {
@@ -235,19 +218,8 @@ impl Store {
         self.alerted.subscribe()
     }
 
-    async fn begin_write(&self) -> Result<WriteTx<'_>, MatchError> {
-        let guard = self.write_lock.lock().await;
-        let mut tx = match self.db.engine {
-            Engine::Sqlite => self.db.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.db.pool.begin().await?,
-        };
-        if self.db.engine == Engine::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(WRITE_LOCK_KEY)
-                .execute(&mut *tx)
-                .await?;
-        }
-        Ok(WriteTx { _guard: guard, tx })
+    async fn begin_write(&self) -> Result<SerializedTx<'_>, MatchError> {
+        Ok(self.write_lock.begin(&self.db).await?)
     }
 
     /// The last registry change applied, 0 when none.
