@@ -40,6 +40,32 @@ impl MatchmakingApi {
             leads,
         }
     }
+
+    /// One page of a fresh ranking (match ids, best first) as stored matches with their
+    /// workflow state, keeping only the statuses asked for: the ranking decides what is
+    /// live and relevant on the evaluation day, the store what the advisers did with it.
+    async fn page_of(
+        &self,
+        ranked: &[String],
+        statuses: &[Status_],
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<pb::Match>, bool), MatchError> {
+        let wanted: Vec<i32> = statuses.iter().map(|s| s.to_pb() as i32).collect();
+        let mut kept = Vec::new();
+        for id in ranked {
+            if let Some(found) = self.store.get(id).await?
+                && wanted.contains(&found.status)
+            {
+                kept.push(found);
+            }
+        }
+        // Best first by the stored score: the feed follower may have re-scored a pair
+        // since this ranking was computed.
+        kept.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let more = kept.len() > offset + limit;
+        Ok((kept.into_iter().skip(offset).take(limit).collect(), more))
+    }
 }
 
 fn required(field: &'static str, value: &str) -> Result<String, InvalidInput> {
@@ -168,11 +194,8 @@ impl Matchmaking for MatchmakingApi {
             return Err(InvalidInput::single("company_id", "is required").to_status());
         };
         let company = self.leads.company(&company_id).await?;
-        self.leads.score_company(&company, as_of).await?;
-        let (matches, more) = self
-            .store
-            .list(Some(&company_id), None, &statuses, offset, limit)
-            .await?;
+        let ranked = self.leads.score_company(&company, as_of).await?;
+        let (matches, more) = self.page_of(&ranked, &statuses, offset, limit).await?;
         Ok(Response::new(pb::ListMatchesResponse {
             matches,
             next_page_token: next_token(more, offset + limit),
@@ -195,13 +218,11 @@ impl Matchmaking for MatchmakingApi {
             return Err(InvalidInput::single("opportunity_id", "is required").to_status());
         };
         let opportunity = self.leads.opportunity(&opportunity_id).await?;
-        self.leads
+        let ranked = self
+            .leads
             .score_opportunity(&opportunity, Day::today())
             .await?;
-        let (matches, more) = self
-            .store
-            .list(None, Some(&opportunity_id), &statuses, offset, limit)
-            .await?;
+        let (matches, more) = self.page_of(&ranked, &statuses, offset, limit).await?;
         Ok(Response::new(pb::ListMatchesResponse {
             matches,
             next_page_token: next_token(more, offset + limit),

@@ -161,24 +161,26 @@ impl Leads {
             })
     }
 
-    /// Scores `company` against every listing live at `as_of` and records the best.
+    /// Scores `company` against every listing live at `as_of`, records the best, and
+    /// returns their match ids, best first.
     pub async fn score_company(
         &self,
         company: &pb::Company,
         as_of: Day,
-    ) -> Result<usize, MatchError> {
+    ) -> Result<Vec<String>, MatchError> {
         let opportunities = self.opportunities().await?;
         self.score_company_against(company, &opportunities, as_of)
             .await
     }
 
-    /// Scores `company` against `opportunities` and records the best.
+    /// Scores `company` against `opportunities`, records the best, and returns their
+    /// match ids, best first.
     pub async fn score_company_against(
         &self,
         company: &pb::Company,
         opportunities: &[pb::Opportunity],
         as_of: Day,
-    ) -> Result<usize, MatchError> {
+    ) -> Result<Vec<String>, MatchError> {
         let firm = self.matcher.company(company).map_err(MatchError::Model)?;
         let profiles = opportunities
             .iter()
@@ -200,27 +202,32 @@ impl Leads {
             })
             .collect();
         self.store.record_scores(&pairs).await?;
-        Ok(pairs.len())
+        Ok(pairs
+            .iter()
+            .map(|p| crate::store::match_id(&p.company_id, &p.opportunity_id))
+            .collect())
     }
 
-    /// Scores `opportunity` against every firm and records the best.
+    /// Scores `opportunity` against every firm, records the best, and returns their
+    /// match ids, best first.
     pub async fn score_opportunity(
         &self,
         opportunity: &pb::Opportunity,
         as_of: Day,
-    ) -> Result<usize, MatchError> {
+    ) -> Result<Vec<String>, MatchError> {
         let companies = self.companies().await?;
         self.score_opportunity_against(opportunity, &companies, as_of)
             .await
     }
 
-    /// Scores `opportunity` against `companies` and records the best.
+    /// Scores `opportunity` against `companies`, records the best, and returns their
+    /// match ids, best first.
     pub async fn score_opportunity_against(
         &self,
         opportunity: &pb::Opportunity,
         companies: &[pb::Company],
         as_of: Day,
-    ) -> Result<usize, MatchError> {
+    ) -> Result<Vec<String>, MatchError> {
         let listing = self
             .matcher
             .opportunity(opportunity)
@@ -249,7 +256,10 @@ impl Leads {
             })
             .collect();
         self.store.record_scores(&pairs).await?;
-        Ok(pairs.len())
+        Ok(pairs
+            .iter()
+            .map(|p| crate::store::match_id(&p.company_id, &p.opportunity_id))
+            .collect())
     }
 
     /// Re-scores the changed firms and listings of one feed batch against the whole
