@@ -85,7 +85,7 @@ pub fn parse_day(text: &str) -> Result<Day, String> {
 
 /// Runs `pyred eval`: 0 when the figures are at or above the floors given, 1 below,
 /// 2 when the evaluation cannot run.
-pub fn command(args: &EvalArgs) -> ExitCode {
+pub async fn command(args: &EvalArgs) -> ExitCode {
     let dataset = match Dataset::load(&args.dir) {
         Ok(dataset) => dataset,
         Err(error) => {
@@ -101,13 +101,33 @@ pub fn command(args: &EvalArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let report = match run(&args.dir, &dataset, as_of, weights) {
+    let mut report = match run(&args.dir, &dataset, as_of, weights) {
         Ok(report) => report,
         Err(error) => {
             eprintln!("pyred: {error}");
             return ExitCode::from(2);
         }
     };
+    if let Some(judgments) = dataset.judgments.as_ref() {
+        let evaluated = judgments.evaluated_companies();
+        match service_rankings(&args.dir, &evaluated, as_of).await {
+            Ok(rankings) => {
+                let service = metrics::evaluate(judgments, &rankings, K);
+                report.systems.insert(
+                    1,
+                    SystemScore {
+                        system: "pyred-service".to_owned(),
+                        ndcg: service.ndcg,
+                        recall: service.recall,
+                    },
+                );
+            }
+            Err(error) => {
+                eprintln!("pyred: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if args.json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
@@ -119,7 +139,12 @@ pub fn command(args: &EvalArgs) -> ExitCode {
     } else {
         print!("{}", render_text(&report));
     }
-    let ndcg = report.system("pyred").map_or(0.0, |s| s.ndcg);
+    // The floor applies to what advisers get: the running service (the offline model
+    // when the set has no judgments to ask the service about).
+    let ndcg = report
+        .system("pyred-service")
+        .or_else(|| report.system("pyred"))
+        .map_or(0.0, |s| s.ndcg);
     let mut passed = true;
     if let Some(floor) = args.min_ndcg
         && ndcg < floor
@@ -182,6 +207,107 @@ pub enum EvalError {
     /// The BM25 baseline failed.
     #[error("bm25 baseline: {0}")]
     Bm25(#[from] tantivy::TantivyError),
+    /// The evaluation stack could not be started, loaded or asked.
+    #[error("evaluation stack: {0}")]
+    Service(String),
+}
+
+/// Rankings from the service itself: DIR loaded into a fresh stack started in this
+/// process (temporary data directory, free loopback ports), then `ListCompanyMatches`
+/// at `as_of` for each judged firm — the top 10 an adviser would see.
+///
+/// # Errors
+/// [`EvalError::Service`] when the stack does not start, a file does not import, or a
+/// call fails.
+pub async fn service_rankings(
+    dir: &Path,
+    companies: &[&str],
+    as_of: Day,
+) -> Result<BTreeMap<String, Vec<String>>, EvalError> {
+    use pyred_proto::v1::matchmaking_client::MatchmakingClient;
+    let fail =
+        |what: &str, error: &dyn std::fmt::Display| EvalError::Service(format!("{what}: {error}"));
+    let data = tempfile::tempdir().map_err(|e| fail("temporary directory", &e))?;
+    let mut settings =
+        pyred_runtime::Settings::with_data_dir(data.path()).map_err(|e| fail("settings", &e))?;
+    settings.registry.port = 0;
+    settings.geo_search.port = 0;
+    settings.matchmaking.port = 0;
+    let stack = crate::stack::start(settings)
+        .await
+        .map_err(|e| fail("start", &e))?;
+    let outcome = async {
+        stack
+            .wait_healthy(std::time::Duration::from_secs(60))
+            .await
+            .map_err(|e| fail("health", &e))?;
+        let importer = crate::import::Importer::connect(
+            &stack.addresses.registry,
+            std::time::Duration::from_secs(60),
+        )
+        .map_err(|e| fail("registry", &e))?;
+        for (dataset, file) in [
+            (
+                crate::import::Dataset::Companies {
+                    source: "eval".to_owned(),
+                },
+                "companies.jsonl",
+            ),
+            (crate::import::Dataset::Opportunities, "opportunities.jsonl"),
+        ] {
+            let path = dir.join(file);
+            let input = std::fs::File::open(&path).map_err(|source| EvalError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            importer
+                .import(
+                    &dataset,
+                    std::io::BufReader::new(input),
+                    &path.display().to_string(),
+                )
+                .await
+                .map_err(|e| fail("import", &e))?;
+        }
+        let channel = pyred_runtime::client::connect_lazy(
+            &stack.addresses.matchmaking,
+            std::time::Duration::from_secs(60),
+        )
+        .map_err(|e| fail("matchmaking", &e))?;
+        let mut matchmaking = MatchmakingClient::new(channel);
+        let mut rankings = BTreeMap::new();
+        for &company in companies {
+            let response = matchmaking
+                .list_company_matches(pb::ListCompanyMatchesRequest {
+                    company_id: company.to_owned(),
+                    as_of: Some(pb::Date {
+                        year: as_of.year(),
+                        month: i32::try_from(as_of.month()).unwrap_or_default(),
+                        day: i32::try_from(as_of.day()).unwrap_or_default(),
+                    }),
+                    statuses: vec![],
+                    page: Some(pb::PageRequest {
+                        page_size: i32::try_from(K).unwrap_or(10),
+                        page_token: String::new(),
+                    }),
+                })
+                .await
+                .map_err(|status| fail(company, &status.message()))?;
+            let ranking = response
+                .into_inner()
+                .matches
+                .into_iter()
+                .map(|m| m.opportunity_id)
+                .collect();
+            rankings.insert(company.to_owned(), ranking);
+        }
+        Ok::<_, EvalError>(rankings)
+    }
+    .await;
+    let stopped = stack.stop().await;
+    let rankings = outcome?;
+    stopped.map_err(|e| fail("stop", &e))?;
+    Ok(rankings)
 }
 
 /// The records of a data-set directory.
@@ -669,12 +795,12 @@ pub fn render_text(report: &EvalReport) -> String {
         report.evaluated_companies
     ));
     out.push_str(&format!(
-        "{:<10} {:>9} {:>10}\n",
+        "{:<14} {:>9} {:>10}\n",
         "system", "nDCG@10", "recall@10"
     ));
     for system in &report.systems {
         out.push_str(&format!(
-            "{:<10} {:>9.4} {:>10.4}\n",
+            "{:<14} {:>9.4} {:>10.4}\n",
             system.system, system.ndcg, system.recall
         ));
     }

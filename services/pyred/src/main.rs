@@ -116,7 +116,7 @@ fn main() -> ExitCode {
             } => up(settings, Duration::from_secs(ready_timeout), demo).await,
             Command::Status => status(&settings).await,
             Command::Import { what } => import_file(&settings, what).await,
-            Command::Eval(args) => pyred::eval::command(&args),
+            Command::Eval(args) => pyred::eval::command(&args).await,
             Command::Match(args) => {
                 let timeout = settings.server.request_timeout();
                 let (data_dir, registry) = (&settings.data_dir, &settings.registry.url);
