@@ -17,9 +17,22 @@ pub struct TestStack {
 }
 
 impl TestStack {
-    /// A channel to one of the services' addresses.
+    /// A channel to one of the services' addresses, over TLS with the admin key.
     pub fn channel(&self, url: &str) -> ServiceChannel {
-        client::connect_lazy(url, Duration::from_secs(10)).expect("valid stack address")
+        self.connector().channel(url).expect("valid stack address")
+    }
+
+    /// The stack's connector (TLS, admin key, 10 s deadline).
+    pub fn connector(&self) -> client::Connector {
+        self.stack.connector().with_timeout(Duration::from_secs(10))
+    }
+
+    /// A channel to `url` presenting `key` instead of the admin key.
+    pub fn channel_with_key(&self, url: &str, key: &pyred_runtime::Secret) -> ServiceChannel {
+        self.connector()
+            .with_key(key)
+            .and_then(|connector| connector.channel(url))
+            .expect("valid stack address and key")
     }
 }
 

@@ -58,8 +58,10 @@ async fn workflow_calls_validate_and_name_their_fields() {
 async fn a_firm_gets_scored_explained_leads_and_a_dismissed_one_stays_away() {
     let test = spawn_stack().await;
     pyred::import::load_demo(
+        &test
+            .connector()
+            .with_timeout(std::time::Duration::from_secs(30)),
         &test.stack.addresses.registry,
-        std::time::Duration::from_secs(30),
     )
     .await
     .expect("demo loads");
@@ -159,9 +161,12 @@ async fn a_newly_synced_matching_listing_raises_an_alert_within_two_seconds() {
     use tokio_stream::StreamExt as _;
 
     let test = spawn_stack().await;
-    pyred::import::load_demo(&test.stack.addresses.registry, Duration::from_secs(30))
-        .await
-        .expect("demo loads");
+    pyred::import::load_demo(
+        &test.connector().with_timeout(Duration::from_secs(30)),
+        &test.stack.addresses.registry,
+    )
+    .await
+    .expect("demo loads");
     let mut matchmaking = MatchmakingClient::new(test.channel(&test.stack.addresses.matchmaking));
     let mut alerts = matchmaking
         .watch_alerts(pb::WatchAlertsRequest {

@@ -167,9 +167,12 @@ async fn wait_applied(geo: &mut GeoSearchClient<ServiceChannel>, seq: i64) -> pb
 
 async fn loaded() -> Fixture {
     let test = spawn_stack().await;
-    let outcome = pyred::import::load_demo(&test.stack.addresses.registry, Duration::from_secs(30))
-        .await
-        .expect("demo loads");
+    let outcome = pyred::import::load_demo(
+        &test.connector().with_timeout(Duration::from_secs(30)),
+        &test.stack.addresses.registry,
+    )
+    .await
+    .expect("demo loads");
     assert!(matches!(outcome, pyred::import::DemoOutcome::Loaded { .. }));
     let mut registry = CompanyRegistryClient::new(test.channel(&test.stack.addresses.registry));
     let mut geo = GeoSearchClient::new(test.channel(&test.stack.addresses.geo_search));

@@ -110,7 +110,8 @@ async fn the_dev_set_is_searchable_across_languages_regions_and_distances() {
     };
     let test = spawn_stack().await;
     let url = &test.stack.addresses.registry;
-    let importer = Importer::connect(url, Duration::from_secs(30)).expect("importer");
+    let importer = Importer::connect(&test.connector().with_timeout(Duration::from_secs(30)), url)
+        .expect("importer");
     for (dataset, file) in [
         (
             Dataset::Companies {

@@ -97,7 +97,16 @@ async fn listed_services_v1alpha(url: &str, test: &pyred_e2e::TestStack) -> Vec<
 async fn reflection_lists_each_servers_own_service_in_v1_and_v1alpha() {
     let test = spawn_stack().await;
     for (_, grpc_name, url) in test.stack.addresses.services() {
-        let expected = vec!["grpc.health.v1.Health".to_owned(), grpc_name.to_owned()];
+        // Its own service, the audit log every service keeps, and (registry) the keys.
+        let mut expected = vec![
+            "grpc.health.v1.Health".to_owned(),
+            grpc_name.to_owned(),
+            "pyred.v1.Audit".to_owned(),
+        ];
+        if grpc_name == "pyred.v1.CompanyRegistry" {
+            expected.push("pyred.v1.Access".to_owned());
+        }
+        expected.sort();
         assert_eq!(listed_services_v1(url, &test).await, expected, "{url}");
         assert_eq!(listed_services_v1alpha(url, &test).await, expected, "{url}");
     }
@@ -169,6 +178,7 @@ async fn the_stack_file_appears_while_running_and_goes_on_stop() {
     );
 
     let registry_url = test.stack.addresses.registry.clone();
+    let connector = test.connector();
     let data_dir = test.data_dir;
     test.stack.stop().await.expect("clean stop");
     assert!(
@@ -178,9 +188,10 @@ async fn the_stack_file_appears_while_running_and_goes_on_stop() {
         "stack file removed on stop"
     );
     // Nothing listens any more.
-    let channel =
-        pyred_runtime::client::connect_lazy(&registry_url, std::time::Duration::from_secs(2))
-            .expect("valid url");
+    let channel = connector
+        .with_timeout(std::time::Duration::from_secs(2))
+        .channel(&registry_url)
+        .expect("valid url");
     assert!(
         pyred_runtime::client::is_serving(&channel, "pyred.v1.CompanyRegistry")
             .await

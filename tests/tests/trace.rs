@@ -62,9 +62,11 @@ async fn a_call_crossing_two_services_is_one_trace() {
         .await
         .expect("healthy");
 
-    let channel =
-        pyred_runtime::client::connect_lazy(&stack.addresses.matchmaking, Duration::from_secs(10))
-            .expect("valid address");
+    let channel = stack
+        .connector()
+        .with_timeout(Duration::from_secs(10))
+        .channel(&stack.addresses.matchmaking)
+        .expect("valid address");
     let status = MatchmakingClient::new(channel)
         .list_company_matches(pb::ListCompanyMatchesRequest {
             company_id: "gers-4040".to_owned(),

@@ -16,6 +16,7 @@
 //!   (`data/adjacency.toml`);
 //! - [`model`]: the features, the score, the ranking ([`Matcher`]);
 //! - [`explain`]: the reasons, in French and Spanish;
+//! - [`query`]: what to ask a search index for when gathering a party's candidates;
 //! - [`metrics`]: nDCG@k and recall@k as the interchange format defines them.
 //!
 //! ```no_run
@@ -40,6 +41,7 @@ pub mod explain;
 pub mod metrics;
 pub mod model;
 pub mod profile;
+pub mod query;
 pub mod sector;
 
 pub use corpus::CorpusStats;
@@ -47,3 +49,4 @@ pub use error::MatchingError;
 pub use explain::Reason;
 pub use model::{Breakdown, Feature, FeatureSet, Matcher, Scored, Weights};
 pub use profile::{CompanyProfile, Family, Kind, OpportunityProfile};
+pub use query::SearchTerms;

@@ -484,6 +484,11 @@ impl Matcher {
         self.glossary
     }
 
+    /// The customer–supplier adjacency table in use.
+    pub fn adjacency(&self) -> &'static Adjacency {
+        self.adjacency
+    }
+
     /// Reads a firm (see [`CompanyProfile::new`]).
     ///
     /// # Errors
@@ -607,10 +612,13 @@ impl Matcher {
 
     /// The `top_k` best live listings for a firm, best first, with reasons. Ties are
     /// broken by listing id so that the order is reproducible.
-    pub fn matches_for_company(
+    ///
+    /// The listings may be held in any way that lends an [`OpportunityProfile`]
+    /// (owned, `Arc`, reference).
+    pub fn matches_for_company<O: std::borrow::Borrow<OpportunityProfile>>(
         &self,
         company: &CompanyProfile,
-        opportunities: &[OpportunityProfile],
+        opportunities: &[O],
         stats: &CorpusStats,
         as_of: Day,
         top_k: usize,
@@ -618,7 +626,10 @@ impl Matcher {
         let mut scored: Vec<(usize, Scored)> = opportunities
             .iter()
             .enumerate()
-            .filter_map(|(i, o)| self.score(company, o, stats, as_of).map(|s| (i, s)))
+            .filter_map(|(i, o)| {
+                self.score(company, o.borrow(), stats, as_of)
+                    .map(|s| (i, s))
+            })
             .collect();
         scored.sort_by(|(_, a), (_, b)| by_score(a, b, &a.opportunity_id, &b.opportunity_id));
         scored.truncate(top_k);
@@ -626,7 +637,7 @@ impl Matcher {
             .into_iter()
             .map(|(i, mut s)| {
                 if let Some(opportunity) = opportunities.get(i) {
-                    s.reasons = self.explain(company, opportunity, &s, as_of);
+                    s.reasons = self.explain(company, opportunity.borrow(), &s, as_of);
                 }
                 s
             })
@@ -635,10 +646,12 @@ impl Matcher {
 
     /// The `top_k` best firms for a listing, best first, with reasons (empty when the
     /// listing is not live on `as_of`). Ties are broken by firm id.
-    pub fn companies_for_opportunity(
+    ///
+    /// The firms may be held in any way that lends a [`CompanyProfile`].
+    pub fn companies_for_opportunity<C: std::borrow::Borrow<CompanyProfile>>(
         &self,
         opportunity: &OpportunityProfile,
-        companies: &[CompanyProfile],
+        companies: &[C],
         stats: &CorpusStats,
         as_of: Day,
         top_k: usize,
@@ -646,7 +659,10 @@ impl Matcher {
         let mut scored: Vec<(usize, Scored)> = companies
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| self.score(c, opportunity, stats, as_of).map(|s| (i, s)))
+            .filter_map(|(i, c)| {
+                self.score(c.borrow(), opportunity, stats, as_of)
+                    .map(|s| (i, s))
+            })
             .collect();
         scored.sort_by(|(_, a), (_, b)| by_score(a, b, &a.company_id, &b.company_id));
         scored.truncate(top_k);
@@ -654,7 +670,7 @@ impl Matcher {
             .into_iter()
             .map(|(i, mut s)| {
                 if let Some(company) = companies.get(i) {
-                    s.reasons = self.explain(company, opportunity, &s, as_of);
+                    s.reasons = self.explain(company.borrow(), opportunity, &s, as_of);
                 }
                 s
             })

@@ -27,4 +27,8 @@ pub mod service_names {
     pub const GEO_SEARCH: &str = "pyred.v1.GeoSearch";
     /// `pyred.v1.Matchmaking`.
     pub const MATCHMAKING: &str = "pyred.v1.Matchmaking";
+    /// `pyred.v1.Access` (served by the registry).
+    pub const ACCESS: &str = "pyred.v1.Access";
+    /// `pyred.v1.Audit` (served by every service).
+    pub const AUDIT: &str = "pyred.v1.Audit";
 }

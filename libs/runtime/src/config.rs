@@ -98,6 +98,46 @@ pub struct Settings {
     pub geo_search: GeoSearchSettings,
     /// The matchmaking service.
     pub matchmaking: MatchmakingSettings,
+    /// Authentication, service credentials and rate limits.
+    pub security: SecuritySettings,
+    /// TLS of every server and client.
+    pub tls: TlsSettings,
+}
+
+/// Authentication, service credentials and rate limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Callers must present an API key; `false` makes every caller an admin (development).
+    pub authentication: bool,
+    /// Shared secret of service-to-service calls; default file `data_dir/secrets/service-token`.
+    pub service_token: Option<Secret>,
+    /// Keyed-hash secret of stored API keys; default file `data_dir/secrets/key-hash-secret`.
+    pub key_hash_secret: Option<Secret>,
+    /// An admin key the registry ensures exists (unless revoked) when it starts.
+    pub bootstrap_admin_key: Option<Secret>,
+    /// Sustained requests per second allowed to one key on one service.
+    pub rate_limit_per_second: f64,
+    /// Requests one key may burst above the sustained rate.
+    pub rate_limit_burst: u32,
+    /// How long an authenticated key is trusted before it is checked again, milliseconds.
+    pub auth_cache_millis: u64,
+}
+
+/// TLS settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    /// TLS on every server and client; `false` is plaintext (warned about).
+    pub enabled: bool,
+    /// PEM of the certificate authority clients trust; default `data_dir/tls/ca.pem`.
+    pub ca_file: Option<PathBuf>,
+    /// PEM certificate chain of the servers; default `data_dir/tls/server.pem`.
+    pub cert_file: Option<PathBuf>,
+    /// PEM private key of the servers; default `data_dir/tls/server.key`.
+    pub key_file: Option<PathBuf>,
+    /// Create a development CA and localhost certificate when the files are missing.
+    pub dev_certificates: bool,
 }
 
 /// Settings common to every gRPC server.
@@ -175,6 +215,8 @@ pub struct GeoSearchSettings {
     pub port: u16,
     /// Directory of the tantivy index; default `index/` in `data_dir`.
     pub index_dir: Option<PathBuf>,
+    /// Database of the audit log: `sqlite://…` or `postgres://…`; default `sqlite` file in `data_dir`.
+    pub database_url: Option<Secret>,
     /// Address other services use to reach geo-search.
     pub url: String,
 }
@@ -281,6 +323,20 @@ impl Settings {
         if self.server.concurrency_per_connection == 0 {
             return bad("server.concurrency_per_connection", "must be at least 1");
         }
+        if self.security.rate_limit_per_second.is_nan()
+            || self.security.rate_limit_per_second <= 0.0
+        {
+            return bad("security.rate_limit_per_second", "must be above 0");
+        }
+        if self.security.rate_limit_burst == 0 {
+            return bad("security.rate_limit_burst", "must be at least 1");
+        }
+        if self.security.auth_cache_millis > 1000 {
+            return bad(
+                "security.auth_cache_millis",
+                "must be at most 1000 (a revoked key must stop working within a second)",
+            );
+        }
         if !(0.0..=1.0).contains(&self.telemetry.sample_ratio) {
             return bad("telemetry.sample_ratio", "must be between 0 and 1");
         }
@@ -296,6 +352,7 @@ impl Settings {
         for (key, url) in [
             ("registry.database_url", &self.registry.database_url),
             ("matchmaking.database_url", &self.matchmaking.database_url),
+            ("geo_search.database_url", &self.geo_search.database_url),
         ] {
             if let Some(url) = url {
                 let url = url.expose();
@@ -330,6 +387,48 @@ impl Settings {
             .database_url
             .clone()
             .unwrap_or_else(|| sqlite_url(&self.data_dir.join("matchmaking.db")))
+    }
+
+    /// A file under `data_dir` (or the configured path made absolute against it).
+    fn in_data_dir(&self, configured: Option<&PathBuf>, default: &str) -> PathBuf {
+        match configured {
+            Some(path) if path.is_absolute() => path.clone(),
+            Some(path) => self.data_dir.join(path),
+            None => self.data_dir.join(default),
+        }
+    }
+
+    /// PEM of the CA that clients trust.
+    pub fn tls_ca_file(&self) -> PathBuf {
+        self.in_data_dir(self.tls.ca_file.as_ref(), "tls/ca.pem")
+    }
+
+    /// PEM certificate chain of the servers.
+    pub fn tls_cert_file(&self) -> PathBuf {
+        self.in_data_dir(self.tls.cert_file.as_ref(), "tls/server.pem")
+    }
+
+    /// PEM private key of the servers.
+    pub fn tls_key_file(&self) -> PathBuf {
+        self.in_data_dir(self.tls.key_file.as_ref(), "tls/server.key")
+    }
+
+    /// The directory of generated secrets (service token, key-hash secret).
+    pub fn secrets_dir(&self) -> PathBuf {
+        self.data_dir.join("secrets")
+    }
+
+    /// The scheme of service URLs: `https` with TLS, `http` without.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.enabled { "https" } else { "http" }
+    }
+
+    /// The geo-search audit database URL: a SQLite file in `data_dir`.
+    pub fn geo_search_database_url(&self) -> Secret {
+        self.geo_search
+            .database_url
+            .clone()
+            .unwrap_or_else(|| sqlite_url(&self.data_dir.join("geo-search.db")))
     }
 
     /// The geo-search index directory.

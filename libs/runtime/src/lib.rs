@@ -12,8 +12,11 @@ pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod gate;
 pub mod launch;
+pub mod secrets;
 pub mod server;
 pub mod telemetry;
+pub mod tls;
 
 pub use config::{Secret, Settings};

@@ -23,6 +23,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use crate::config::ServerSettings;
+use crate::gate::{Gate, GateLayer};
 use crate::telemetry::server_span;
 
 /// Why a server could not start or stopped with an error.
@@ -43,6 +44,29 @@ pub enum ServerError {
     /// The transport failed.
     #[error("gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The TLS configuration could not be loaded.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+}
+
+/// What protects a server: TLS (absent only when the settings ask for plaintext) and the
+/// gate every request but health checks passes.
+#[derive(Clone)]
+pub struct Protection {
+    /// The server's TLS identity.
+    pub tls: Option<tonic::transport::ServerTlsConfig>,
+    /// Authentication and limits.
+    pub gate: Gate,
+}
+
+impl Protection {
+    /// TLS from the settings, and `gate`.
+    pub fn new(settings: &crate::Settings, gate: Gate) -> Result<Self, ServerError> {
+        Ok(Self {
+            tls: crate::tls::server_config(settings)?,
+            gate,
+        })
+    }
 }
 
 /// Binds `host:port` (port 0 picks a free port) and returns the listener.
@@ -152,43 +176,49 @@ pub fn health() -> (
 /// The gRPC health service's name.
 pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
 
-/// Serves `routes` (the service `service_name`) plus health and reflection on `listener` until `shutdown` is
-/// cancelled, then lets in-flight requests finish for at most the grace period.
+/// Serves `routes` (the gRPC services `service_names`) plus health and reflection on
+/// `listener`, behind `protection`, until `shutdown` is cancelled, then lets in-flight
+/// requests finish for at most the grace period.
 pub async fn serve(
     listener: TcpListener,
     settings: &ServerSettings,
-    service_name: &'static str,
+    service_names: &[&'static str],
     routes: Routes,
     health_server: tonic_health::pb::health_server::HealthServer<
         impl tonic_health::pb::health_server::Health,
     >,
+    protection: Protection,
     shutdown: CancellationToken,
 ) -> Result<(), ServerError> {
     let address: Option<SocketAddr> = listener.local_addr().ok();
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pyred_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .with_service_name(service_name)
-        .with_service_name(HEALTH_SERVICE)
-        .build_v1()?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pyred_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .with_service_name(service_name)
-        .with_service_name(HEALTH_SERVICE)
-        .build_v1alpha()?;
+    let reflection = || {
+        service_names.iter().fold(
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(pyred_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                .with_service_name(HEALTH_SERVICE),
+            |builder, name| builder.with_service_name(*name),
+        )
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
     let routes = routes
         .add_service(health_server)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
 
     let stopping = shutdown.clone();
-    let server = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = protection.tls {
+        builder = builder.tls_config(tls)?;
+    }
+    let server = builder
         .timeout(settings.request_timeout())
         .concurrency_limit_per_connection(settings.concurrency_per_connection)
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .trace_fn(server_span)
+        .layer(GateLayer::new(protection.gate))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             stopping.cancelled().await;

@@ -1,9 +1,17 @@
 //! The gRPC adapter: `pyred.v1.CompanyRegistry` requests in, [`Registrar`] calls, replies
 //! and statuses out. The change feed is streamed from here.
+//!
+//! Every handler authorizes the caller against the object it touches (the policy is
+//! written out in `docs/security.md`): advisers see the firms of their territory with
+//! contacts and public profiles elsewhere without them; a firm sees and edits its own
+//! company; an agency publishes and reads only its own source's listings. An object
+//! outside the caller's scope answers `NotFound`, exactly as a missing one. Writes and
+//! reads of personal data (contacts) go to the audit log.
 
 use std::pin::Pin;
 use std::time::Duration;
 
+use pyred_access::{AuditLog, Caller, CompanyView, Role};
 use pyred_proto::v1::company_registry_server::CompanyRegistry;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::error::InvalidInput;
@@ -23,24 +31,112 @@ const FEED_POLL: Duration = Duration::from_millis(200);
 #[derive(Debug, Clone)]
 pub struct RegistryApi {
     registrar: Registrar,
+    audit: AuditLog,
     shutdown: CancellationToken,
 }
 
 impl RegistryApi {
-    /// Serves `registrar`; live change streams end when `shutdown` is cancelled.
-    pub fn new(registrar: Registrar, shutdown: CancellationToken) -> Self {
+    /// Serves `registrar`, auditing into `audit`; live change streams end when `shutdown`
+    /// is cancelled.
+    pub fn new(registrar: Registrar, audit: AuditLog, shutdown: CancellationToken) -> Self {
         Self {
             registrar,
+            audit,
             shutdown,
+        }
+    }
+
+    /// The company `id` as `caller` may see it; `NotFound` when hidden from them.
+    async fn visible_company(
+        &self,
+        caller: &Caller,
+        request: &pb::GetCompanyRequest,
+    ) -> Result<(pb::Company, CompanyView), Status> {
+        let company = self
+            .registrar
+            .get_company(request)
+            .await
+            .map_err(Status::from)?;
+        match view_of(caller, &company) {
+            CompanyView::Hidden => Err(hidden("company", &company.id)),
+            view => Ok((company, view)),
+        }
+    }
+
+    /// The company `id` if `caller` may change it; `NotFound` when hidden from them.
+    async fn writable_company(&self, caller: &Caller, id: &str) -> Result<pb::Company, Status> {
+        let request = pb::GetCompanyRequest {
+            id: id.to_owned(),
+            legal_id: String::new(),
+        };
+        match self.visible_company(caller, &request).await? {
+            (company, CompanyView::Full) => Ok(company),
+            (company, _) => Err(hidden("company", &company.id)),
+        }
+    }
+
+    /// The listing `id` if `caller` may change it; `NotFound` when not theirs.
+    async fn writable_opportunity(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<pb::Opportunity, Status> {
+        let opportunity = self
+            .registrar
+            .get_opportunity(id)
+            .await
+            .map_err(Status::from)?;
+        if caller.manages_source(&opportunity.source) {
+            Ok(opportunity)
+        } else {
+            Err(hidden("opportunity", id))
         }
     }
 }
 
-type ChangeStream = Pin<Box<dyn Stream<Item = Result<pb::Change, Status>> + Send>>;
-
-fn ok<T>(result: Result<T, RegistryError>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
+/// The answer for an object outside the caller's scope: the same as for a missing one.
+fn hidden(entity: &'static str, id: &str) -> Status {
+    Status::from(RegistryError::NotFound {
+        entity,
+        id: id.to_owned(),
+    })
 }
+
+fn view_of(caller: &Caller, company: &pb::Company) -> CompanyView {
+    let public = company.visibility == pb::Visibility::Public as i32;
+    caller.company_view(&company.id, &company.region, public)
+}
+
+/// The company as seen with `view`: a public view carries no contact.
+fn shaped(mut company: pb::Company, view: CompanyView) -> Option<pb::Company> {
+    match view {
+        CompanyView::Full => Some(company),
+        CompanyView::Public => {
+            company.contact = None;
+            Some(company)
+        }
+        CompanyView::Hidden => None,
+    }
+}
+
+/// Listings anyone authenticated may read: published, expired or fulfilled.
+fn is_public(opportunity: &pb::Opportunity) -> bool {
+    matches!(
+        pb::OpportunityStatus::try_from(opportunity.status),
+        Ok(pb::OpportunityStatus::Published
+            | pb::OpportunityStatus::Expired
+            | pb::OpportunityStatus::Fulfilled)
+    )
+}
+
+/// `PermissionDenied` naming the field that leaves the caller's territory.
+fn outside_territory(field: &str, region: &str) -> Status {
+    Status::permission_denied(format!("{field}: {region} is outside your territory"))
+}
+
+const RPC: &str = "pyred.v1.CompanyRegistry/";
+
+type ChangeStream = Pin<Box<dyn Stream<Item = Result<pb::Change, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl CompanyRegistry for RegistryApi {
@@ -49,10 +145,26 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::CreateCompanyRequest>,
     ) -> Result<Response<pb::Company>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser], "create companies")?;
         let Some(company) = request.get_ref().company.as_ref() else {
             return Err(InvalidInput::single("company", "is required").to_status());
         };
-        ok(self.registrar.create_company(company).await)
+        if caller.role == Role::Adviser && !caller.territory_covers(company.region.trim()) {
+            return Err(outside_territory("company.region", company.region.trim()));
+        }
+        let result = self
+            .registrar
+            .create_company(company)
+            .await
+            .map_err(Status::from);
+        let object = result
+            .as_ref()
+            .map_or_else(|_| "company/".into(), |c| format!("company/{}", c.id));
+        self.audit
+            .record(&caller, &format!("{RPC}CreateCompany"), &object, &result)
+            .await;
+        result.map(Response::new)
     }
 
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
@@ -60,7 +172,23 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::GetCompanyRequest>,
     ) -> Result<Response<pb::Company>, Status> {
-        ok(self.registrar.get_company(request.get_ref()).await)
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "read companies")?;
+        let (company, view) = self.visible_company(&caller, request.get_ref()).await?;
+        let reads_contact = view == CompanyView::Full && company.contact.is_some();
+        let id = company.id.clone();
+        let shown = shaped(company, view).ok_or_else(|| hidden("company", &id));
+        if reads_contact && caller.role != Role::Service {
+            self.audit
+                .record(
+                    &caller,
+                    &format!("{RPC}GetCompany"),
+                    &format!("company/{id}"),
+                    &shown,
+                )
+                .await;
+        }
+        shown.map(Response::new)
     }
 
     #[tracing::instrument(skip_all)]
@@ -68,7 +196,49 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::UpdateCompanyRequest>,
     ) -> Result<Response<pb::Company>, Status> {
-        ok(self.registrar.update_company(request.get_ref()).await)
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "update companies")?;
+        let id = request
+            .get_ref()
+            .company
+            .as_ref()
+            .map(|c| c.id.trim().to_owned())
+            .unwrap_or_default();
+        let result = async {
+            if id.is_empty() {
+                // Let the registrar name the missing field.
+                return self
+                    .registrar
+                    .update_company(request.get_ref())
+                    .await
+                    .map_err(Status::from);
+            }
+            self.writable_company(&caller, &id).await?;
+            if caller.role == Role::Adviser
+                && let Some(given) = request.get_ref().company.as_ref()
+            {
+                let mask = request.get_ref().update_mask.as_ref();
+                let region_changes = mask
+                    .is_none_or(|m| m.paths.is_empty() || m.paths.iter().any(|p| p == "region"));
+                if region_changes && !caller.territory_covers(given.region.trim()) {
+                    return Err(outside_territory("company.region", given.region.trim()));
+                }
+            }
+            self.registrar
+                .update_company(request.get_ref())
+                .await
+                .map_err(Status::from)
+        }
+        .await;
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}UpdateCompany"),
+                &format!("company/{id}"),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
@@ -76,11 +246,29 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::DeleteCompanyRequest>,
     ) -> Result<Response<pb::DeleteCompanyResponse>, Status> {
-        ok(self
-            .registrar
-            .delete_company(request.get_ref())
-            .await
-            .map(|seq| pb::DeleteCompanyResponse { seq }))
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser], "delete companies")?;
+        let id = request.get_ref().id.trim().to_owned();
+        let result = async {
+            if !id.is_empty() {
+                self.writable_company(&caller, &id).await?;
+            }
+            self.registrar
+                .delete_company(request.get_ref())
+                .await
+                .map(|seq| pb::DeleteCompanyResponse { seq })
+                .map_err(Status::from)
+        }
+        .await;
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}DeleteCompany"),
+                &format!("company/{id}"),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
@@ -88,7 +276,28 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::EraseCompanyContactRequest>,
     ) -> Result<Response<pb::Company>, Status> {
-        ok(self.registrar.erase_contact(request.get_ref()).await)
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "erase contacts")?;
+        let id = request.get_ref().id.trim().to_owned();
+        let result = async {
+            if !id.is_empty() {
+                self.writable_company(&caller, &id).await?;
+            }
+            self.registrar
+                .erase_contact(request.get_ref())
+                .await
+                .map_err(Status::from)
+        }
+        .await;
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}EraseCompanyContact"),
+                &format!("company/{id}"),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     #[tracing::instrument(skip_all)]
@@ -96,7 +305,44 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::ListCompaniesRequest>,
     ) -> Result<Response<pb::ListCompaniesResponse>, Status> {
-        ok(self.registrar.list_companies(request.get_ref()).await)
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "list companies")?;
+        let mut page = self
+            .registrar
+            .list_companies(request.get_ref())
+            .await
+            .map_err(Status::from)?;
+        // A page may hold fewer companies than asked once hidden ones are left out; the
+        // page token still continues after the last company read.
+        let companies = std::mem::take(&mut page.companies);
+        page.companies = companies
+            .into_iter()
+            .filter_map(|company| {
+                let view = view_of(&caller, &company);
+                shaped(company, view)
+            })
+            .collect();
+        let with_contacts = page
+            .companies
+            .iter()
+            .filter(|c| c.contact.is_some())
+            .count();
+        if with_contacts > 0 && caller.role != Role::Service {
+            let object = format!(
+                "companies?region={}&source={}",
+                request.get_ref().region,
+                request.get_ref().source
+            );
+            self.audit
+                .record(
+                    &caller,
+                    &format!("{RPC}ListCompanies"),
+                    &object,
+                    &Ok::<(), Status>(()),
+                )
+                .await;
+        }
+        Ok(Response::new(page))
     }
 
     #[tracing::instrument(skip_all)]
@@ -104,7 +350,38 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::CreateOpportunityRequest>,
     ) -> Result<Response<pb::Opportunity>, Status> {
-        ok(self.registrar.create_opportunity(request.get_ref()).await)
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Agency], "publish listings")?;
+        let source = request
+            .get_ref()
+            .opportunity
+            .as_ref()
+            .map(|o| o.source.trim().to_owned())
+            .unwrap_or_default();
+        if !caller.manages_source(&source) {
+            return Err(Status::permission_denied(format!(
+                "opportunity.source: this key publishes only as {:?}",
+                caller.source
+            )));
+        }
+        let result = self
+            .registrar
+            .create_opportunity(request.get_ref())
+            .await
+            .map_err(Status::from);
+        let object = result.as_ref().map_or_else(
+            |_| "opportunity/".into(),
+            |o| format!("opportunity/{}", o.id),
+        );
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}CreateOpportunity"),
+                &object,
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
@@ -112,7 +389,17 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::GetOpportunityRequest>,
     ) -> Result<Response<pb::Opportunity>, Status> {
-        ok(self.registrar.get_opportunity(&request.get_ref().id).await)
+        let caller = Caller::of(&request)?;
+        let opportunity = self
+            .registrar
+            .get_opportunity(&request.get_ref().id)
+            .await
+            .map_err(Status::from)?;
+        if caller.sees_opportunity(&opportunity.source, is_public(&opportunity)) {
+            Ok(Response::new(opportunity))
+        } else {
+            Err(hidden("opportunity", &opportunity.id))
+        }
     }
 
     #[tracing::instrument(skip_all)]
@@ -120,7 +407,37 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::UpdateOpportunityRequest>,
     ) -> Result<Response<pb::Opportunity>, Status> {
-        ok(self.registrar.update_opportunity(request.get_ref()).await)
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Agency], "change listings")?;
+        let given = request.get_ref().opportunity.as_ref();
+        let id = given.map(|o| o.id.trim().to_owned()).unwrap_or_default();
+        let result = async {
+            if !id.is_empty() {
+                self.writable_opportunity(&caller, &id).await?;
+                if let Some(source) = given.map(|o| o.source.trim()).filter(|s| !s.is_empty())
+                    && !caller.manages_source(source)
+                {
+                    return Err(Status::permission_denied(format!(
+                        "opportunity.source: this key publishes only as {:?}",
+                        caller.source
+                    )));
+                }
+            }
+            self.registrar
+                .update_opportunity(request.get_ref())
+                .await
+                .map_err(Status::from)
+        }
+        .await;
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}UpdateOpportunity"),
+                &format!("opportunity/{id}"),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
@@ -128,7 +445,28 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::ChangeOpportunityStatusRequest>,
     ) -> Result<Response<pb::Opportunity>, Status> {
-        ok(self.registrar.change_status(request.get_ref()).await)
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Agency], "change listings")?;
+        let id = request.get_ref().id.trim().to_owned();
+        let result = async {
+            if !id.is_empty() {
+                self.writable_opportunity(&caller, &id).await?;
+            }
+            self.registrar
+                .change_status(request.get_ref())
+                .await
+                .map_err(Status::from)
+        }
+        .await;
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}ChangeOpportunityStatus"),
+                &format!("opportunity/{id}"),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     #[tracing::instrument(skip_all)]
@@ -136,7 +474,25 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::ListOpportunitiesRequest>,
     ) -> Result<Response<pb::ListOpportunitiesResponse>, Status> {
-        ok(self.registrar.list_opportunities(request.get_ref()).await)
+        let caller = Caller::of(&request)?;
+        let mut query = request.into_inner();
+        if caller.role == Role::Agency {
+            if !query.source.trim().is_empty() && query.source.trim() != caller.source {
+                // Another publisher's listings do not exist for an agency.
+                return Ok(Response::new(pb::ListOpportunitiesResponse::default()));
+            }
+            query.source.clone_from(&caller.source);
+        }
+        let mut page = self
+            .registrar
+            .list_opportunities(&query)
+            .await
+            .map_err(Status::from)?;
+        if !caller.is_unrestricted() {
+            page.opportunities
+                .retain(|o| caller.sees_opportunity(&o.source, is_public(o)));
+        }
+        Ok(Response::new(page))
     }
 
     #[tracing::instrument(skip_all, fields(source = %request.get_ref().source, items = request.get_ref().upserts.len() + request.get_ref().withdrawals.len()))]
@@ -144,7 +500,29 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::SyncListingsRequest>,
     ) -> Result<Response<pb::SyncListingsResponse>, Status> {
-        ok(self.registrar.sync_listings(request.get_ref()).await)
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Agency], "sync listings")?;
+        let source = request.get_ref().source.trim().to_owned();
+        if !caller.manages_source(&source) {
+            return Err(Status::permission_denied(format!(
+                "source: this key syncs only the listings of {:?}",
+                caller.source
+            )));
+        }
+        let result = self
+            .registrar
+            .sync_listings(request.get_ref())
+            .await
+            .map_err(Status::from);
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}SyncListings"),
+                &format!("listings/{source}"),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     #[tracing::instrument(skip_all, fields(source = %request.get_ref().source, items = request.get_ref().companies.len()))]
@@ -152,7 +530,36 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::ImportCompaniesRequest>,
     ) -> Result<Response<pb::ImportCompaniesResponse>, Status> {
-        ok(self.registrar.import_companies(request.get_ref()).await)
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser], "import companies")?;
+        if caller.role == Role::Adviser
+            && let Some((index, company)) = request
+                .get_ref()
+                .companies
+                .iter()
+                .enumerate()
+                .find(|(_, c)| !caller.territory_covers(c.region.trim()))
+        {
+            return Err(outside_territory(
+                &format!("companies[{index}].region"),
+                company.region.trim(),
+            ));
+        }
+        let source = request.get_ref().source.trim().to_owned();
+        let result = self
+            .registrar
+            .import_companies(request.get_ref())
+            .await
+            .map_err(Status::from);
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}ImportCompanies"),
+                &format!("companies/{source}"),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     type WatchChangesStream = ChangeStream;
@@ -162,6 +569,8 @@ impl CompanyRegistry for RegistryApi {
         &self,
         request: Request<pb::WatchChangesRequest>,
     ) -> Result<Response<Self::WatchChangesStream>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[], "follow the change feed")?;
         let request = request.into_inner();
         if request.since_seq < 0 {
             return Err(InvalidInput::single("since_seq", "must not be negative").to_status());

@@ -13,11 +13,17 @@ pub mod validate;
 
 use std::net::SocketAddr;
 
-use pyred_proto::service_names::COMPANY_REGISTRY;
+use std::sync::Arc;
+
+use pyred_access::api::{AccessApi, AuditApi};
+use pyred_access::{AuditLog, Authenticator, Caller, KeyStore, Role, Verifier};
+use pyred_proto::service_names::{ACCESS, AUDIT, COMPANY_REGISTRY};
+use pyred_proto::v1::access_server::AccessServer;
+use pyred_proto::v1::audit_server::AuditServer;
 use pyred_proto::v1::company_registry_server::CompanyRegistryServer;
 use pyred_runtime::Settings;
 use pyred_runtime::config::ServerSettings;
-use pyred_runtime::server::{self, Readiness, readiness_check};
+use pyred_runtime::server::{self, Protection, Readiness, readiness_check};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -32,6 +38,12 @@ pub enum StartError {
     /// The server failed.
     #[error(transparent)]
     Server(#[from] server::ServerError),
+    /// The key store or audit log could not be opened.
+    #[error("access control: {0}")]
+    Access(String),
+    /// A secret could not be read or created.
+    #[error(transparent)]
+    Secret(#[from] pyred_runtime::secrets::SecretFileError),
 }
 
 /// A registry bound to its address, with its store open, ready to serve.
@@ -40,6 +52,9 @@ pub struct Registry {
     address: SocketAddr,
     store: store::Store,
     server: ServerSettings,
+    keys: KeyStore,
+    audit: AuditLog,
+    protection: Protection,
 }
 
 impl Registry {
@@ -53,11 +68,47 @@ impl Registry {
                 address: format!("{}:{}", settings.server.host, settings.registry.port),
                 source,
             })?;
+        let database = store.database().clone();
+        let keys = KeyStore::open(
+            database.clone(),
+            pyred_runtime::secrets::key_hash_secret(settings)?,
+        )
+        .await
+        .map_err(|e| StartError::Access(e.to_string()))?;
+        if let Some(key) = &settings.security.bootstrap_admin_key {
+            let admin = Caller {
+                key_id: String::new(),
+                name: "bootstrap admin".into(),
+                role: Role::Admin,
+                territory: Vec::new(),
+                company_id: String::new(),
+                source: String::new(),
+            };
+            let added = keys
+                .ensure(admin, key)
+                .await
+                .map_err(|e| StartError::Access(format!("security.bootstrap_admin_key: {e}")))?;
+            if added {
+                tracing::info!("bootstrap admin key stored");
+            }
+        }
+        let audit = AuditLog::open(database)
+            .await
+            .map_err(|e| StartError::Access(e.to_string()))?;
+        let authenticator = Arc::new(Authenticator::new(
+            settings,
+            Verifier::Local(keys.clone()),
+            pyred_runtime::secrets::service_token(settings)?,
+        ));
+        let protection = Protection::new(settings, authenticator.gate())?;
         Ok(Self {
             listener,
             address,
             store,
             server: settings.server.clone(),
+            keys,
+            audit,
+            protection,
         })
     }
 
@@ -76,19 +127,43 @@ impl Registry {
                 async move { database.ping().await }
             }));
         tokio::spawn(readiness.run(shutdown.clone()));
+        let registrar = registrar::Registrar::new(self.store);
+        let lookup = registrar.clone();
+        let company_exists: pyred_access::api::CompanyExists = Arc::new(move |id| {
+            let lookup = lookup.clone();
+            Box::pin(async move {
+                lookup
+                    .get_company(&pyred_proto::v1::GetCompanyRequest {
+                        id,
+                        legal_id: String::new(),
+                    })
+                    .await
+                    .is_ok()
+            })
+        });
         let api = CompanyRegistryServer::new(grpc::RegistryApi::new(
-            registrar::Registrar::new(self.store),
+            registrar,
+            self.audit.clone(),
             shutdown.clone(),
         ))
         .max_decoding_message_size(self.server.max_message_bytes)
         .max_encoding_message_size(self.server.max_message_bytes);
+        let access = AccessServer::new(AccessApi::new(
+            self.keys,
+            self.audit.clone(),
+            company_exists,
+        ));
+        let audit = AuditServer::new(AuditApi::new(self.audit));
         tracing::info!(address = %self.address, "company-registry listening");
         server::serve(
             self.listener,
             &self.server,
-            COMPANY_REGISTRY,
-            tonic::service::Routes::new(api),
+            &[COMPANY_REGISTRY, ACCESS, AUDIT],
+            tonic::service::Routes::new(api)
+                .add_service(access)
+                .add_service(audit),
             health,
+            self.protection,
             shutdown,
         )
         .await?;

@@ -27,14 +27,21 @@ pub mod snippet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use pyred_proto::service_names::{COMPANY_REGISTRY, GEO_SEARCH};
+use pyred_access::api::AuditApi;
+use pyred_access::{AuditLog, Authenticator, Verifier};
+use pyred_proto::service_names::{AUDIT, COMPANY_REGISTRY, GEO_SEARCH};
+use pyred_proto::v1::access_client::AccessClient;
+use pyred_proto::v1::audit_server::AuditServer;
 use pyred_proto::v1::geo_search_server::GeoSearchServer;
 use pyred_runtime::Settings;
-use pyred_runtime::client::{self, ServiceChannel};
+use pyred_runtime::client::{self, Connector, ServiceChannel};
 use pyred_runtime::config::ServerSettings;
-use pyred_runtime::server::{self, Readiness, readiness_check};
+use pyred_runtime::server::{self, Protection, Readiness, readiness_check};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+/// The geo-search database holds only the audit log, created by `pyred-access`.
+static NO_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate::Migrator::DEFAULT;
 
 pub use index::IndexStore;
 pub use search::SearchEngine;
@@ -57,6 +64,12 @@ pub enum StartError {
     /// The change feed task panicked.
     #[error("change feed task failed: {0}")]
     Feed(#[from] tokio::task::JoinError),
+    /// The audit log could not be opened.
+    #[error("audit log: {0}")]
+    Audit(String),
+    /// A secret could not be read or created.
+    #[error(transparent)]
+    Secret(#[from] pyred_runtime::secrets::SecretFileError),
 }
 
 /// Geo-search bound to its address, with its index open, ready to serve.
@@ -67,6 +80,8 @@ pub struct GeoSearchService {
     engine: SearchEngine,
     registry: ServiceChannel,
     server: ServerSettings,
+    audit: AuditLog,
+    protection: Protection,
 }
 
 impl GeoSearchService {
@@ -78,8 +93,26 @@ impl GeoSearchService {
         let store =
             Arc::new(tokio::task::spawn_blocking(move || IndexStore::open(&index_dir)).await??);
         let engine = SearchEngine::new(store.clone(), glossary, gazetteer);
-        let registry =
-            client::connect_lazy(&settings.registry.url, settings.server.client_timeout())?;
+        let connector = Connector::for_service(settings)?;
+        let registry = connector.channel(&settings.registry.url)?;
+        let database = pyred_runtime::db::Database::open(
+            &settings.geo_search_database_url(),
+            pyred_runtime::db::Migrations {
+                sqlite: &NO_MIGRATIONS,
+                postgres: &NO_MIGRATIONS,
+            },
+        )
+        .await
+        .map_err(|e| StartError::Audit(e.to_string()))?;
+        let audit = AuditLog::open(database)
+            .await
+            .map_err(|e| StartError::Audit(e.to_string()))?;
+        let authenticator = Arc::new(Authenticator::new(
+            settings,
+            Verifier::Remote(AccessClient::new(registry.clone())),
+            pyred_runtime::secrets::service_token(settings)?,
+        ));
+        let protection = Protection::new(settings, authenticator.gate())?;
         let listener = server::bind(&settings.server.host, settings.geo_search.port).await?;
         let address = listener
             .local_addr()
@@ -94,6 +127,8 @@ impl GeoSearchService {
             engine,
             registry,
             server: settings.server.clone(),
+            audit,
+            protection,
         })
     }
 
@@ -128,16 +163,19 @@ impl GeoSearchService {
             self.engine,
             self.store.clone(),
             rebuilder,
+            self.audit.clone(),
         ))
         .max_decoding_message_size(self.server.max_message_bytes)
         .max_encoding_message_size(self.server.max_message_bytes);
+        let audit = AuditServer::new(AuditApi::new(self.audit));
         tracing::info!(address = %self.address, "geo-search listening");
         let served = server::serve(
             self.listener,
             &self.server,
-            GEO_SEARCH,
-            tonic::service::Routes::new(api),
+            &[GEO_SEARCH, AUDIT],
+            tonic::service::Routes::new(api).add_service(audit),
             health,
+            self.protection,
             shutdown.clone(),
         )
         .await;

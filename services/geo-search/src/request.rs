@@ -168,6 +168,10 @@ pub struct SearchQuery {
     pub sources: Vec<String>,
     /// Public company profiles only.
     pub public_only: bool,
+    /// Set by the caller's scope, not by the request: companies are limited to public
+    /// profiles plus those of these regions (an adviser's territory) and this id (a
+    /// firm's own company).
+    pub private_scope: Option<PrivateScope>,
     /// Geographic restriction.
     pub geo: Option<Geo>,
     /// Set when a named place's point is its province's centre.
@@ -565,6 +569,7 @@ impl SearchQuery {
             employees,
             sources,
             public_only: filters.public_only,
+            private_scope: None,
             geo,
             geo_fallback,
             sort,
@@ -751,4 +756,13 @@ mod tests {
         };
         assert_eq!(parse(&request).expect_err("no reference"), ["sort"]);
     }
+}
+
+/// The non-public companies a restricted caller may still find.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrivateScope {
+    /// Regions (and provinces, as indexed in `subdivision`) of an adviser's territory.
+    pub regions: Vec<String>,
+    /// A firm's own company id.
+    pub company_id: Option<String>,
 }

@@ -383,6 +383,20 @@ impl SearchEngine {
                 term_query(fields.visibility, "public", 1.0),
             ])));
         }
+        if let Some(scope) = &query.private_scope {
+            let mut allowed = vec![
+                entity(Entity::Opportunity),
+                term_query(fields.visibility, "public", 1.0),
+            ];
+            if !scope.regions.is_empty() {
+                allowed.push(text_terms(fields.region, &scope.regions));
+                allowed.push(text_terms(fields.subdivision, &scope.regions));
+            }
+            if let Some(id) = &scope.company_id {
+                allowed.push(term_query(fields.id, id, 1.0));
+            }
+            clauses.push(filter(any_of(allowed)));
+        }
         if let Some(geo) = &query.geo {
             let boxes = geo
                 .boxes()

@@ -37,6 +37,9 @@ fn start(data_dir: &std::path::Path, registry: &str) -> Process {
         .env("PYRED_DATA_DIR", data_dir)
         .env("PYRED__REGISTRY__URL", registry)
         .env("PYRED__GEO_SEARCH__PORT", "0")
+        // Crash recovery, not access control, is under test: plaintext, no keys.
+        .env("PYRED__TLS__ENABLED", "false")
+        .env("PYRED__SECURITY__AUTHENTICATION", "false")
         .env("PYRED__LOGGING__FORMAT", "json")
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
@@ -168,6 +171,8 @@ async fn after_a_sigkill_the_index_resumes_to_exactly_the_registry_state() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::with_data_dir(dir.path()).expect("settings");
     settings.registry.port = 0;
+    settings.tls.enabled = false;
+    settings.security.authentication = false;
     let registry_service = pyred_registry::Registry::build(&settings)
         .await
         .expect("registry builds");

@@ -1,7 +1,16 @@
 //! The gRPC adapter of `pyred.v1.Matchmaking`.
+//!
+//! Access: an adviser works the leads of the firms of their territory (lists, workflow,
+//! notes, alerts); a firm reads its own leads and alerts; agencies have no leads; the
+//! judgments export is an admin's. A lead of a firm outside the caller's scope answers
+//! `NotFound`, like a missing one. Workflow changes are audited and carry the caller's
+//! key as their actor.
 
 use std::pin::Pin;
 
+use std::collections::HashMap;
+
+use pyred_access::{AuditLog, Caller, Role};
 use pyred_proto::v1::matchmaking_server::Matchmaking;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::error::InvalidInput;
@@ -16,7 +25,7 @@ use pyred_runtime::error::FieldViolations;
 use tokio_util::sync::CancellationToken;
 
 /// Who a workflow change is recorded as until callers authenticate (security issue).
-const ACTOR: &str = "anonymous";
+const RPC: &str = "pyred.v1.Matchmaking/";
 /// Longest note or dismissal reason, characters.
 const MAX_TEXT: usize = 4000;
 /// How often a live alert stream looks for alerts raised by other replicas.
@@ -28,16 +37,67 @@ pub struct MatchmakingApi {
     store: Store,
     shutdown: CancellationToken,
     leads: Leads,
+    audit: AuditLog,
 }
 
 impl MatchmakingApi {
     /// Serves from `store`, scoring through `leads`; live alert streams end when
     /// `shutdown` is cancelled.
-    pub fn new(store: Store, leads: Leads, shutdown: CancellationToken) -> Self {
+    pub fn new(store: Store, leads: Leads, audit: AuditLog, shutdown: CancellationToken) -> Self {
         Self {
             store,
             shutdown,
             leads,
+            audit,
+        }
+    }
+
+    /// Whether `caller` may see the leads of company `company_id` (regions looked up once
+    /// per call through `regions`).
+    async fn sees_company(
+        &self,
+        caller: &Caller,
+        company_id: &str,
+        regions: &mut HashMap<String, Option<String>>,
+    ) -> Result<bool, MatchError> {
+        match caller.role {
+            Role::Admin | Role::Service => Ok(true),
+            Role::Firm => Ok(caller.company_id == company_id),
+            Role::Agency => Ok(false),
+            Role::Adviser => {
+                let region = match regions.get(company_id) {
+                    Some(region) => region.clone(),
+                    None => {
+                        let region = match self.leads.company(company_id).await {
+                            Ok(company) => Some(company.region),
+                            Err(MatchError::NotFound { .. }) => None,
+                            Err(error) => return Err(error),
+                        };
+                        regions.insert(company_id.to_owned(), region.clone());
+                        region
+                    }
+                };
+                Ok(region.is_some_and(|region| caller.territory_covers(&region)))
+            }
+        }
+    }
+
+    /// The match `id` if `caller` may see it; `NotFound` otherwise.
+    async fn visible_match(&self, caller: &Caller, id: &str) -> Result<pb::Match, Status> {
+        let not_found = || {
+            Status::from(MatchError::NotFound {
+                entity: "match",
+                id: id.to_owned(),
+            })
+        };
+        let found = self.store.get(id).await?.ok_or_else(not_found)?;
+        if self
+            .sees_company(caller, &found.company_id, &mut HashMap::new())
+            .await?
+        {
+            Ok(found)
+        } else {
+            Err(not_found())
         }
     }
 
@@ -46,6 +106,8 @@ impl MatchmakingApi {
     /// live and relevant on the evaluation day, the store what the advisers did with it.
     async fn page_of(
         &self,
+        caller: &Caller,
+        regions_wanted: &[String],
         ranked: &[String],
         statuses: &[Status_],
         offset: usize,
@@ -53,10 +115,26 @@ impl MatchmakingApi {
     ) -> Result<(Vec<pb::Match>, bool), MatchError> {
         let wanted: Vec<i32> = statuses.iter().map(|s| s.to_pb() as i32).collect();
         let mut kept = Vec::new();
+        let mut regions = HashMap::new();
+        let filter = (!regions_wanted.is_empty()).then(|| Caller {
+            role: Role::Adviser,
+            territory: regions_wanted.to_vec(),
+            ..caller.clone()
+        });
         for id in ranked {
             if let Some(found) = self.store.get(id).await?
                 && wanted.contains(&found.status)
+                && self
+                    .sees_company(caller, &found.company_id, &mut regions)
+                    .await?
             {
+                if let Some(filter) = &filter
+                    && !self
+                        .sees_company(filter, &found.company_id, &mut regions)
+                        .await?
+                {
+                    continue;
+                }
                 kept.push(found);
             }
         }
@@ -183,6 +261,8 @@ impl Matchmaking for MatchmakingApi {
         &self,
         request: Request<pb::ListCompanyMatchesRequest>,
     ) -> Result<Response<pb::ListMatchesResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "read leads")?;
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
         let company_id = required_into(&mut violations, "company_id", &request.company_id);
@@ -194,8 +274,17 @@ impl Matchmaking for MatchmakingApi {
             return Err(InvalidInput::single("company_id", "is required").to_status());
         };
         let company = self.leads.company(&company_id).await?;
+        if !caller.sees_company(&company.id, &company.region) {
+            return Err(MatchError::NotFound {
+                entity: "company",
+                id: company_id,
+            }
+            .into());
+        }
         let ranked = self.leads.score_company(&company, as_of).await?;
-        let (matches, more) = self.page_of(&ranked, &statuses, offset, limit).await?;
+        let (matches, more) = self
+            .page_of(&caller, &[], &ranked, &statuses, offset, limit)
+            .await?;
         Ok(Response::new(pb::ListMatchesResponse {
             matches,
             next_page_token: next_token(more, offset + limit),
@@ -207,10 +296,19 @@ impl Matchmaking for MatchmakingApi {
         &self,
         request: Request<pb::ListOpportunityMatchesRequest>,
     ) -> Result<Response<pb::ListMatchesResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser], "list the firms of a listing")?;
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
         let opportunity_id =
             required_into(&mut violations, "opportunity_id", &request.opportunity_id);
+        let mut regions = Vec::new();
+        for (i, region) in request.regions.iter().enumerate() {
+            match pyred_domain::IsoRegion::parse(region) {
+                Ok(region) => regions.push(region.as_str().to_owned()),
+                Err(error) => violations.add(format!("regions[{i}]"), error),
+            }
+        }
         let statuses = statuses(&mut violations, &request.statuses);
         let (offset, limit) = page(&mut violations, request.page.as_ref());
         violations.into_result().map_err(MatchError::from)?;
@@ -218,11 +316,26 @@ impl Matchmaking for MatchmakingApi {
             return Err(InvalidInput::single("opportunity_id", "is required").to_status());
         };
         let opportunity = self.leads.opportunity(&opportunity_id).await?;
+        let public = matches!(
+            pb::OpportunityStatus::try_from(opportunity.status),
+            Ok(pb::OpportunityStatus::Published
+                | pb::OpportunityStatus::Expired
+                | pb::OpportunityStatus::Fulfilled)
+        );
+        if !caller.sees_opportunity(&opportunity.source, public) {
+            return Err(MatchError::NotFound {
+                entity: "opportunity",
+                id: opportunity_id,
+            }
+            .into());
+        }
         let ranked = self
             .leads
             .score_opportunity(&opportunity, Day::today())
             .await?;
-        let (matches, more) = self.page_of(&ranked, &statuses, offset, limit).await?;
+        let (matches, more) = self
+            .page_of(&caller, &regions, &ranked, &statuses, offset, limit)
+            .await?;
         Ok(Response::new(pb::ListMatchesResponse {
             matches,
             next_page_token: next_token(more, offset + limit),
@@ -234,15 +347,10 @@ impl Matchmaking for MatchmakingApi {
         &self,
         request: Request<pb::GetMatchRequest>,
     ) -> Result<Response<pb::Match>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "read leads")?;
         let id = required("id", &request.get_ref().id).map_err(MatchError::from)?;
-        match self.store.get(&id).await? {
-            Some(found) => Ok(Response::new(found)),
-            None => Err(MatchError::NotFound {
-                entity: "match",
-                id,
-            }
-            .into()),
-        }
+        Ok(Response::new(self.visible_match(&caller, &id).await?))
     }
 
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
@@ -250,6 +358,8 @@ impl Matchmaking for MatchmakingApi {
         &self,
         request: Request<pb::UpdateMatchStatusRequest>,
     ) -> Result<Response<pb::Match>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser], "move leads through the workflow")?;
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
         let id = required_into(&mut violations, "id", &request.id);
@@ -276,11 +386,29 @@ impl Matchmaking for MatchmakingApi {
         let (Some(id), Some(next)) = (id, next) else {
             return Err(InvalidInput::single("status", "is required").to_status());
         };
-        let moved = self
-            .store
-            .change_status(&id, next, &reason, ACTOR, request.expected_version)
-            .await?;
-        Ok(Response::new(moved))
+        let result = async {
+            self.visible_match(&caller, &id).await?;
+            Ok(self
+                .store
+                .change_status(
+                    &id,
+                    next,
+                    &reason,
+                    &caller.actor(),
+                    request.expected_version,
+                )
+                .await?)
+        }
+        .await;
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}UpdateMatchStatus"),
+                &format!("match/{id}"),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
@@ -288,6 +416,8 @@ impl Matchmaking for MatchmakingApi {
         &self,
         request: Request<pb::AddMatchNoteRequest>,
     ) -> Result<Response<pb::Match>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser], "write notes on leads")?;
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
         let id = required_into(&mut violations, "id", &request.id);
@@ -301,14 +431,28 @@ impl Matchmaking for MatchmakingApi {
         let Some(id) = id else {
             return Err(InvalidInput::single("id", "is required").to_status());
         };
-        Ok(Response::new(self.store.add_note(&id, ACTOR, text).await?))
+        let result = async {
+            self.visible_match(&caller, &id).await?;
+            Ok(self.store.add_note(&id, &caller.actor(), text).await?)
+        }
+        .await;
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}AddMatchNote"),
+                &format!("match/{id}"),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     #[tracing::instrument(skip_all)]
     async fn export_judgments(
         &self,
-        _request: Request<pb::ExportJudgmentsRequest>,
+        request: Request<pb::ExportJudgmentsRequest>,
     ) -> Result<Response<pb::ExportJudgmentsResponse>, Status> {
+        Caller::of(&request)?.require(&[], "export judgments")?;
         let tsv = self.store.judgments_tsv().await?;
         let count = i32::try_from(tsv.lines().count().saturating_sub(1)).unwrap_or(i32::MAX);
         Ok(Response::new(pb::ExportJudgmentsResponse { tsv, count }))
@@ -321,6 +465,8 @@ impl Matchmaking for MatchmakingApi {
         &self,
         request: Request<pb::WatchAlertsRequest>,
     ) -> Result<Response<Self::WatchAlertsStream>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "watch alerts")?;
         let request = request.into_inner();
         let mut violations = FieldViolations::new();
         if !(0.0..=1.0).contains(&request.min_score) {
@@ -340,8 +486,10 @@ impl Matchmaking for MatchmakingApi {
         let companies: std::collections::HashSet<String> =
             request.company_ids.into_iter().collect();
         let (sender, receiver) = tokio::sync::mpsc::channel(64);
+        let api = self.clone();
         tokio::spawn(async move {
             let mut alerted = store.subscribe_alerts();
+            let mut regions = HashMap::new();
             loop {
                 let batch = match store.alerts_after(cursor, 256).await {
                     Ok(batch) => batch,
@@ -357,6 +505,17 @@ impl Matchmaking for MatchmakingApi {
                         || (!companies.is_empty() && !companies.contains(&alert.company_id))
                     {
                         continue;
+                    }
+                    match api
+                        .sees_company(&caller, &alert.company_id, &mut regions)
+                        .await
+                    {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(error) => {
+                            let _closed = sender.send(Err(Status::from(error))).await;
+                            return;
+                        }
                     }
                     let found = match store.get(&alert.match_id).await {
                         Ok(Some(mut found)) => {

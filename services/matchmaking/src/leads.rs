@@ -2,19 +2,32 @@
 //! matching model (`pyred-matching`), the best pairs recorded in the store so that the
 //! advisers' workflow attaches to them, and new ones raised as alerts.
 //!
-//! Candidates come from the registry's lists, which is exact and fast at the scale of a
-//! chamber (thousands of records). At the scale of the 1-million-document corpus the
-//! candidates should come from geo-search's concept search instead (left for the
-//! benchmark issue; see docs/matchmaking.md).
+//! Two paths, chosen per call by the size of the side being ranked (listings for a
+//! firm, firms for a listing) as geo-search counts it:
+//!
+//! - **exhaustive**, at most `exhaustive_max` records (a chamber's register), or when
+//!   geo-search is not configured or does not answer: every record is read from the
+//!   registry's lists and scored, with corpus statistics computed over the whole
+//!   register in the same pass (and shared with the other path);
+//! - **candidates**, above it: geo-search proposes at most `top_n` records
+//!   ([`crate::candidates`]), the registry (or the profile cache) gives them, the model
+//!   ranks them with the shared register statistics; a call costs O(candidates).
+//!
+//! Both rank with the same model and record the best [`RECORDED_PER_PARTY`] pairs.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use futures::StreamExt as _;
 use pyred_domain::Day;
-use pyred_matching::{CorpusStats, Matcher, Scored};
+use pyred_matching::{CompanyProfile, CorpusStats, Matcher, OpportunityProfile, Scored};
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::client::ServiceChannel;
 
+use crate::candidates::{
+    Cached, Candidate, CandidateSettings, Freshness, GeoCandidates, ProfileCache, SharedStats, Side,
+};
 use crate::error::MatchError;
 use crate::store::{ScoredPair, Store};
 
@@ -23,12 +36,22 @@ pub const RECORDED_PER_PARTY: usize = 50;
 /// Registry page size while collecting candidates.
 const REGISTRY_PAGE: i32 = 100;
 
+/// A listing and its profile.
+type Listing = Cached<pb::Opportunity, OpportunityProfile>;
+/// A firm and its profile.
+type Firm = Cached<pb::Company, CompanyProfile>;
+
 /// Scores and records leads.
 #[derive(Clone)]
 pub struct Leads {
     matcher: Arc<Matcher>,
     registry: CompanyRegistryClient<ServiceChannel>,
     store: Store,
+    geo: Option<GeoCandidates>,
+    settings: Arc<CandidateSettings>,
+    listings: Arc<ProfileCache<pb::Opportunity, OpportunityProfile>>,
+    firms: Arc<ProfileCache<pb::Company, CompanyProfile>>,
+    stats: Arc<SharedStats>,
 }
 
 impl std::fmt::Debug for Leads {
@@ -51,6 +74,13 @@ fn upstream(status: tonic::Status) -> MatchError {
     }
 }
 
+fn geo_upstream(status: tonic::Status) -> MatchError {
+    MatchError::Upstream {
+        service: "geo-search",
+        status,
+    }
+}
+
 fn pair(scored: &Scored, company: &pb::Company, opportunity: &pb::Opportunity) -> ScoredPair {
     ScoredPair {
         company_id: scored.company_id.clone(),
@@ -67,19 +97,58 @@ fn pair(scored: &Scored, company: &pb::Company, opportunity: &pb::Opportunity) -
 }
 
 impl Leads {
-    /// Leads over the registry behind `registry`, recorded in `store`.
+    /// Leads over the registry behind `registry`, recorded in `store`, always scored
+    /// exhaustively (see [`Leads::with_geo_search`]).
     pub fn new(matcher: Arc<Matcher>, registry: ServiceChannel, store: Store) -> Self {
+        let settings = CandidateSettings::default();
         Self {
             matcher,
             registry: CompanyRegistryClient::new(registry),
             store,
+            geo: None,
+            listings: Arc::new(ProfileCache::new(settings.cache_capacity)),
+            firms: Arc::new(ProfileCache::new(settings.cache_capacity)),
+            stats: Arc::new(SharedStats::new()),
+            settings: Arc::new(settings),
         }
+    }
+
+    /// The same leads with candidates from the geo-search behind `geo_search` once a
+    /// side has more than `settings.exhaustive_max` records.
+    pub fn with_geo_search(
+        mut self,
+        geo_search: ServiceChannel,
+        settings: CandidateSettings,
+    ) -> Self {
+        self.listings = Arc::new(ProfileCache::new(settings.cache_capacity));
+        self.firms = Arc::new(ProfileCache::new(settings.cache_capacity));
+        self.geo = Some(GeoCandidates::new(geo_search, settings.clone()));
+        self.settings = Arc::new(settings);
+        self
+    }
+
+    /// How candidates are gathered.
+    pub fn settings(&self) -> &CandidateSettings {
+        &self.settings
+    }
+
+    /// The register statistics shared by every call.
+    pub fn shared_stats(&self) -> &SharedStats {
+        &self.stats
     }
 
     /// Every listing of the registry.
     pub async fn opportunities(&self) -> Result<Vec<pb::Opportunity>, MatchError> {
-        let mut registry = self.registry.clone();
         let mut all = Vec::new();
+        self.each_opportunity_page(|page| all.extend(page)).await?;
+        Ok(all)
+    }
+
+    async fn each_opportunity_page(
+        &self,
+        mut each: impl FnMut(Vec<pb::Opportunity>),
+    ) -> Result<(), MatchError> {
+        let mut registry = self.registry.clone();
         let mut token = String::new();
         loop {
             let page = registry
@@ -93,9 +162,9 @@ impl Leads {
                 .await
                 .map_err(upstream)?
                 .into_inner();
-            all.extend(page.opportunities);
+            each(page.opportunities);
             if page.next_page_token.is_empty() {
-                return Ok(all);
+                return Ok(());
             }
             token = page.next_page_token;
         }
@@ -103,8 +172,16 @@ impl Leads {
 
     /// Every firm of the registry.
     pub async fn companies(&self) -> Result<Vec<pb::Company>, MatchError> {
-        let mut registry = self.registry.clone();
         let mut all = Vec::new();
+        self.each_company_page(|page| all.extend(page)).await?;
+        Ok(all)
+    }
+
+    async fn each_company_page(
+        &self,
+        mut each: impl FnMut(Vec<pb::Company>),
+    ) -> Result<(), MatchError> {
+        let mut registry = self.registry.clone();
         let mut token = String::new();
         loop {
             let page = registry
@@ -118,9 +195,9 @@ impl Leads {
                 .await
                 .map_err(upstream)?
                 .into_inner();
-            all.extend(page.companies);
+            each(page.companies);
             if page.next_page_token.is_empty() {
-                return Ok(all);
+                return Ok(());
             }
             token = page.next_page_token;
         }
@@ -161,110 +238,470 @@ impl Leads {
             })
     }
 
-    /// Scores `company` against every listing live at `as_of`, records the best, and
-    /// returns their match ids, best first.
+    /// A listing with its profile, built once per version.
+    fn listing(&self, record: pb::Opportunity) -> Result<Listing, MatchError> {
+        if let Some(cached) = self.listings.get(&record.id, record.version)
+            && cached.version == record.version
+        {
+            return Ok(cached);
+        }
+        let profile = self
+            .matcher
+            .opportunity(&record)
+            .map_err(MatchError::Model)?;
+        let cached = Cached {
+            version: record.version,
+            record: Arc::new(record),
+            profile: Arc::new(profile),
+        };
+        self.listings.insert(&cached.record.id, cached.clone());
+        Ok(cached)
+    }
+
+    /// A firm with its profile, built once per version.
+    fn firm(&self, record: pb::Company) -> Result<Firm, MatchError> {
+        if let Some(cached) = self.firms.get(&record.id, record.version)
+            && cached.version == record.version
+        {
+            return Ok(cached);
+        }
+        let profile = self.matcher.company(&record).map_err(MatchError::Model)?;
+        let cached = Cached {
+            version: record.version,
+            record: Arc::new(record),
+            profile: Arc::new(profile),
+        };
+        self.firms.insert(&cached.record.id, cached.clone());
+        Ok(cached)
+    }
+
+    /// Geo-search, when the side to rank is too large to be read whole; `None` means
+    /// exhaustive (small side, no geo-search configured, or geo-search not answering).
+    async fn candidates_for(&self, side: Side) -> Option<&GeoCandidates> {
+        let geo = self.geo.as_ref()?;
+        match geo.is_large(side).await {
+            Ok(large) => large.then_some(geo),
+            Err(status) => {
+                tracing::warn!(%status, "geo-search does not answer: scoring exhaustively");
+                None
+            }
+        }
+    }
+
+    /// Statistics over every firm and listing given, published as the shared ones.
+    fn register_stats(
+        &self,
+        firms: &[Firm],
+        listings: &[Listing],
+        changes: u64,
+    ) -> Arc<CorpusStats> {
+        let mut stats = CorpusStats::new();
+        for firm in firms {
+            stats.add(&firm.profile.all());
+        }
+        for listing in listings {
+            stats.add(&listing.profile.all());
+        }
+        let records = u64::try_from(firms.len() + listings.len()).unwrap_or(u64::MAX);
+        self.stats.publish(stats, records, changes);
+        self.stats
+            .current()
+            .map_or_else(|| Arc::new(CorpusStats::new()), |s| s.stats)
+    }
+
+    /// The shared register statistics: built if there are none (or the register grew
+    /// far beyond them), rebuilt in the background when stale.
+    async fn shared(&self) -> Result<Arc<CorpusStats>, MatchError> {
+        match self.stats.freshness(self.settings.stats_refresh) {
+            Freshness::Fresh => {}
+            Freshness::Stale => {
+                if self.stats.building().try_lock().is_ok() {
+                    let leads = self.clone();
+                    tokio::spawn(async move {
+                        if let Err(error) = leads.rebuild_stats().await {
+                            tracing::warn!(%error, "register statistics not rebuilt");
+                        }
+                    });
+                }
+            }
+            Freshness::Missing => {
+                let _building = self.stats.building().lock().await;
+                if self.stats.freshness(self.settings.stats_refresh) == Freshness::Missing {
+                    self.build_stats().await?;
+                }
+            }
+        }
+        self.stats
+            .current()
+            .map(|s| s.stats)
+            .ok_or_else(|| MatchError::CorruptValue("register statistics missing".to_owned()))
+    }
+
+    async fn rebuild_stats(&self) -> Result<(), MatchError> {
+        let Ok(_building) = self.stats.building().try_lock() else {
+            return Ok(()); // another rebuild runs
+        };
+        self.build_stats().await
+    }
+
+    /// Reads the register and counts every record, or every n-th one above
+    /// `stats_sample` records (IDF and typical norms are ratios: an even sample keeps
+    /// them).
+    async fn build_stats(&self) -> Result<(), MatchError> {
+        let started = std::time::Instant::now();
+        let changes = self.stats.changes();
+        let estimate = match &self.geo {
+            Some(geo) => {
+                let firms = geo.register_size(Side::Companies).await.unwrap_or(0);
+                let listings = geo.register_size(Side::Opportunities).await.unwrap_or(0);
+                firms + listings
+            }
+            None => 0,
+        };
+        let stride = estimate.div_ceil(self.settings.stats_sample.max(1)).max(1);
+        let mut stats = CorpusStats::new();
+        let mut seen: u64 = 0;
+        let mut counted: u64 = 0;
+        let matcher = &self.matcher;
+        let mut failed = None;
+        self.each_company_page(|page| {
+            for company in page {
+                seen += 1;
+                if seen.is_multiple_of(stride) {
+                    match matcher.company(&company) {
+                        Ok(profile) => {
+                            stats.add(&profile.all());
+                            counted += 1;
+                        }
+                        Err(error) => failed = Some(error),
+                    }
+                }
+            }
+        })
+        .await?;
+        self.each_opportunity_page(|page| {
+            for opportunity in page {
+                seen += 1;
+                if seen.is_multiple_of(stride) {
+                    match matcher.opportunity(&opportunity) {
+                        Ok(profile) => {
+                            stats.add(&profile.all());
+                            counted += 1;
+                        }
+                        Err(error) => failed = Some(error),
+                    }
+                }
+            }
+        })
+        .await?;
+        if let Some(error) = failed {
+            tracing::warn!(%error, "a record was left out of the register statistics");
+        }
+        self.stats.publish(stats, seen, changes);
+        tracing::info!(
+            records = seen,
+            counted,
+            elapsed_ms = started.elapsed().as_millis(),
+            "register statistics built"
+        );
+        Ok(())
+    }
+
+    /// Fetches candidates from the cache or the registry, a bounded number at a time;
+    /// those deleted since they were indexed are left out.
+    async fn fetch<T, F, Fut>(
+        &self,
+        candidates: Vec<Candidate>,
+        get: F,
+    ) -> Result<Vec<T>, MatchError>
+    where
+        F: Fn(Candidate) -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, MatchError>>,
+    {
+        let fetched: Vec<Result<Option<T>, MatchError>> = futures::stream::iter(candidates)
+            .map(get)
+            .buffered(self.settings.fetch_concurrency.max(1))
+            .collect()
+            .await;
+        let mut out = Vec::with_capacity(fetched.len());
+        for item in fetched {
+            if let Some(found) = item? {
+                out.push(found);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn fetch_listing(&self, candidate: Candidate) -> Result<Option<Listing>, MatchError> {
+        if let Some(cached) = self.listings.get(&candidate.id, candidate.version) {
+            return Ok(Some(cached));
+        }
+        match self.opportunity(&candidate.id).await {
+            Ok(record) => self.listing(record).map(Some),
+            Err(MatchError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn fetch_firm(&self, candidate: Candidate) -> Result<Option<Firm>, MatchError> {
+        if let Some(cached) = self.firms.get(&candidate.id, candidate.version) {
+            return Ok(Some(cached));
+        }
+        match self.company(&candidate.id).await {
+            Ok(record) => self.firm(record).map(Some),
+            Err(MatchError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The listings geo-search proposes for `company` at `as_of`, with their profiles
+    /// (at most `top_n`), and the statistics to score them with.
+    ///
+    /// # Errors
+    /// [`MatchError::Upstream`] when geo-search or the registry fails.
+    pub async fn listing_candidates(
+        &self,
+        company: &pb::Company,
+        as_of: Day,
+    ) -> Result<Vec<String>, MatchError> {
+        let Some(geo) = &self.geo else {
+            return Ok(Vec::new());
+        };
+        let (_, listings, _) = self.company_candidates(geo, company, as_of).await?;
+        Ok(listings.into_iter().map(|l| l.record.id.clone()).collect())
+    }
+
+    async fn company_candidates(
+        &self,
+        geo: &GeoCandidates,
+        company: &pb::Company,
+        as_of: Day,
+    ) -> Result<(Firm, Vec<Listing>, Arc<CorpusStats>), MatchError> {
+        let stats = self.shared().await?;
+        let firm = self.firm(company.clone())?;
+        let terms =
+            self.matcher
+                .company_search_terms(&firm.profile, &stats, self.settings.max_concepts);
+        geo.wait_for_index().await.map_err(geo_upstream)?;
+        let candidates = geo
+            .listings_for(company, &terms, as_of)
+            .await
+            .map_err(geo_upstream)?;
+        let listings = self.fetch(candidates, |c| self.fetch_listing(c)).await?;
+        Ok((firm, listings, stats))
+    }
+
+    async fn opportunity_candidates(
+        &self,
+        geo: &GeoCandidates,
+        opportunity: &pb::Opportunity,
+        as_of: Day,
+    ) -> Result<(Listing, Vec<Firm>, Arc<CorpusStats>), MatchError> {
+        let stats = self.shared().await?;
+        let listing = self.listing(opportunity.clone())?;
+        let terms = self.matcher.opportunity_search_terms(
+            &listing.profile,
+            &stats,
+            self.settings.max_concepts,
+        );
+        geo.wait_for_index().await.map_err(geo_upstream)?;
+        let candidates = geo
+            .companies_for(opportunity, &terms, as_of)
+            .await
+            .map_err(geo_upstream)?;
+        let firms = self.fetch(candidates, |c| self.fetch_firm(c)).await?;
+        Ok((listing, firms, stats))
+    }
+
+    /// The best pairs of `firm` among `listings`.
+    fn rank_listings(
+        &self,
+        firm: &Firm,
+        listings: &[Listing],
+        stats: &CorpusStats,
+        as_of: Day,
+    ) -> Vec<ScoredPair> {
+        let profiles: Vec<&OpportunityProfile> = listings.iter().map(|l| &*l.profile).collect();
+        let by_id: HashMap<&str, &pb::Opportunity> = listings
+            .iter()
+            .map(|l| (l.profile.id.as_str(), &*l.record))
+            .collect();
+        self.matcher
+            .matches_for_company(&firm.profile, &profiles, stats, as_of, RECORDED_PER_PARTY)
+            .iter()
+            .filter_map(|scored| {
+                by_id
+                    .get(scored.opportunity_id.as_str())
+                    .map(|opportunity| pair(scored, &firm.record, opportunity))
+            })
+            .collect()
+    }
+
+    /// The best pairs of `listing` among `firms`.
+    fn rank_firms(
+        &self,
+        listing: &Listing,
+        firms: &[Firm],
+        stats: &CorpusStats,
+        as_of: Day,
+    ) -> Vec<ScoredPair> {
+        let profiles: Vec<&CompanyProfile> = firms.iter().map(|f| &*f.profile).collect();
+        let by_id: HashMap<&str, &pb::Company> = firms
+            .iter()
+            .map(|f| (f.profile.id.as_str(), &*f.record))
+            .collect();
+        self.matcher
+            .companies_for_opportunity(
+                &listing.profile,
+                &profiles,
+                stats,
+                as_of,
+                RECORDED_PER_PARTY,
+            )
+            .iter()
+            .filter_map(|scored| {
+                by_id
+                    .get(scored.company_id.as_str())
+                    .map(|company| pair(scored, company, &listing.record))
+            })
+            .collect()
+    }
+
+    async fn record(&self, pairs: &[ScoredPair]) -> Result<Vec<String>, MatchError> {
+        self.store.record_scores(pairs).await?;
+        Ok(pairs
+            .iter()
+            .map(|p| crate::store::match_id(&p.company_id, &p.opportunity_id))
+            .collect())
+    }
+
+    /// Every firm and listing of the register with their profiles, and statistics over
+    /// them (published as the shared ones).
+    async fn whole_register(
+        &self,
+    ) -> Result<(Vec<Firm>, Vec<Listing>, Arc<CorpusStats>), MatchError> {
+        let changes = self.stats.changes();
+        let firms = self
+            .companies()
+            .await?
+            .into_iter()
+            .map(|c| self.firm(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let listings = self
+            .opportunities()
+            .await?
+            .into_iter()
+            .map(|o| self.listing(o))
+            .collect::<Result<Vec<_>, _>>()?;
+        let stats = self.register_stats(&firms, &listings, changes);
+        Ok((firms, listings, stats))
+    }
+
+    /// Scores `company` against the listings live at `as_of` (every one, or
+    /// geo-search's candidates on a large register), records the best, and returns
+    /// their match ids, best first.
     pub async fn score_company(
         &self,
         company: &pb::Company,
         as_of: Day,
     ) -> Result<Vec<String>, MatchError> {
-        let opportunities = self.opportunities().await?;
-        self.score_company_against(company, &opportunities, as_of)
-            .await
+        if let Some(geo) = self.candidates_for(Side::Opportunities).await {
+            match self.company_candidates(geo, company, as_of).await {
+                Ok((firm, listings, stats)) => {
+                    let pairs = self.rank_listings(&firm, &listings, &stats, as_of);
+                    return self.record(&pairs).await;
+                }
+                Err(MatchError::Upstream {
+                    service: "geo-search",
+                    status,
+                }) => {
+                    tracing::warn!(%status, "geo-search failed: scoring exhaustively");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        let (_, listings, stats) = self.whole_register().await?;
+        let firm = self.firm(company.clone())?;
+        let pairs = self.rank_listings(&firm, &listings, &stats, as_of);
+        self.record(&pairs).await
     }
 
-    /// Scores `company` against `opportunities`, records the best, and returns their
-    /// match ids, best first.
+    /// Scores `company` against `opportunities` with statistics over them, records the
+    /// best, and returns their match ids, best first.
     pub async fn score_company_against(
         &self,
         company: &pb::Company,
         opportunities: &[pb::Opportunity],
         as_of: Day,
     ) -> Result<Vec<String>, MatchError> {
-        let firm = self.matcher.company(company).map_err(MatchError::Model)?;
-        let profiles = opportunities
+        let firm = self.firm(company.clone())?;
+        let listings = opportunities
             .iter()
-            .map(|o| self.matcher.opportunity(o))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(MatchError::Model)?;
-        let stats = CorpusStats::from_profiles(std::slice::from_ref(&firm), &profiles);
-        let ranked =
-            self.matcher
-                .matches_for_company(&firm, &profiles, &stats, as_of, RECORDED_PER_PARTY);
-        let by_id: std::collections::HashMap<&str, &pb::Opportunity> =
-            opportunities.iter().map(|o| (o.id.as_str(), o)).collect();
-        let pairs: Vec<ScoredPair> = ranked
-            .iter()
-            .filter_map(|scored| {
-                by_id
-                    .get(scored.opportunity_id.as_str())
-                    .map(|opportunity| pair(scored, company, opportunity))
-            })
-            .collect();
-        self.store.record_scores(&pairs).await?;
-        Ok(pairs
-            .iter()
-            .map(|p| crate::store::match_id(&p.company_id, &p.opportunity_id))
-            .collect())
+            .map(|o| self.listing(o.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut stats = CorpusStats::new();
+        stats.add(&firm.profile.all());
+        for listing in &listings {
+            stats.add(&listing.profile.all());
+        }
+        let pairs = self.rank_listings(&firm, &listings, &stats, as_of);
+        self.record(&pairs).await
     }
 
-    /// Scores `opportunity` against every firm, records the best, and returns their
-    /// match ids, best first.
+    /// Scores `opportunity` against the firms (every one, or geo-search's candidates on
+    /// a large register), records the best, and returns their match ids, best first.
     pub async fn score_opportunity(
         &self,
         opportunity: &pb::Opportunity,
         as_of: Day,
     ) -> Result<Vec<String>, MatchError> {
-        let companies = self.companies().await?;
-        self.score_opportunity_against(opportunity, &companies, as_of)
-            .await
+        if let Some(geo) = self.candidates_for(Side::Companies).await {
+            match self.opportunity_candidates(geo, opportunity, as_of).await {
+                Ok((listing, firms, stats)) => {
+                    let pairs = self.rank_firms(&listing, &firms, &stats, as_of);
+                    return self.record(&pairs).await;
+                }
+                Err(MatchError::Upstream {
+                    service: "geo-search",
+                    status,
+                }) => {
+                    tracing::warn!(%status, "geo-search failed: scoring exhaustively");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        let (firms, _, stats) = self.whole_register().await?;
+        let listing = self.listing(opportunity.clone())?;
+        let pairs = self.rank_firms(&listing, &firms, &stats, as_of);
+        self.record(&pairs).await
     }
 
-    /// Scores `opportunity` against `companies`, records the best, and returns their
-    /// match ids, best first.
+    /// Scores `opportunity` against `companies` with statistics over them, records the
+    /// best, and returns their match ids, best first.
     pub async fn score_opportunity_against(
         &self,
         opportunity: &pb::Opportunity,
         companies: &[pb::Company],
         as_of: Day,
     ) -> Result<Vec<String>, MatchError> {
-        let listing = self
-            .matcher
-            .opportunity(opportunity)
-            .map_err(MatchError::Model)?;
+        let listing = self.listing(opportunity.clone())?;
         let firms = companies
             .iter()
-            .map(|c| self.matcher.company(c))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(MatchError::Model)?;
-        let stats = CorpusStats::from_profiles(&firms, std::slice::from_ref(&listing));
-        let ranked = self.matcher.companies_for_opportunity(
-            &listing,
-            &firms,
-            &stats,
-            as_of,
-            RECORDED_PER_PARTY,
-        );
-        let by_id: std::collections::HashMap<&str, &pb::Company> =
-            companies.iter().map(|c| (c.id.as_str(), c)).collect();
-        let pairs: Vec<ScoredPair> = ranked
-            .iter()
-            .filter_map(|scored| {
-                by_id
-                    .get(scored.company_id.as_str())
-                    .map(|company| pair(scored, company, opportunity))
-            })
-            .collect();
-        self.store.record_scores(&pairs).await?;
-        Ok(pairs
-            .iter()
-            .map(|p| crate::store::match_id(&p.company_id, &p.opportunity_id))
-            .collect())
+            .map(|c| self.firm(c.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut stats = CorpusStats::new();
+        for firm in &firms {
+            stats.add(&firm.profile.all());
+        }
+        stats.add(&listing.profile.all());
+        let pairs = self.rank_firms(&listing, &firms, &stats, as_of);
+        self.record(&pairs).await
     }
 
-    /// Re-scores the changed firms and listings of one feed batch against the whole
-    /// register, reading the register and building each profile once, and records the
-    /// results in one transaction.
+    /// Re-scores the changed firms and listings of one feed batch and records the
+    /// results in one transaction. On a small register the register is read once for
+    /// the batch (exact statistics); on a large side each changed record gets its
+    /// candidates from geo-search and the shared statistics.
     pub async fn score_changes(
         &self,
         changed_companies: &[pb::Company],
@@ -274,61 +711,88 @@ impl Leads {
         if changed_companies.is_empty() && changed_opportunities.is_empty() {
             return Ok(0);
         }
-        let companies = self.companies().await?;
-        let opportunities = self.opportunities().await?;
-        let firm_profiles = companies
-            .iter()
-            .map(|c| self.matcher.company(c))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(MatchError::Model)?;
-        let listing_profiles = opportunities
-            .iter()
-            .map(|o| self.matcher.opportunity(o))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(MatchError::Model)?;
-        let stats = CorpusStats::from_profiles(&firm_profiles, &listing_profiles);
-        let company_at: std::collections::HashMap<&str, usize> = companies
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.as_str(), i))
-            .collect();
-        let opportunity_at: std::collections::HashMap<&str, usize> = opportunities
-            .iter()
-            .enumerate()
-            .map(|(i, o)| (o.id.as_str(), i))
-            .collect();
+        self.stats.note_changes(
+            u64::try_from(changed_companies.len() + changed_opportunities.len())
+                .unwrap_or(u64::MAX),
+        );
+        let listings_geo = if changed_companies.is_empty() {
+            None
+        } else {
+            self.candidates_for(Side::Opportunities).await
+        };
+        let firms_geo = if changed_opportunities.is_empty() {
+            None
+        } else {
+            self.candidates_for(Side::Companies).await
+        };
         let mut pairs = Vec::new();
-        for changed in changed_opportunities {
-            let Some(&index) = opportunity_at.get(changed.id.as_str()) else {
-                continue; // gone since the change: nothing to propose
+        if listings_geo.is_none() && firms_geo.is_none() {
+            // A small register: read it once for the batch, with exact statistics.
+            let (firms, listings, stats) = self.whole_register().await?;
+            let firm_at: HashMap<&str, &Firm> =
+                firms.iter().map(|f| (f.record.id.as_str(), f)).collect();
+            let listing_at: HashMap<&str, &Listing> =
+                listings.iter().map(|l| (l.record.id.as_str(), l)).collect();
+            for changed in changed_opportunities {
+                // The registered version: the change may be older than the register.
+                if let Some(listing) = listing_at.get(changed.id.as_str()) {
+                    pairs.extend(self.rank_firms(listing, &firms, &stats, as_of));
+                }
+            }
+            for changed in changed_companies {
+                if let Some(firm) = firm_at.get(changed.id.as_str()) {
+                    pairs.extend(self.rank_listings(firm, &listings, &stats, as_of));
+                }
+            }
+            self.store.record_scores(&pairs).await?;
+            return Ok(pairs.len());
+        }
+        let stats = self.shared().await?;
+        if !changed_opportunities.is_empty() {
+            let firms = match firms_geo {
+                Some(_) => Vec::new(),
+                None => self
+                    .companies()
+                    .await?
+                    .into_iter()
+                    .map(|c| self.firm(c))
+                    .collect::<Result<Vec<_>, _>>()?,
             };
-            let ranked = self.matcher.companies_for_opportunity(
-                &listing_profiles[index],
-                &firm_profiles,
-                &stats,
-                as_of,
-                RECORDED_PER_PARTY,
-            );
-            for scored in &ranked {
-                if let Some(&firm) = company_at.get(scored.company_id.as_str()) {
-                    pairs.push(pair(scored, &companies[firm], &opportunities[index]));
+            for changed in changed_opportunities {
+                match firms_geo {
+                    Some(geo) => {
+                        let (listing, candidates, stats) =
+                            self.opportunity_candidates(geo, changed, as_of).await?;
+                        pairs.extend(self.rank_firms(&listing, &candidates, &stats, as_of));
+                    }
+                    None => {
+                        let listing = self.listing(changed.clone())?;
+                        pairs.extend(self.rank_firms(&listing, &firms, &stats, as_of));
+                    }
                 }
             }
         }
-        for changed in changed_companies {
-            let Some(&index) = company_at.get(changed.id.as_str()) else {
-                continue;
+        if !changed_companies.is_empty() {
+            let listings = match listings_geo {
+                Some(_) => Vec::new(),
+                None => self
+                    .opportunities()
+                    .await?
+                    .into_iter()
+                    .map(|o| self.listing(o))
+                    .collect::<Result<Vec<_>, _>>()?,
             };
-            let ranked = self.matcher.matches_for_company(
-                &firm_profiles[index],
-                &listing_profiles,
-                &stats,
-                as_of,
-                RECORDED_PER_PARTY,
-            );
-            for scored in &ranked {
-                if let Some(&listing) = opportunity_at.get(scored.opportunity_id.as_str()) {
-                    pairs.push(pair(scored, &companies[index], &opportunities[listing]));
+            for changed in changed_companies {
+                match listings_geo {
+                    Some(geo) => {
+                        let (firm, candidates, stats) =
+                            self.company_candidates(geo, changed, as_of).await?;
+                        pairs.extend(self.rank_listings(&firm, &candidates, &stats, as_of));
+                    }
+                    None => {
+                        let firm = self.firm(changed.clone())?;
+                        pairs.extend(self.rank_listings(&firm, &listings, &stats, as_of));
+                    }
                 }
             }
         }

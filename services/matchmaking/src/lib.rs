@@ -6,6 +6,7 @@
 //! reflection. It reports SERVING only while its store answers and both the registry and
 //! geo-search, which it depends on, are serving.
 
+pub mod candidates;
 pub mod error;
 pub mod follower;
 pub mod grpc;
@@ -19,7 +20,7 @@ use pyred_proto::v1::matchmaking_server::MatchmakingServer;
 use pyred_runtime::Settings;
 use pyred_runtime::client::{self, ServiceChannel};
 use pyred_runtime::config::ServerSettings;
-use pyred_runtime::server::{self, Readiness, readiness_check};
+use pyred_runtime::server::{self, Protection, Readiness, readiness_check};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -37,9 +38,18 @@ pub enum StartError {
     /// The server failed.
     #[error(transparent)]
     Server(#[from] server::ServerError),
+    /// The audit log could not be opened.
+    #[error("audit log: {0}")]
+    Audit(String),
+    /// A secret could not be read or created.
+    #[error(transparent)]
+    Secret(#[from] pyred_runtime::secrets::SecretFileError),
     /// The matching model's data did not load.
     #[error("matching model: {0}")]
     Model(#[from] pyred_matching::MatchingError),
+    /// A candidate-generation setting (`PYRED_MATCHMAKING_…`) is invalid.
+    #[error(transparent)]
+    Candidates(#[from] candidates::SettingsError),
 }
 
 /// Matchmaking bound to its address, with its store open, ready to serve.
@@ -51,6 +61,8 @@ pub struct MatchmakingService {
     geo_search: ServiceChannel,
     matcher: std::sync::Arc<pyred_matching::Matcher>,
     server: ServerSettings,
+    audit: pyred_access::AuditLog,
+    protection: Protection,
 }
 
 impl MatchmakingService {
@@ -59,8 +71,20 @@ impl MatchmakingService {
         let store = store::Store::open(&settings.matchmaking_database_url()).await?;
         let matcher = std::sync::Arc::new(pyred_matching::Matcher::new()?);
         let timeout = settings.server.client_timeout();
-        let registry = client::connect_lazy(&settings.registry.url, timeout)?;
-        let geo_search = client::connect_lazy(&settings.geo_search.url, timeout)?;
+        let connector = client::Connector::for_service(settings)?.with_timeout(timeout);
+        let registry = connector.channel(&settings.registry.url)?;
+        let geo_search = connector.channel(&settings.geo_search.url)?;
+        let audit = pyred_access::AuditLog::open(store.database().clone())
+            .await
+            .map_err(|e| StartError::Audit(e.to_string()))?;
+        let authenticator = std::sync::Arc::new(pyred_access::Authenticator::new(
+            settings,
+            pyred_access::Verifier::Remote(pyred_proto::v1::access_client::AccessClient::new(
+                registry.clone(),
+            )),
+            pyred_runtime::secrets::service_token(settings)?,
+        ));
+        let protection = Protection::new(settings, authenticator.gate())?;
         let listener = server::bind(&settings.server.host, settings.matchmaking.port).await?;
         let address = listener
             .local_addr()
@@ -76,6 +100,8 @@ impl MatchmakingService {
             geo_search,
             matcher,
             server: settings.server.clone(),
+            audit,
+            protection,
         })
     }
 
@@ -104,7 +130,11 @@ impl MatchmakingService {
                 async move { client::is_serving(&geo_search, GEO_SEARCH).await }
             }));
         tokio::spawn(readiness.run(shutdown.clone()));
-        let leads = leads::Leads::new(self.matcher, self.registry.clone(), self.store.clone());
+        let leads = leads::Leads::new(self.matcher, self.registry.clone(), self.store.clone())
+            .with_geo_search(
+                self.geo_search.clone(),
+                candidates::CandidateSettings::from_env()?,
+            );
         tokio::spawn(follower::follow(
             self.registry,
             leads.clone(),
@@ -114,6 +144,7 @@ impl MatchmakingService {
         let api = MatchmakingServer::new(grpc::MatchmakingApi::new(
             self.store,
             leads,
+            self.audit.clone(),
             shutdown.clone(),
         ))
         .max_decoding_message_size(self.server.max_message_bytes)
@@ -122,9 +153,14 @@ impl MatchmakingService {
         server::serve(
             self.listener,
             &self.server,
-            MATCHMAKING,
-            tonic::service::Routes::new(api),
+            &[MATCHMAKING, pyred_proto::service_names::AUDIT],
+            tonic::service::Routes::new(api).add_service(
+                pyred_proto::v1::audit_server::AuditServer::new(pyred_access::api::AuditApi::new(
+                    self.audit,
+                )),
+            ),
             health,
+            self.protection,
             shutdown,
         )
         .await?;

@@ -242,8 +242,10 @@ pub async fn service_rankings(
             .await
             .map_err(|e| fail("health", &e))?;
         let importer = crate::import::Importer::connect(
+            &stack
+                .connector()
+                .with_timeout(std::time::Duration::from_secs(60)),
             &stack.addresses.registry,
-            std::time::Duration::from_secs(60),
         )
         .map_err(|e| fail("registry", &e))?;
         for (dataset, file) in [
@@ -269,11 +271,11 @@ pub async fn service_rankings(
                 .await
                 .map_err(|e| fail("import", &e))?;
         }
-        let channel = pyred_runtime::client::connect_lazy(
-            &stack.addresses.matchmaking,
-            std::time::Duration::from_secs(60),
-        )
-        .map_err(|e| fail("matchmaking", &e))?;
+        let channel = stack
+            .connector()
+            .with_timeout(std::time::Duration::from_secs(60))
+            .channel(&stack.addresses.matchmaking)
+            .map_err(|e| fail("matchmaking", &e))?;
         let mut matchmaking = MatchmakingClient::new(channel);
         let mut rankings = BTreeMap::new();
         for &company in companies {

@@ -335,10 +335,10 @@ pub struct Importer {
 }
 
 impl Importer {
-    /// An importer for the registry at `url`; every call carries the `timeout` deadline.
-    /// No connection is made before the first call.
-    pub fn connect(url: &str, timeout: Duration) -> Result<Self, ImportError> {
-        let channel = client::connect_lazy(url, timeout)?;
+    /// An importer for the registry at `url`, reached through `connector` (its TLS, key
+    /// and deadline). No connection is made before the first call.
+    pub fn connect(connector: &client::Connector, url: &str) -> Result<Self, ImportError> {
+        let channel = connector.channel(url)?;
         Ok(Self {
             url: url.to_owned(),
             client: CompanyRegistryClient::new(channel.clone()),
@@ -627,8 +627,11 @@ pub enum DemoOutcome {
 }
 
 /// Imports the embedded demo files when the registry at `url` holds no company yet.
-pub async fn load_demo(url: &str, timeout: Duration) -> Result<DemoOutcome, ImportError> {
-    let importer = Importer::connect(url, timeout)?;
+pub async fn load_demo(
+    connector: &client::Connector,
+    url: &str,
+) -> Result<DemoOutcome, ImportError> {
+    let importer = Importer::connect(connector, url)?;
     if !importer.registry_has_no_company().await? {
         return Ok(DemoOutcome::AlreadyPopulated);
     }
@@ -1390,8 +1393,11 @@ mod tests {
 
     #[tokio::test]
     async fn unavailable_is_retried_three_times_and_other_failures_never() {
-        let mut importer =
-            Importer::connect("http://127.0.0.1:9", Duration::from_secs(1)).expect("valid url");
+        let mut importer = Importer::connect(
+            &client::Connector::plain(Duration::from_secs(1)),
+            "http://127.0.0.1:9",
+        )
+        .expect("valid url");
         importer.first_retry_delay = Duration::from_millis(1);
         let outcome = |fail_first: u32, code: Code| {
             let importer = importer.clone();

@@ -6,6 +6,8 @@
 //! The binary (`main.rs`) parses the command line and calls into this library, so that
 //! tests start exactly the stack that `pyred up` starts.
 
+pub mod admin;
+pub mod credentials;
 pub mod eval;
 pub mod import;
 pub mod matching;

@@ -25,6 +25,15 @@ struct Cli {
     /// Data directory (SQLite files, search index, stack file); default ./pyred-data.
     #[arg(long, global = true, value_name = "DIR", env = "PYRED_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// API key (`pyred_…`); default: the data directory's admin key written by `pyred up`.
+    #[arg(
+        long,
+        global = true,
+        value_name = "KEY",
+        env = "PYRED_KEY",
+        hide_env_values = true
+    )]
+    key: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,6 +64,10 @@ enum Command {
     Match(pyred::matching::MatchArgs),
     /// Rebuild the search index from the registry while searches continue.
     RebuildIndex(rebuild_index::Args),
+    /// Manage API keys (admin): create, list, rotate, revoke.
+    Keys(pyred::admin::KeysArgs),
+    /// Read the audit log of every service (admin).
+    Audit(pyred::admin::AuditArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,21 +121,35 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let connector = match pyred::credentials::user_connector(
+        &settings,
+        cli.key.as_deref(),
+        settings.server.request_timeout(),
+    ) {
+        Ok(connector) => connector,
+        Err(error) => {
+            eprintln!("pyred: {error}");
+            return ExitCode::from(2);
+        }
+    };
     runtime.block_on(async move {
         match cli.command {
             Command::Up {
                 ready_timeout,
                 demo,
             } => up(settings, Duration::from_secs(ready_timeout), demo).await,
-            Command::Status => status(&settings).await,
-            Command::Import { what } => import_file(&settings, what).await,
+            Command::Status => status(&settings, &connector).await,
+            Command::Import { what } => import_file(&settings, &connector, what).await,
             Command::Eval(args) => pyred::eval::command(&args).await,
             Command::Match(args) => {
-                let timeout = settings.server.request_timeout();
                 let (data_dir, registry) = (&settings.data_dir, &settings.registry.url);
-                pyred::matching::command(data_dir, registry, timeout, args.options()).await
+                pyred::matching::command(data_dir, registry, &connector, args.options()).await
             }
-            Command::RebuildIndex(args) => rebuild_index::command(&settings, &args).await,
+            Command::RebuildIndex(args) => {
+                rebuild_index::command(&settings, &connector, &args).await
+            }
+            Command::Keys(args) => pyred::admin::keys(&settings, &connector, &args).await,
+            Command::Audit(args) => pyred::admin::audit(&settings, &connector, &args).await,
         }
     })
 }
@@ -146,9 +173,17 @@ async fn up(settings: Settings, ready_timeout: Duration, demo: bool) -> ExitCode
         }
         running.publish()?;
         if demo {
-            load_demo(&running.addresses.registry, call_timeout).await;
+            let connector = running.connector().with_timeout(call_timeout);
+            load_demo(&connector, &running.addresses.registry).await;
         }
         print_ready(&running.addresses, &data_dir);
+        if let Some(key) = running.new_admin_key() {
+            println!(
+                "Clé d'administration créée (affichée une seule fois ; conservée dans {}, mode 0600) :\n  {}",
+                pyred::credentials::admin_key_path(&data_dir).display(),
+                key.expose()
+            );
+        }
         let token = running.shutdown_token();
         tokio::spawn(async move {
             pyred_runtime::server::shutdown_signal().await;
@@ -173,8 +208,8 @@ async fn up(settings: Settings, ready_timeout: Duration, demo: bool) -> ExitCode
 }
 
 /// Loads the embedded demo files; a failure is reported but does not stop the stack.
-async fn load_demo(registry: &str, timeout: Duration) {
-    match import::load_demo(registry, timeout).await {
+async fn load_demo(connector: &pyred_runtime::client::Connector, registry: &str) {
+    match import::load_demo(connector, registry).await {
         Ok(DemoOutcome::AlreadyPopulated) => println!(
             "Démonstration : le registre contient déjà des entreprises, aucune donnée de démonstration n'a été chargée."
         ),
@@ -207,7 +242,7 @@ fn print_ready(addresses: &StackAddresses, data_dir: &std::path::Path) {
     println!("Arrêt : Ctrl-C.");
 }
 
-async fn status(settings: &Settings) -> ExitCode {
+async fn status(settings: &Settings, connector: &pyred_runtime::client::Connector) -> ExitCode {
     let addresses = match StackAddresses::read(&settings.data_dir) {
         Ok(Some(addresses)) => addresses,
         Ok(None) => {
@@ -226,7 +261,7 @@ async fn status(settings: &Settings) -> ExitCode {
     for ((name, _, url), (_, outcome)) in addresses
         .services()
         .into_iter()
-        .zip(stack::health(&addresses).await)
+        .zip(stack::health(&addresses, connector).await)
     {
         match outcome {
             Ok(()) => println!("  {name:<17} {url:<26} en service"),
@@ -245,7 +280,11 @@ async fn status(settings: &Settings) -> ExitCode {
 
 /// `pyred import`: exit status 0 when every line went in, 1 when some were rejected,
 /// 2 when the import could not run (usage, unreadable file, no registry).
-async fn import_file(settings: &Settings, command: ImportCommand) -> ExitCode {
+async fn import_file(
+    settings: &Settings,
+    connector: &pyred_runtime::client::Connector,
+    command: ImportCommand,
+) -> ExitCode {
     const USAGE_OR_CONNECTION: u8 = 2;
     let (dataset, file, rejects) = match command {
         ImportCommand::Companies {
@@ -275,7 +314,7 @@ async fn import_file(settings: &Settings, command: ImportCommand) -> ExitCode {
             return ExitCode::from(USAGE_OR_CONNECTION);
         }
     };
-    let importer = match Importer::connect(&url, settings.server.request_timeout()) {
+    let importer = match Importer::connect(connector, &url) {
         Ok(importer) => importer.with_progress(Progress::for_stderr()),
         Err(error) => {
             eprintln!("pyred: {error}");

@@ -12,7 +12,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use pyred_domain::Day;
 use pyred_matching::{Matcher, Scored};
@@ -149,8 +148,11 @@ pub struct MatchLine {
 }
 
 /// Reads every company and listing of the registry at `url`.
-async fn load_registry(url: &str, timeout: Duration) -> Result<Dataset, MatchCommandError> {
-    let channel = client::connect_lazy(url, timeout)?;
+async fn load_registry(
+    connector: &client::Connector,
+    url: &str,
+) -> Result<Dataset, MatchCommandError> {
+    let channel = connector.channel(url)?;
     let mut registry = CompanyRegistryClient::new(channel);
     let failed = |status| MatchCommandError::Registry {
         url: url.to_owned(),
@@ -334,7 +336,7 @@ pub fn debug_text(
 pub async fn command(
     data_dir: &std::path::Path,
     registry_url: &str,
-    timeout: Duration,
+    connector: &client::Connector,
     options: MatchOptions,
 ) -> ExitCode {
     let loaded = match &options.dir {
@@ -348,7 +350,7 @@ pub async fn command(
                     return ExitCode::from(2);
                 }
             };
-            load_registry(&url, timeout).await
+            load_registry(connector, &url).await
         }
     };
     let dataset = match loaded {

@@ -25,7 +25,7 @@ const UNREACHABLE: u8 = 2;
 
 /// Runs the subcommand: 0 when the rebuilt index is in service (or started, with
 /// `--no-wait`), 1 when the rebuild was abandoned, 2 when geo-search cannot be reached.
-pub async fn command(settings: &Settings, args: &Args) -> ExitCode {
+pub async fn command(settings: &Settings, connector: &client::Connector, args: &Args) -> ExitCode {
     let url = match StackAddresses::read(&settings.data_dir) {
         Ok(Some(addresses)) => addresses.geo_search,
         Ok(None) => settings.geo_search.url.clone(),
@@ -34,7 +34,7 @@ pub async fn command(settings: &Settings, args: &Args) -> ExitCode {
             return ExitCode::from(UNREACHABLE);
         }
     };
-    let channel = match client::connect_lazy(&url, settings.server.client_timeout()) {
+    let channel = match connector.channel(&url) {
         Ok(channel) => channel,
         Err(error) => {
             eprintln!("pyred: {error}");

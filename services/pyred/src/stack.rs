@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pyred_proto::service_names::{COMPANY_REGISTRY, GEO_SEARCH, MATCHMAKING};
-use pyred_runtime::Settings;
-use pyred_runtime::client;
+use pyred_runtime::client::{self, Connector};
+use pyred_runtime::{Secret, Settings};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -58,16 +58,19 @@ pub enum StackError {
     /// An address is invalid.
     #[error(transparent)]
     Client(#[from] client::ClientError),
+    /// The admin key could not be prepared.
+    #[error(transparent)]
+    Credentials(#[from] crate::credentials::CredentialsError),
 }
 
 /// The addresses of a running stack, as written in `stack.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StackAddresses {
-    /// company-registry, `http://host:port`.
+    /// company-registry, `https://host:port` (`http://` when TLS is off).
     pub registry: String,
-    /// geo-search, `http://host:port`.
+    /// geo-search, `https://host:port`.
     pub geo_search: String,
-    /// matchmaking, `http://host:port`.
+    /// matchmaking, `https://host:port`.
     pub matchmaking: String,
     /// Process serving them.
     pub pid: u32,
@@ -117,11 +120,15 @@ impl StackAddresses {
     }
 }
 
-/// Checks every service of a stack; returns each one's health.
-pub async fn health(addresses: &StackAddresses) -> Vec<(&'static str, Result<(), String>)> {
+/// Checks every service of a stack through `connector`; returns each one's health.
+pub async fn health(
+    addresses: &StackAddresses,
+    connector: &Connector,
+) -> Vec<(&'static str, Result<(), String>)> {
     let mut report = Vec::new();
+    let connector = connector.clone().with_timeout(Duration::from_secs(2));
     for (name, grpc_name, url) in addresses.services() {
-        let outcome = match client::connect_lazy(url, Duration::from_secs(2)) {
+        let outcome = match connector.channel(url) {
             Ok(channel) => client::is_serving(&channel, grpc_name).await,
             Err(error) => Err(error.to_string()),
         };
@@ -137,6 +144,9 @@ pub struct RunningStack {
     data_dir: PathBuf,
     shutdown: CancellationToken,
     tasks: Vec<(&'static str, JoinHandle<Result<(), StackError>>)>,
+    connector: Connector,
+    admin_key: Option<Secret>,
+    admin_key_created: bool,
 }
 
 impl RunningStack {
@@ -144,7 +154,7 @@ impl RunningStack {
     pub async fn wait_healthy(&self, timeout: Duration) -> Result<(), StackError> {
         let started = tokio::time::Instant::now();
         loop {
-            let report = health(&self.addresses).await;
+            let report = health(&self.addresses, &self.connector).await;
             let failing = report
                 .into_iter()
                 .find_map(|(name, outcome)| match outcome {
@@ -170,6 +180,16 @@ impl RunningStack {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// A connector to this stack with its TLS and admin key.
+    pub fn connector(&self) -> Connector {
+        self.connector.clone()
+    }
+
+    /// The admin key, when `start` created it now (to print once), else `None`.
+    pub fn new_admin_key(&self) -> Option<&Secret> {
+        self.admin_key.as_ref().filter(|_| self.admin_key_created)
     }
 
     /// Records the addresses in the data directory's stack file.
@@ -222,17 +242,35 @@ impl RunningStack {
 }
 
 /// Builds and starts the three services in dependency order.
+///
+/// Unless the configuration names a bootstrap admin key, the data directory's admin key
+/// (`admin.key`, created on first start) becomes it.
 pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
+    pyred_runtime::tls::ensure_dev_certificates(&settings).map_err(client::ClientError::from)?;
+    let (admin_key, admin_key_created) = match &settings.security.bootstrap_admin_key {
+        Some(key) => (Some(key.clone()), false),
+        None if settings.security.authentication => {
+            let (key, created) = crate::credentials::ensure_admin_key(&settings.data_dir)?;
+            settings.security.bootstrap_admin_key = Some(key.clone());
+            (Some(key), created)
+        }
+        None => (None, false),
+    };
+    let mut connector = Connector::from_settings(&settings, settings.server.request_timeout())?;
+    if let Some(key) = &admin_key {
+        connector = connector.with_key(key)?;
+    }
     if let Some(existing) = StackAddresses::read(&settings.data_dir)?
-        && health(&existing).await[0].1.is_ok()
+        && health(&existing, &connector).await[0].1.is_ok()
     {
         return Err(StackError::AlreadyRunning(existing.registry));
     }
+    let scheme = settings.scheme();
     let shutdown = CancellationToken::new();
     let mut tasks: Vec<(&'static str, JoinHandle<Result<(), StackError>>)> = Vec::new();
 
     let registry = pyred_registry::Registry::build(&settings).await?;
-    settings.registry.url = format!("http://{}", registry.local_addr());
+    settings.registry.url = format!("{scheme}://{}", registry.local_addr());
     let token = shutdown.clone();
     tasks.push((
         "company-registry",
@@ -240,7 +278,7 @@ pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
     ));
 
     let geo_search = pyred_geo_search::GeoSearchService::build(&settings).await?;
-    settings.geo_search.url = format!("http://{}", geo_search.local_addr());
+    settings.geo_search.url = format!("{scheme}://{}", geo_search.local_addr());
     let token = shutdown.clone();
     tasks.push((
         "geo-search",
@@ -248,7 +286,7 @@ pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
     ));
 
     let matchmaking = pyred_matchmaking::MatchmakingService::build(&settings).await?;
-    settings.matchmaking.url = format!("http://{}", matchmaking.local_addr());
+    settings.matchmaking.url = format!("{scheme}://{}", matchmaking.local_addr());
     let token = shutdown.clone();
     tasks.push((
         "matchmaking",
@@ -265,5 +303,8 @@ pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
         data_dir: settings.data_dir.clone(),
         shutdown,
         tasks,
+        connector,
+        admin_key,
+        admin_key_created,
     })
 }

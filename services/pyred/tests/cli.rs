@@ -52,17 +52,72 @@ fn up_serves_until_sigterm_then_stops_cleanly() {
     let mut lines = BufReader::new(stdout).lines();
     let started = Instant::now();
     let mut ready = false;
+    let mut printed_key = None;
     while started.elapsed() < Duration::from_secs(60) {
-        match lines.next() {
-            Some(Ok(line)) if line.contains("Pyred est prêt") => {
-                ready = true;
-                break;
-            }
-            Some(Ok(_)) => {}
-            _ => break,
+        let Some(Ok(line)) = lines.next() else { break };
+        ready |= line.contains("Pyred est prêt");
+        if ready && line.trim_start().starts_with("pyred_") {
+            printed_key = Some(line.trim().to_owned());
+            break;
         }
     }
     assert!(ready, "pyred up never said it was ready");
+    // The admin key is printed once and kept, private, in the data directory.
+    let key_file = data_dir.path().join("admin.key");
+    let kept = std::fs::read_to_string(&key_file).expect("admin key kept");
+    assert_eq!(printed_key.as_deref(), Some(kept.trim()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file)
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // Keys: an admin creates an agency key (shown once), lists it, revokes it.
+    let pyred = |args: &[&str]| {
+        Command::new(PYRED)
+            .args(args)
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .output()
+            .expect("pyred runs")
+    };
+    let created = pyred(&["keys", "create", "--role", "agency", "--source", "arex"]);
+    let created_text = String::from_utf8_lossy(&created.stdout).to_string();
+    assert!(created.status.success(), "{created_text}");
+    let agency_key = created_text
+        .lines()
+        .find(|line| line.starts_with("pyred_"))
+        .expect("the new key is printed")
+        .to_owned();
+    let key_id = agency_key.split('_').nth(1).expect("key id").to_owned();
+    let listed = String::from_utf8_lossy(&pyred(&["keys", "list"]).stdout).to_string();
+    assert!(
+        listed.contains(&key_id) && listed.contains("agency"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(&agency_key),
+        "a listed key never shows its secret"
+    );
+    // The agency key may not manage keys.
+    let refused = pyred(&["keys", "list", "--key", &agency_key]);
+    assert!(!refused.status.success());
+    assert!(pyred(&["keys", "revoke", &key_id]).status.success());
+    let bad = pyred(&["keys", "create", "--role", "adviser"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("territory"),
+        "the missing field is named"
+    );
+    let audit = String::from_utf8_lossy(&pyred(&["audit"]).stdout).to_string();
+    assert!(
+        audit.contains("RevokeKey") && audit.contains(&format!("key/{key_id}")),
+        "{audit}"
+    );
 
     // Another command finds the running stack through the data directory alone.
     let status = Command::new(PYRED)

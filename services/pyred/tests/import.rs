@@ -54,7 +54,7 @@ async fn the_demo_files_import_without_reject_and_a_second_import_changes_nothin
     let DemoOutcome::Loaded {
         companies,
         opportunities,
-    } = import::load_demo(&url, Duration::from_secs(30))
+    } = import::load_demo(&running.connector(), &url)
         .await
         .expect("demo loads")
     else {
@@ -67,7 +67,7 @@ async fn the_demo_files_import_without_reject_and_a_second_import_changes_nothin
     assert_eq!(companies.created, companies.lines);
     assert_eq!(opportunities.created, opportunities.lines);
 
-    let importer = Importer::connect(&url, Duration::from_secs(30))
+    let importer = Importer::connect(&running.connector(), &url)
         .expect("valid address")
         .with_batch_size(7);
     let again = importer
@@ -98,7 +98,7 @@ async fn the_demo_files_import_without_reject_and_a_second_import_changes_nothin
     );
 
     assert_eq!(
-        import::load_demo(&url, Duration::from_secs(30))
+        import::load_demo(&running.connector(), &url)
             .await
             .expect("demo check runs"),
         DemoOutcome::AlreadyPopulated

@@ -1,0 +1,1046 @@
+//! The JSON partner API, `/api/v1/…`: REST resources over the gRPC services.
+//!
+//! Every handler turns its path, query and body into one gRPC request, sends it with the
+//! caller's own key (`Authorization: Bearer pyred_…`, forwarded unchanged), and turns the
+//! answer or the status back into JSON. Authorization is the services': an object of
+//! another tenant answers 404 here exactly as `NotFound` there.
+
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http::StatusCode;
+use http::request::Parts;
+use pyred_proto::v1 as pb;
+use pyred_runtime::Secret;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::json::{
+    CompanyJson, EntityJson, FacetsJson, HitJson, KindJson, LanguageJson, MatchJson,
+    MatchStatusJson, OpportunityJson, OpportunityStatusJson, StatusChangeJson, parse_date,
+};
+use crate::upstream::Bearer;
+
+/// The API's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/companies", get(list_companies).post(create_company))
+        .route(
+            "/api/v1/companies/{id}",
+            get(get_company).patch(update_company).delete(delete_company),
+        )
+        .route(
+            "/api/v1/companies/{id}/contact",
+            axum::routing::delete(erase_contact),
+        )
+        .route("/api/v1/companies/{id}/matches", get(company_matches))
+        .route(
+            "/api/v1/opportunities",
+            get(list_opportunities).post(create_opportunity),
+        )
+        .route(
+            "/api/v1/opportunities/{id}",
+            get(get_opportunity).patch(update_opportunity),
+        )
+        .route("/api/v1/opportunities/{id}/status", post(change_status))
+        .route("/api/v1/opportunities/{id}/matches", get(opportunity_matches))
+        .route("/api/v1/listings/sync", post(sync_listings))
+        .route("/api/v1/matches/{id}", get(get_match))
+        .route("/api/v1/matches/{id}/status", post(update_match_status))
+        .route("/api/v1/matches/{id}/notes", post(add_match_note))
+        .route("/api/v1/search", get(search))
+        .route("/api/v1/places", get(suggest_places))
+        .route("/openapi.json", get(openapi))
+        .fallback(api_not_found)
+}
+
+async fn openapi() -> Response {
+    (
+        [(http::header::CACHE_CONTROL, "no-cache")],
+        Json(crate::openapi::document()),
+    )
+        .into_response()
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+}
+
+// ----- extractors -----
+
+/// The caller's key from `Authorization: Bearer …`.
+pub struct ApiKey(pub Bearer);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let unauthenticated = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "an API key is required: Authorization: Bearer pyred_…",
+            )
+        };
+        let value = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .ok_or_else(unauthenticated)?;
+        let key = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(unauthenticated)?;
+        Bearer::new(&Secret::new(key.trim()))
+            .map(ApiKey)
+            .ok_or_else(unauthenticated)
+    }
+}
+
+/// A JSON body whose rejection is a 400 in the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::invalid("body", rejection.body_text())),
+        }
+    }
+}
+
+/// Query parameters whose rejection is a 400 in the API's error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::invalid("query", rejection.body_text())),
+        }
+    }
+}
+
+// ----- shared shapes -----
+
+/// Reads an optional query value from its text; an empty value is absent (HTML forms
+/// send empty fields).
+pub fn opt_from_str<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = Option::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+fn page(page_size: Option<i32>, page_token: Option<&str>) -> Option<pb::PageRequest> {
+    Some(pb::PageRequest {
+        page_size: page_size.unwrap_or_default(),
+        page_token: page_token.unwrap_or_default().to_owned(),
+    })
+}
+
+/// A page of items.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Token of the next page; empty on the last one.
+    pub next_page_token: String,
+}
+
+fn list<T: Serialize>(items: Vec<T>, next_page_token: String) -> Json<Page<T>> {
+    Json(Page {
+        items,
+        next_page_token,
+    })
+}
+
+/// Optimistic concurrency: `?expected_version=N`.
+#[derive(Debug, Default, Deserialize)]
+pub struct VersionQuery {
+    /// The version read; 0 or absent skips the check.
+    pub expected_version: Option<i64>,
+}
+
+/// Writable fields named by a PATCH body (read-only ones are ignored).
+fn mask_of(body: &Map<String, Value>, writable: &[&str]) -> Result<Vec<String>, ApiError> {
+    let paths: Vec<String> = body
+        .keys()
+        .filter(|key| writable.contains(&key.as_str()))
+        .cloned()
+        .collect();
+    if paths.is_empty() {
+        return Err(ApiError::invalid(
+            "body",
+            format!("names no writable field (one of {})", writable.join(", ")),
+        ));
+    }
+    Ok(paths)
+}
+
+/// Fields of a company a PATCH may change.
+pub const COMPANY_WRITABLE: &[&str] = &[
+    "name",
+    "country",
+    "legal_id",
+    "activities",
+    "language",
+    "description",
+    "offers",
+    "seeks",
+    "location",
+    "region",
+    "employees",
+    "languages",
+    "contact",
+    "visibility",
+    "service_radius_km",
+];
+
+/// Fields of a listing a PATCH may change.
+pub const OPPORTUNITY_WRITABLE: &[&str] = &[
+    "kind",
+    "title",
+    "description",
+    "language",
+    "activities",
+    "cpv",
+    "location",
+    "region",
+    "published",
+    "deadline",
+    "budget_eur",
+];
+
+fn parse_body<T: DeserializeOwned>(body: Map<String, Value>) -> Result<T, ApiError> {
+    serde_json::from_value(Value::Object(body))
+        .map_err(|error| ApiError::invalid("body", error.to_string()))
+}
+
+fn comma_list(text: Option<&str>) -> Vec<String> {
+    text.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn date_param(field: &str, text: Option<&String>) -> Result<Option<pb::Date>, ApiError> {
+    match text.map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => parse_date(text)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(field, "is not a YYYY-MM-DD date")),
+    }
+}
+
+fn range(
+    from_field: &str,
+    from: Option<&String>,
+    to_field: &str,
+    to: Option<&String>,
+) -> Result<Option<pb::DateRange>, ApiError> {
+    let from = date_param(from_field, from)?;
+    let to = date_param(to_field, to)?;
+    Ok((from.is_some() || to.is_some()).then_some(pb::DateRange { from, to }))
+}
+
+fn enum_param<E>(field: &str, text: Option<&String>, parse: fn(&str) -> Option<E>, all: &[&str]) -> Result<Option<E>, ApiError> {
+    match text.map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => parse(text)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(field, format!("must be one of {}", all.join(", ")))),
+    }
+}
+
+// ----- companies -----
+
+/// Filters of the company list.
+#[derive(Debug, Default, Deserialize)]
+pub struct CompanyListQuery {
+    page_size: Option<i32>,
+    page_token: Option<String>,
+    region: Option<String>,
+    source: Option<String>,
+    nace_prefix: Option<String>,
+    name_prefix: Option<String>,
+}
+
+async fn list_companies(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    ApiQuery(query): ApiQuery<CompanyListQuery>,
+) -> Result<Json<Page<CompanyJson>>, ApiError> {
+    let response = state
+        .upstream
+        .registry()
+        .list_companies(key.request(pb::ListCompaniesRequest {
+            page: page(query.page_size, query.page_token.as_deref()),
+            region: query.region.unwrap_or_default(),
+            source: query.source.unwrap_or_default(),
+            nace_prefix: query.nace_prefix.unwrap_or_default(),
+            name_prefix: query.name_prefix.unwrap_or_default(),
+        }))
+        .await?
+        .into_inner();
+    Ok(list(
+        response.companies.iter().map(CompanyJson::from).collect(),
+        response.next_page_token,
+    ))
+}
+
+async fn create_company(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> Result<(StatusCode, Json<CompanyJson>), ApiError> {
+    let company: CompanyJson = parse_body(body)?;
+    let created = state
+        .upstream
+        .registry()
+        .create_company(key.request(pb::CreateCompanyRequest {
+            company: Some(company.to_pb()),
+        }))
+        .await?
+        .into_inner();
+    Ok((StatusCode::CREATED, Json(CompanyJson::from(&created))))
+}
+
+async fn get_company(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> Result<Json<CompanyJson>, ApiError> {
+    let company = state
+        .upstream
+        .registry()
+        .get_company(key.request(pb::GetCompanyRequest {
+            id,
+            legal_id: String::new(),
+        }))
+        .await?
+        .into_inner();
+    Ok(Json(CompanyJson::from(&company)))
+}
+
+async fn update_company(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiQuery(version): ApiQuery<VersionQuery>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> Result<Json<CompanyJson>, ApiError> {
+    let paths = mask_of(&body, COMPANY_WRITABLE)?;
+    let given: CompanyJson = parse_body(body)?;
+    let mut company = given.to_pb();
+    company.id = id;
+    let updated = state
+        .upstream
+        .registry()
+        .update_company(key.request(pb::UpdateCompanyRequest {
+            company: Some(company),
+            update_mask: Some(prost_types::FieldMask { paths }),
+            expected_version: version.expected_version.unwrap_or_default(),
+        }))
+        .await?
+        .into_inner();
+    Ok(Json(CompanyJson::from(&updated)))
+}
+
+/// Answer of a deletion.
+#[derive(Debug, Serialize)]
+pub struct Deleted {
+    /// Sequence number of the change that announced it.
+    pub seq: i64,
+}
+
+async fn delete_company(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiQuery(version): ApiQuery<VersionQuery>,
+) -> Result<Json<Deleted>, ApiError> {
+    let response = state
+        .upstream
+        .registry()
+        .delete_company(key.request(pb::DeleteCompanyRequest {
+            id,
+            expected_version: version.expected_version.unwrap_or_default(),
+        }))
+        .await?
+        .into_inner();
+    Ok(Json(Deleted { seq: response.seq }))
+}
+
+async fn erase_contact(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> Result<Json<CompanyJson>, ApiError> {
+    let company = state
+        .upstream
+        .registry()
+        .erase_company_contact(key.request(pb::EraseCompanyContactRequest { id }))
+        .await?
+        .into_inner();
+    Ok(Json(CompanyJson::from(&company)))
+}
+
+/// Filters of a firm's leads.
+#[derive(Debug, Default, Deserialize)]
+pub struct CompanyMatchesQuery {
+    page_size: Option<i32>,
+    page_token: Option<String>,
+    statuses: Option<String>,
+    as_of: Option<String>,
+}
+
+fn match_statuses(text: Option<&str>) -> Result<Vec<i32>, ApiError> {
+    comma_list(text)
+        .iter()
+        .map(|status| {
+            MatchStatusJson::parse(status)
+                .map(MatchStatusJson::to_pb)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "statuses",
+                        format!("must be among {}", MatchStatusJson::ALL.join(", ")),
+                    )
+                })
+        })
+        .collect()
+}
+
+async fn company_matches(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<CompanyMatchesQuery>,
+) -> Result<Json<Page<MatchJson>>, ApiError> {
+    let response = state
+        .upstream
+        .matchmaking()
+        .list_company_matches(key.request(pb::ListCompanyMatchesRequest {
+            company_id: id,
+            as_of: date_param("as_of", query.as_of.as_ref())?,
+            statuses: match_statuses(query.statuses.as_deref())?,
+            page: page(query.page_size, query.page_token.as_deref()),
+        }))
+        .await?
+        .into_inner();
+    Ok(list(
+        response.matches.iter().map(MatchJson::from).collect(),
+        response.next_page_token,
+    ))
+}
+
+// ----- opportunities -----
+
+/// Filters of the listing list.
+#[derive(Debug, Default, Deserialize)]
+pub struct OpportunityListQuery {
+    page_size: Option<i32>,
+    page_token: Option<String>,
+    source: Option<String>,
+    status: Option<String>,
+    region: Option<String>,
+    kind: Option<String>,
+    nace_prefix: Option<String>,
+    published_from: Option<String>,
+    published_to: Option<String>,
+    deadline_from: Option<String>,
+    deadline_to: Option<String>,
+}
+
+async fn list_opportunities(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    ApiQuery(query): ApiQuery<OpportunityListQuery>,
+) -> Result<Json<Page<OpportunityJson>>, ApiError> {
+    let status = enum_param(
+        "status",
+        query.status.as_ref(),
+        OpportunityStatusJson::parse,
+        OpportunityStatusJson::ALL,
+    )?;
+    let kind = enum_param("kind", query.kind.as_ref(), KindJson::parse, KindJson::ALL)?;
+    let response = state
+        .upstream
+        .registry()
+        .list_opportunities(key.request(pb::ListOpportunitiesRequest {
+            page: page(query.page_size, query.page_token.as_deref()),
+            source: query.source.unwrap_or_default(),
+            status: status.map(OpportunityStatusJson::to_pb).unwrap_or_default(),
+            region: query.region.unwrap_or_default(),
+            kind: kind.map(KindJson::to_pb).unwrap_or_default(),
+            nace_prefix: query.nace_prefix.unwrap_or_default(),
+            published: range(
+                "published_from",
+                query.published_from.as_ref(),
+                "published_to",
+                query.published_to.as_ref(),
+            )?,
+            deadline: range(
+                "deadline_from",
+                query.deadline_from.as_ref(),
+                "deadline_to",
+                query.deadline_to.as_ref(),
+            )?,
+        }))
+        .await?
+        .into_inner();
+    Ok(list(
+        response.opportunities.iter().map(OpportunityJson::from).collect(),
+        response.next_page_token,
+    ))
+}
+
+/// `?draft=true` creates a draft.
+#[derive(Debug, Default, Deserialize)]
+pub struct DraftQuery {
+    draft: Option<bool>,
+}
+
+async fn create_opportunity(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    ApiQuery(query): ApiQuery<DraftQuery>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> Result<(StatusCode, Json<OpportunityJson>), ApiError> {
+    let given: OpportunityJson = parse_body(body)?;
+    let created = state
+        .upstream
+        .registry()
+        .create_opportunity(key.request(pb::CreateOpportunityRequest {
+            opportunity: Some(given.to_pb("opportunity")?),
+            draft: query.draft.unwrap_or(false),
+        }))
+        .await?
+        .into_inner();
+    Ok((StatusCode::CREATED, Json(OpportunityJson::from(&created))))
+}
+
+async fn get_opportunity(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> Result<Json<OpportunityJson>, ApiError> {
+    let opportunity = state
+        .upstream
+        .registry()
+        .get_opportunity(key.request(pb::GetOpportunityRequest { id }))
+        .await?
+        .into_inner();
+    Ok(Json(OpportunityJson::from(&opportunity)))
+}
+
+async fn update_opportunity(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiQuery(version): ApiQuery<VersionQuery>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> Result<Json<OpportunityJson>, ApiError> {
+    let paths = mask_of(&body, OPPORTUNITY_WRITABLE)?;
+    let given: OpportunityJson = parse_body(body)?;
+    let mut opportunity = given.to_pb("opportunity")?;
+    opportunity.id = id;
+    let updated = state
+        .upstream
+        .registry()
+        .update_opportunity(key.request(pb::UpdateOpportunityRequest {
+            opportunity: Some(opportunity),
+            update_mask: Some(prost_types::FieldMask { paths }),
+            expected_version: version.expected_version.unwrap_or_default(),
+        }))
+        .await?
+        .into_inner();
+    Ok(Json(OpportunityJson::from(&updated)))
+}
+
+/// Body of a lifecycle transition.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChangeBody {
+    change: StatusChangeJson,
+    #[serde(default)]
+    new_deadline: Option<String>,
+    #[serde(default)]
+    expected_version: Option<i64>,
+}
+
+async fn change_status(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StatusChangeBody>,
+) -> Result<Json<OpportunityJson>, ApiError> {
+    let changed = state
+        .upstream
+        .registry()
+        .change_opportunity_status(key.request(pb::ChangeOpportunityStatusRequest {
+            id,
+            change: body.change.to_pb(),
+            new_deadline: date_param("new_deadline", body.new_deadline.as_ref())?,
+            expected_version: body.expected_version.unwrap_or_default(),
+        }))
+        .await?
+        .into_inner();
+    Ok(Json(OpportunityJson::from(&changed)))
+}
+
+/// Filters of a listing's firms.
+#[derive(Debug, Default, Deserialize)]
+pub struct OpportunityMatchesQuery {
+    page_size: Option<i32>,
+    page_token: Option<String>,
+    statuses: Option<String>,
+    regions: Option<String>,
+}
+
+async fn opportunity_matches(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<OpportunityMatchesQuery>,
+) -> Result<Json<Page<MatchJson>>, ApiError> {
+    let response = state
+        .upstream
+        .matchmaking()
+        .list_opportunity_matches(key.request(pb::ListOpportunityMatchesRequest {
+            opportunity_id: id,
+            statuses: match_statuses(query.statuses.as_deref())?,
+            page: page(query.page_size, query.page_token.as_deref()),
+            regions: comma_list(query.regions.as_deref()),
+        }))
+        .await?
+        .into_inner();
+    Ok(list(
+        response.matches.iter().map(MatchJson::from).collect(),
+        response.next_page_token,
+    ))
+}
+
+/// Body of a sync batch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncBody {
+    source: String,
+    #[serde(default)]
+    upserts: Vec<OpportunityJson>,
+    #[serde(default)]
+    withdrawals: Vec<String>,
+}
+
+/// One item's outcome.
+#[derive(Debug, Serialize)]
+pub struct SyncItemJson {
+    external_id: String,
+    outcome: &'static str,
+    id: String,
+    violations: Vec<crate::error::Violation>,
+}
+
+/// Answer of a sync batch.
+#[derive(Debug, Serialize)]
+pub struct SyncJson {
+    results: Vec<SyncItemJson>,
+    last_seq: i64,
+}
+
+async fn sync_listings(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    ApiJson(body): ApiJson<SyncBody>,
+) -> Result<Json<SyncJson>, ApiError> {
+    let upserts = body
+        .upserts
+        .iter()
+        .enumerate()
+        .map(|(i, item)| item.to_pb(&format!("upserts[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let response = state
+        .upstream
+        .registry()
+        .sync_listings(key.request(pb::SyncListingsRequest {
+            source: body.source,
+            upserts,
+            withdrawals: body.withdrawals,
+        }))
+        .await?
+        .into_inner();
+    let results = response
+        .results
+        .into_iter()
+        .map(|item| SyncItemJson {
+            outcome: match pb::SyncOutcome::try_from(item.outcome) {
+                Ok(pb::SyncOutcome::Created) => "created",
+                Ok(pb::SyncOutcome::Updated) => "updated",
+                Ok(pb::SyncOutcome::Unchanged) => "unchanged",
+                Ok(pb::SyncOutcome::Withdrawn) => "withdrawn",
+                Ok(pb::SyncOutcome::Rejected) => "rejected",
+                Ok(pb::SyncOutcome::Unspecified) | Err(_) => "unspecified",
+            },
+            external_id: item.external_id,
+            id: item.id,
+            violations: item
+                .violations
+                .into_iter()
+                .map(|v| crate::error::Violation {
+                    field: v.field,
+                    description: v.description,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(SyncJson {
+        results,
+        last_seq: response.last_seq,
+    }))
+}
+
+// ----- matches -----
+
+async fn get_match(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> Result<Json<MatchJson>, ApiError> {
+    let found = state
+        .upstream
+        .matchmaking()
+        .get_match(key.request(pb::GetMatchRequest { id }))
+        .await?
+        .into_inner();
+    Ok(Json(MatchJson::from(&found)))
+}
+
+/// Body of a workflow step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchStatusBody {
+    status: MatchStatusJson,
+    #[serde(default)]
+    dismiss_reason: String,
+    #[serde(default)]
+    expected_version: Option<i64>,
+}
+
+async fn update_match_status(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MatchStatusBody>,
+) -> Result<Json<MatchJson>, ApiError> {
+    let updated = state
+        .upstream
+        .matchmaking()
+        .update_match_status(key.request(pb::UpdateMatchStatusRequest {
+            id,
+            status: body.status.to_pb(),
+            dismiss_reason: body.dismiss_reason,
+            expected_version: body.expected_version.unwrap_or_default(),
+        }))
+        .await?
+        .into_inner();
+    Ok(Json(MatchJson::from(&updated)))
+}
+
+/// Body of a note.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    text: String,
+}
+
+async fn add_match_note(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> Result<Json<MatchJson>, ApiError> {
+    let updated = state
+        .upstream
+        .matchmaking()
+        .add_match_note(key.request(pb::AddMatchNoteRequest {
+            id,
+            text: body.text,
+        }))
+        .await?
+        .into_inner();
+    Ok(Json(MatchJson::from(&updated)))
+}
+
+// ----- search -----
+
+/// Parameters of a search.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct SearchQuery {
+    /// Parameter `page_size`.
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub page_size: Option<i32>,
+    /// Parameter `page_token`.
+    pub page_token: Option<String>,
+    /// Parameter `q`.
+    pub q: Option<String>,
+    /// Parameter `language`.
+    pub language: Option<String>,
+    /// Parameter `entity`.
+    pub entity: Option<String>,
+    /// Parameter `kinds`.
+    pub kinds: Option<String>,
+    /// Parameter `regions`.
+    pub regions: Option<String>,
+    /// Parameter `nace_prefix`.
+    pub nace_prefix: Option<String>,
+    /// Parameter `cpv_prefix`.
+    pub cpv_prefix: Option<String>,
+    /// Parameter `sources`.
+    pub sources: Option<String>,
+    /// Parameter `place`.
+    pub place: Option<String>,
+    /// Parameter `lat`.
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub lat: Option<f64>,
+    /// Parameter `lon`.
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub lon: Option<f64>,
+    /// Parameter `radius_km`.
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub radius_km: Option<f64>,
+    /// Parameter `sort`.
+    pub sort: Option<String>,
+    /// Parameter `facets`.
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub facets: Option<bool>,
+    /// Parameter `include_not_live`.
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub include_not_live: Option<bool>,
+    /// Parameter `public_only`.
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub public_only: Option<bool>,
+    /// Parameter `as_of`.
+    pub as_of: Option<String>,
+    /// Parameter `deadline_from`.
+    pub deadline_from: Option<String>,
+    /// Parameter `deadline_to`.
+    pub deadline_to: Option<String>,
+    /// Parameter `min_employees`.
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub min_employees: Option<i32>,
+    /// Parameter `max_employees`.
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub max_employees: Option<i32>,
+}
+
+/// Answer of a search.
+#[derive(Debug, Serialize)]
+pub struct SearchJson {
+    /// Hits of this page.
+    pub items: Vec<HitJson>,
+    /// Token of the next page.
+    pub next_page_token: String,
+    /// Total number of matching records.
+    pub total: i64,
+    /// Facet counts, when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<FacetsJson>,
+    /// Language the query was read in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_language: Option<LanguageJson>,
+    /// Set when a place had only its province's point.
+    pub geo_fallback: String,
+}
+
+/// Builds the gRPC search request of the API's (and the console's) parameters.
+pub fn search_request(query: &SearchQuery) -> Result<pb::SearchRequest, ApiError> {
+    let language = enum_param("language", query.language.as_ref(), LanguageJson::parse, LanguageJson::ALL)?;
+    let entity = enum_param("entity", query.entity.as_ref(), EntityJson::parse, EntityJson::ALL)?;
+    let kinds = comma_list(query.kinds.as_deref())
+        .iter()
+        .map(|kind| {
+            KindJson::parse(kind)
+                .map(KindJson::to_pb)
+                .ok_or_else(|| ApiError::invalid("kinds", format!("must be among {}", KindJson::ALL.join(", "))))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let sort = match query.sort.as_deref().map(str::trim).unwrap_or_default() {
+        "" | "relevance" => pb::SortOrder::Relevance,
+        "distance" => pb::SortOrder::Distance,
+        "deadline" => pb::SortOrder::Deadline,
+        "published" => pb::SortOrder::Published,
+        _ => {
+            return Err(ApiError::invalid(
+                "sort",
+                "must be one of relevance, distance, deadline, published",
+            ));
+        }
+    };
+    let place = query.place.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    let geo = match (place, query.lat, query.lon, query.radius_km) {
+        (_, _, _, None) => None,
+        (Some(place), _, _, Some(radius_km)) => Some(pb::search_request::Geo::Radius(pb::GeoRadius {
+            centre: Some(pb::geo_radius::Centre::Place(place.to_owned())),
+            radius_km,
+        })),
+        (None, Some(lat), Some(lon), Some(radius_km)) => Some(pb::search_request::Geo::Radius(pb::GeoRadius {
+            centre: Some(pb::geo_radius::Centre::Point(pb::Location {
+                lat,
+                lon,
+                ..Default::default()
+            })),
+            radius_km,
+        })),
+        (None, _, _, Some(_)) => {
+            return Err(ApiError::invalid("radius_km", "needs a place, or lat and lon"));
+        }
+    };
+    Ok(pb::SearchRequest {
+        query: query.q.clone().unwrap_or_default(),
+        language: language.map(LanguageJson::to_pb).unwrap_or_default(),
+        filters: Some(pb::SearchFilters {
+            entity: entity.map(EntityJson::to_pb).unwrap_or_default(),
+            kinds,
+            regions: comma_list(query.regions.as_deref()),
+            nace_prefix: query.nace_prefix.clone().unwrap_or_default(),
+            cpv_prefix: query.cpv_prefix.clone().unwrap_or_default(),
+            include_not_live: query.include_not_live.unwrap_or(false),
+            as_of: date_param("as_of", query.as_of.as_ref())?,
+            published: None,
+            deadline: range(
+                "deadline_from",
+                query.deadline_from.as_ref(),
+                "deadline_to",
+                query.deadline_to.as_ref(),
+            )?,
+            min_employees: query.min_employees,
+            max_employees: query.max_employees,
+            sources: comma_list(query.sources.as_deref()),
+            public_only: query.public_only.unwrap_or(false),
+        }),
+        geo,
+        sort: sort as i32,
+        page: page(query.page_size, query.page_token.as_deref()),
+        facets: query.facets.unwrap_or(false),
+        skip_snippets: false,
+        concepts: Vec::new(),
+    })
+}
+
+/// The JSON answer of a search response.
+pub fn search_json(response: &pb::SearchResponse) -> SearchJson {
+    SearchJson {
+        items: response.hits.iter().map(HitJson::from).collect(),
+        next_page_token: response.next_page_token.clone(),
+        total: response.total,
+        facets: response.facets.as_ref().map(FacetsJson::from),
+        query_language: LanguageJson::from_pb(response.query_language),
+        geo_fallback: response.geo_fallback.clone(),
+    }
+}
+
+async fn search(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> Result<Json<SearchJson>, ApiError> {
+    let request = search_request(&query)?;
+    let response = state
+        .upstream
+        .geo_search()
+        .search(key.request(request))
+        .await?
+        .into_inner();
+    Ok(Json(search_json(&response)))
+}
+
+/// Parameters of place suggestions.
+#[derive(Debug, Default, Deserialize)]
+pub struct PlacesQuery {
+    /// Beginning of a name or code.
+    pub prefix: Option<String>,
+    /// At most this many (0: 10; at most 50).
+    pub limit: Option<i32>,
+}
+
+/// A suggested place.
+#[derive(Debug, Serialize)]
+pub struct PlaceJson {
+    /// INSEE/INE code.
+    pub code: String,
+    /// Name as displayed.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// Latitude.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// Longitude.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    /// The point is the province's centre.
+    pub approximate: bool,
+}
+
+/// Suggested places.
+#[derive(Debug, Serialize)]
+pub struct PlacesJson {
+    /// Best first.
+    pub items: Vec<PlaceJson>,
+}
+
+/// Asks geo-search for places starting with `prefix`.
+pub async fn places(state: &AppState, key: &Bearer, query: &PlacesQuery) -> Result<PlacesJson, ApiError> {
+    let response = state
+        .upstream
+        .geo_search()
+        .suggest_places(key.request(pb::SuggestPlacesRequest {
+            prefix: query.prefix.clone().unwrap_or_default(),
+            limit: query.limit.unwrap_or_default(),
+        }))
+        .await?
+        .into_inner();
+    Ok(PlacesJson {
+        items: response
+            .places
+            .into_iter()
+            .map(|place| PlaceJson {
+                name: if place.display_name.is_empty() {
+                    place.name
+                } else {
+                    place.display_name
+                },
+                code: place.code,
+                region: place.region,
+                lat: place.lat,
+                lon: place.lon,
+                approximate: place.approximate,
+            })
+            .collect(),
+    })
+}
+
+async fn suggest_places(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    ApiQuery(query): ApiQuery<PlacesQuery>,
+) -> Result<Json<PlacesJson>, ApiError> {
+    Ok(Json(places(&state, &key, &query).await?))
+}
+

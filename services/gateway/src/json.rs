@@ -1,0 +1,793 @@
+//! The JSON shapes of the partner API and their conversions to and from `pyred.v1`.
+//!
+//! Field names are the proto's; enums are lowercase words (`business_request`,
+//! `advisers_only`); dates are `YYYY-MM-DD`; timestamps RFC 3339 in UTC. Output-only
+//! fields (`id`, `version`, `status`, `nace`, timestamps) are accepted on input and
+//! ignored, so a read object can be sent back as is.
+
+use pyred_proto::v1 as pb;
+use serde::{Deserialize, Serialize};
+
+// ----- enums -----
+
+macro_rules! json_enum {
+    ($(#[$doc:meta])* $name:ident : $pb:ty { $($variant:ident = $text:literal => $pbv:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum $name {
+            $(
+                #[doc = $text]
+                #[serde(rename = $text)]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            /// Every value as written in JSON.
+            pub const ALL: &[&str] = &[$($text),+];
+
+            /// From the proto enum's number; `None` when unspecified or unknown.
+            pub fn from_pb(value: i32) -> Option<Self> {
+                match <$pb>::try_from(value).ok()? {
+                    $(<$pb>::$pbv => Some(Self::$variant),)+
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+
+            /// The proto enum's number.
+            pub fn to_pb(self) -> i32 {
+                match self {
+                    $(Self::$variant => <$pb>::$pbv as i32,)+
+                }
+            }
+
+            /// The JSON word.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+
+            /// Parses the JSON word.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+json_enum!(
+    /// Language of a text.
+    LanguageJson: pb::Language { Fr = "fr" => Fr, Es = "es" => Es }
+);
+json_enum!(
+    /// What a listing offers or asks for.
+    KindJson: pb::OpportunityKind {
+        BusinessOffer = "business_offer" => BusinessOffer,
+        BusinessRequest = "business_request" => BusinessRequest,
+        Partnership = "partnership" => Partnership,
+        Tender = "tender" => Tender,
+        TechnologyOffer = "technology_offer" => TechnologyOffer,
+        TechnologyRequest = "technology_request" => TechnologyRequest,
+    }
+);
+json_enum!(
+    /// Lifecycle status of a listing.
+    OpportunityStatusJson: pb::OpportunityStatus {
+        Draft = "draft" => Draft,
+        Published = "published" => Published,
+        Expired = "expired" => Expired,
+        Withdrawn = "withdrawn" => Withdrawn,
+        Fulfilled = "fulfilled" => Fulfilled,
+    }
+);
+json_enum!(
+    /// Who may see a profile.
+    VisibilityJson: pb::Visibility { Public = "public" => Public, AdvisersOnly = "advisers_only" => AdvisersOnly }
+);
+json_enum!(
+    /// Scheme of a legal identifier.
+    SchemeJson: pb::LegalIdScheme {
+        Siren = "siren" => Siren,
+        Siret = "siret" => Siret,
+        Nif = "nif" => Nif,
+        Other = "other" => Other,
+    }
+);
+json_enum!(
+    /// Where an adviser stands with a lead.
+    MatchStatusJson: pb::MatchStatus {
+        Proposed = "proposed" => Proposed,
+        Shortlisted = "shortlisted" => Shortlisted,
+        Contacted = "contacted" => Contacted,
+        Meeting = "meeting" => Meeting,
+        Won = "won" => Won,
+        Lost = "lost" => Lost,
+        Dismissed = "dismissed" => Dismissed,
+    }
+);
+json_enum!(
+    /// A lifecycle transition.
+    StatusChangeJson: pb::StatusChange {
+        Publish = "publish" => Publish,
+        Withdraw = "withdraw" => Withdraw,
+        Fulfil = "fulfil" => Fulfil,
+        Extend = "extend" => Extend,
+    }
+);
+json_enum!(
+    /// Which kind of record.
+    EntityJson: pb::EntityKind { Company = "company" => Company, Opportunity = "opportunity" => Opportunity }
+);
+
+// ----- dates -----
+
+/// `YYYY-MM-DD` of a proto date.
+pub fn date_text(date: &pb::Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year, date.month, date.day)
+}
+
+/// A proto date from `YYYY-MM-DD` (the service checks that the day exists).
+pub fn parse_date(text: &str) -> Option<pb::Date> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year = parts.next()?;
+    let month = parts.next()?;
+    let day = parts.next()?;
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    Some(pb::Date {
+        year: year.parse().ok()?,
+        month: month.parse().ok()?,
+        day: day.parse().ok()?,
+    })
+}
+
+/// Civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Days since 1970-01-01 of a civil date.
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let month = i64::from(month);
+    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Today (UTC) as a proto date, shifted by `offset_days`.
+pub fn today_plus(offset_days: i64) -> pb::Date {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or_default();
+    let days = i64::try_from(now / 86_400).unwrap_or_default() + offset_days;
+    let (year, month, day) = civil_from_days(days);
+    pb::Date {
+        year: i32::try_from(year).unwrap_or(1970),
+        month: i32::try_from(month).unwrap_or(1),
+        day: i32::try_from(day).unwrap_or(1),
+    }
+}
+
+/// RFC 3339 (UTC, seconds) of a protobuf timestamp.
+pub fn timestamp_text(timestamp: &prost_types::Timestamp) -> String {
+    let days = timestamp.seconds.div_euclid(86_400);
+    let secs = timestamp.seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+fn opt_date(date: Option<&pb::Date>) -> Option<String> {
+    date.map(date_text)
+}
+
+fn opt_time(timestamp: Option<&prost_types::Timestamp>) -> Option<String> {
+    timestamp.map(timestamp_text)
+}
+
+fn is_zero(value: &i64) -> bool {
+    *value == 0
+}
+
+// ----- companies -----
+
+/// A legal identifier.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LegalIdJson {
+    /// Scheme; inferred from the country when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<SchemeJson>,
+    /// The identifier, any usual format on input, compact on output.
+    pub value: String,
+    /// Formatted for display; output only.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub display: String,
+}
+
+/// A point and its place.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocationJson {
+    /// Latitude (WGS84); absent takes the place's point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// Longitude (WGS84).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    /// INSEE or INE code.
+    pub place_code: String,
+    /// Name of the place; filled in by the registry.
+    pub place_name: String,
+}
+
+/// A person to contact.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContactJson {
+    /// Full name.
+    pub name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Phone number.
+    pub phone: String,
+}
+
+/// A firm.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompanyJson {
+    /// Registry id; output only.
+    pub id: String,
+    /// Publisher of the record.
+    pub source: String,
+    /// The publisher's identifier.
+    pub external_id: String,
+    /// Trading name.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country.
+    pub country: String,
+    /// SIRET/SIREN or NIF.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_id: Option<LegalIdJson>,
+    /// Activity codes as given (NACE, NAF or CNAE).
+    pub activities: Vec<String>,
+    /// NACE classes of the activities; output only.
+    pub nace: Vec<String>,
+    /// Language of the texts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<LanguageJson>,
+    /// What the firm is and does.
+    pub description: String,
+    /// What it can provide.
+    pub offers: String,
+    /// What it looks for.
+    pub seeks: String,
+    /// Where it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<LocationJson>,
+    /// ISO 3166-2 region.
+    pub region: String,
+    /// Headcount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employees: Option<i32>,
+    /// Working languages (ISO 639-1).
+    pub languages: Vec<String>,
+    /// Contact: shown only to callers allowed to see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactJson>,
+    /// Who may see the profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<VisibilityJson>,
+    /// Service radius, km.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_radius_km: Option<f64>,
+    /// Version; output only.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub version: i64,
+    /// Creation time; output only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Last change; output only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+fn location_json(location: &pb::Location) -> LocationJson {
+    LocationJson {
+        lat: Some(location.lat),
+        lon: Some(location.lon),
+        place_code: location.place_code.clone(),
+        place_name: location.place_name.clone(),
+    }
+}
+
+fn location_pb(location: &LocationJson) -> pb::Location {
+    pb::Location {
+        lat: location.lat.unwrap_or_default(),
+        lon: location.lon.unwrap_or_default(),
+        place_code: location.place_code.clone(),
+        place_name: location.place_name.clone(),
+    }
+}
+
+fn activities_pb(codes: &[String]) -> Vec<pb::ActivityCode> {
+    codes
+        .iter()
+        .map(|code| pb::ActivityCode {
+            nace: String::new(),
+            given: code.clone(),
+        })
+        .collect()
+}
+
+impl From<&pb::Company> for CompanyJson {
+    fn from(company: &pb::Company) -> Self {
+        Self {
+            id: company.id.clone(),
+            source: company.source.clone(),
+            external_id: company.external_id.clone(),
+            name: company.name.clone(),
+            country: company.country.clone(),
+            legal_id: company.legal_id.as_ref().map(|id| LegalIdJson {
+                scheme: SchemeJson::from_pb(id.scheme),
+                value: id.value.clone(),
+                display: id.display.clone(),
+            }),
+            activities: company.activities.iter().map(|a| a.given.clone()).collect(),
+            nace: company.activities.iter().map(|a| a.nace.clone()).collect(),
+            language: LanguageJson::from_pb(company.language),
+            description: company.description.clone(),
+            offers: company.offers.clone(),
+            seeks: company.seeks.clone(),
+            location: company.location.as_ref().map(location_json),
+            region: company.region.clone(),
+            employees: company.employees,
+            languages: company.languages.clone(),
+            contact: company.contact.as_ref().map(|contact| ContactJson {
+                name: contact.name.clone(),
+                email: contact.email.clone(),
+                phone: contact.phone.clone(),
+            }),
+            visibility: VisibilityJson::from_pb(company.visibility),
+            service_radius_km: company.service_radius_km,
+            version: company.version,
+            created_at: opt_time(company.created_at.as_ref()),
+            updated_at: opt_time(company.updated_at.as_ref()),
+        }
+    }
+}
+
+impl CompanyJson {
+    /// The proto message (output-only fields left out).
+    pub fn to_pb(&self) -> pb::Company {
+        pb::Company {
+            id: String::new(),
+            source: self.source.clone(),
+            external_id: self.external_id.clone(),
+            name: self.name.clone(),
+            country: self.country.clone(),
+            legal_id: self.legal_id.as_ref().map(|id| pb::LegalId {
+                scheme: id.scheme.map(SchemeJson::to_pb).unwrap_or_default(),
+                value: id.value.clone(),
+                display: String::new(),
+            }),
+            activities: activities_pb(&self.activities),
+            language: self.language.map(LanguageJson::to_pb).unwrap_or_default(),
+            description: self.description.clone(),
+            offers: self.offers.clone(),
+            seeks: self.seeks.clone(),
+            location: self.location.as_ref().map(location_pb),
+            region: self.region.clone(),
+            employees: self.employees,
+            languages: self.languages.clone(),
+            contact: self.contact.as_ref().map(|contact| pb::Contact {
+                name: contact.name.clone(),
+                email: contact.email.clone(),
+                phone: contact.phone.clone(),
+            }),
+            visibility: self.visibility.map(VisibilityJson::to_pb).unwrap_or_default(),
+            service_radius_km: self.service_radius_km,
+            ..Default::default()
+        }
+    }
+}
+
+// ----- opportunities -----
+
+/// A listing.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OpportunityJson {
+    /// Registry id; output only.
+    pub id: String,
+    /// Publishing agency or chamber.
+    pub source: String,
+    /// The publisher's identifier.
+    pub external_id: String,
+    /// What it offers or asks for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<KindJson>,
+    /// Title.
+    pub title: String,
+    /// Full text.
+    pub description: String,
+    /// Language of title and description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<LanguageJson>,
+    /// Activity codes as given.
+    pub activities: Vec<String>,
+    /// NACE classes; output only.
+    pub nace: Vec<String>,
+    /// CPV codes.
+    pub cpv: Vec<String>,
+    /// Where it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<LocationJson>,
+    /// ISO 3166-2 region.
+    pub region: String,
+    /// Publication date, `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// Deadline, `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// Budget in euros.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_eur: Option<f64>,
+    /// Status; output only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<OpportunityStatusJson>,
+    /// The publisher's version.
+    pub source_version: i64,
+    /// Version; output only.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub version: i64,
+    /// Creation time; output only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Last change; output only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Day after which it has expired; output only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<String>,
+}
+
+impl From<&pb::Opportunity> for OpportunityJson {
+    fn from(opportunity: &pb::Opportunity) -> Self {
+        Self {
+            id: opportunity.id.clone(),
+            source: opportunity.source.clone(),
+            external_id: opportunity.external_id.clone(),
+            kind: KindJson::from_pb(opportunity.kind),
+            title: opportunity.title.clone(),
+            description: opportunity.description.clone(),
+            language: LanguageJson::from_pb(opportunity.language),
+            activities: opportunity.activities.iter().map(|a| a.given.clone()).collect(),
+            nace: opportunity.activities.iter().map(|a| a.nace.clone()).collect(),
+            cpv: opportunity.cpv.clone(),
+            location: opportunity.location.as_ref().map(location_json),
+            region: opportunity.region.clone(),
+            published: opt_date(opportunity.published.as_ref()),
+            deadline: opt_date(opportunity.deadline.as_ref()),
+            budget_eur: opportunity.budget_eur,
+            status: OpportunityStatusJson::from_pb(opportunity.status),
+            source_version: opportunity.source_version,
+            version: opportunity.version,
+            created_at: opt_time(opportunity.created_at.as_ref()),
+            updated_at: opt_time(opportunity.updated_at.as_ref()),
+            expires_on: opt_date(opportunity.expires_on.as_ref()),
+        }
+    }
+}
+
+impl OpportunityJson {
+    /// The proto message; a date that does not parse becomes a violation at `path.field`.
+    pub fn to_pb(&self, path: &str) -> Result<pb::Opportunity, crate::error::ApiError> {
+        let date = |field: &str, text: &Option<String>| match text {
+            None => Ok(None),
+            Some(text) => parse_date(text).map(Some).ok_or_else(|| {
+                crate::error::ApiError::invalid(format!("{path}.{field}"), "is not a YYYY-MM-DD date")
+            }),
+        };
+        Ok(pb::Opportunity {
+            source: self.source.clone(),
+            external_id: self.external_id.clone(),
+            kind: self.kind.map(KindJson::to_pb).unwrap_or_default(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            language: self.language.map(LanguageJson::to_pb).unwrap_or_default(),
+            activities: activities_pb(&self.activities),
+            cpv: self.cpv.clone(),
+            location: self.location.as_ref().map(location_pb),
+            region: self.region.clone(),
+            published: date("published", &self.published)?,
+            deadline: date("deadline", &self.deadline)?,
+            budget_eur: self.budget_eur,
+            source_version: self.source_version,
+            ..Default::default()
+        })
+    }
+}
+
+// ----- matches -----
+
+/// One reason of a match.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReasonJson {
+    /// Feature name.
+    pub feature: String,
+    /// Contribution to the score.
+    pub contribution: f64,
+    /// Explanation in French.
+    pub text_fr: String,
+    /// Explanation in Spanish.
+    pub text_es: String,
+}
+
+/// A note on a match.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteJson {
+    /// Who wrote it.
+    pub author: String,
+    /// The note.
+    pub text: String,
+    /// When.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+}
+
+/// A scored, explained lead.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchJson {
+    /// Match id.
+    pub id: String,
+    /// Firm id.
+    pub company_id: String,
+    /// Listing id.
+    pub opportunity_id: String,
+    /// Score, 0..1.
+    pub score: f64,
+    /// Reasons, strongest first.
+    pub reasons: Vec<ReasonJson>,
+    /// Workflow status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<MatchStatusJson>,
+    /// Why it was dismissed.
+    pub dismiss_reason: String,
+    /// Notes, oldest first.
+    pub notes: Vec<NoteJson>,
+    /// Distance, km.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+    /// Listing title.
+    pub opportunity_title: String,
+    /// Firm name.
+    pub company_name: String,
+    /// Version.
+    pub version: i64,
+    /// Last scored or changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+impl From<&pb::Match> for MatchJson {
+    fn from(m: &pb::Match) -> Self {
+        Self {
+            id: m.id.clone(),
+            company_id: m.company_id.clone(),
+            opportunity_id: m.opportunity_id.clone(),
+            score: m.score,
+            reasons: m
+                .reasons
+                .iter()
+                .map(|r| ReasonJson {
+                    feature: r.feature.clone(),
+                    contribution: r.contribution,
+                    text_fr: r.text_fr.clone(),
+                    text_es: r.text_es.clone(),
+                })
+                .collect(),
+            status: MatchStatusJson::from_pb(m.status),
+            dismiss_reason: m.dismiss_reason.clone(),
+            notes: m
+                .notes
+                .iter()
+                .map(|n| NoteJson {
+                    author: n.author.clone(),
+                    text: n.text.clone(),
+                    created_at: opt_time(n.created_at.as_ref()),
+                })
+                .collect(),
+            distance_km: m.distance_km,
+            opportunity_title: m.opportunity_title.clone(),
+            company_name: m.company_name.clone(),
+            version: m.version,
+            updated_at: opt_time(m.updated_at.as_ref()),
+        }
+    }
+}
+
+// ----- search -----
+
+/// A highlighted fragment.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnippetJson {
+    /// Field.
+    pub field: String,
+    /// Text.
+    pub text: String,
+    /// Byte ranges `[start, end)` to highlight.
+    pub highlights: Vec<[i32; 2]>,
+}
+
+/// One search result.
+#[derive(Debug, Clone, Serialize)]
+pub struct HitJson {
+    /// Company or opportunity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity: Option<EntityJson>,
+    /// Registry id.
+    pub id: String,
+    /// Relevance.
+    pub score: f32,
+    /// Distance, km.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+    /// Name or title.
+    pub title: String,
+    /// Language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<LanguageJson>,
+    /// Fragments.
+    pub snippets: Vec<SnippetJson>,
+    /// Place name.
+    pub place_name: String,
+    /// Region.
+    pub region: String,
+    /// Kind (listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<KindJson>,
+    /// Deadline (listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// Publication date (listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// Status (listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<OpportunityStatusJson>,
+    /// Shared glossary concepts.
+    pub matched_concepts: Vec<String>,
+    /// Publisher.
+    pub source: String,
+}
+
+impl From<&pb::SearchHit> for HitJson {
+    fn from(hit: &pb::SearchHit) -> Self {
+        Self {
+            entity: EntityJson::from_pb(hit.entity),
+            id: hit.id.clone(),
+            score: hit.score,
+            distance_km: hit.distance_km,
+            title: hit.title.clone(),
+            language: LanguageJson::from_pb(hit.language),
+            snippets: hit
+                .snippets
+                .iter()
+                .map(|s| SnippetJson {
+                    field: s.field.clone(),
+                    text: s.text.clone(),
+                    highlights: s.highlights.iter().map(|h| [h.start, h.end]).collect(),
+                })
+                .collect(),
+            place_name: hit.place_name.clone(),
+            region: hit.region.clone(),
+            kind: KindJson::from_pb(hit.kind),
+            deadline: opt_date(hit.deadline.as_ref()),
+            published: opt_date(hit.published.as_ref()),
+            status: OpportunityStatusJson::from_pb(hit.status),
+            matched_concepts: hit.matched_concepts.clone(),
+            source: hit.source.clone(),
+        }
+    }
+}
+
+/// A facet value and its count.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetJson {
+    /// Value.
+    pub value: String,
+    /// Count.
+    pub count: i64,
+}
+
+/// Facet counts.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct FacetsJson {
+    /// Per region.
+    pub regions: Vec<FacetJson>,
+    /// Per kind.
+    pub kinds: Vec<FacetJson>,
+    /// Per NACE division.
+    pub nace_divisions: Vec<FacetJson>,
+    /// Per language.
+    pub languages: Vec<FacetJson>,
+}
+
+fn facets(counts: &[pb::FacetCount]) -> Vec<FacetJson> {
+    counts
+        .iter()
+        .map(|c| FacetJson {
+            value: c.value.clone(),
+            count: c.count,
+        })
+        .collect()
+}
+
+impl From<&pb::Facets> for FacetsJson {
+    fn from(f: &pb::Facets) -> Self {
+        Self {
+            regions: facets(&f.regions),
+            kinds: facets(&f.kinds),
+            nace_divisions: facets(&f.nace_divisions),
+            languages: facets(&f.languages),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for days in [-1_000_000_i64, -1, 0, 1, 19_000, 20_785, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(20_785), (2026, 11, 28));
+        assert_eq!(
+            timestamp_text(&prost_types::Timestamp { seconds: 1_795_000_000, nanos: 0 }),
+            "2026-11-18T08:26:40Z"
+        );
+    }
+
+    #[test]
+    fn dates_parse_strictly() {
+        assert_eq!(parse_date("2026-12-01"), Some(pb::Date { year: 2026, month: 12, day: 1 }));
+        assert_eq!(parse_date("2026-1-01"), None);
+        assert_eq!(parse_date("soon"), None);
+    }
+
+    #[test]
+    fn enums_use_lowercase_words() {
+        assert_eq!(KindJson::from_pb(pb::OpportunityKind::Tender as i32), Some(KindJson::Tender));
+        assert_eq!(KindJson::from_pb(0), None);
+        assert_eq!(MatchStatusJson::parse("won").map(MatchStatusJson::to_pb), Some(pb::MatchStatus::Won as i32));
+    }
+}

@@ -1,0 +1,1 @@
+//! Pyred's gateway: the advisers' web console and the JSON partner API.

@@ -1,0 +1,157 @@
+//! Channels to the three gRPC services, shared by every request.
+//!
+//! One lazily connected channel per service (TLS as configured, trace context and
+//! deadline added by [`pyred_runtime::client`]); each call carries the key of the person
+//! or program the gateway acts for, never a key of its own, so the services'
+//! authentication, roles and object checks apply exactly as to a direct gRPC caller.
+
+use pyred_proto::v1 as pb;
+use pyred_runtime::client::{ClientError, Connector, ServiceChannel};
+use pyred_runtime::{Secret, Settings};
+use tonic::metadata::{Ascii, MetadataValue};
+
+use pb::access_client::AccessClient;
+use pb::company_registry_client::CompanyRegistryClient;
+use pb::geo_search_client::GeoSearchClient;
+use pb::matchmaking_client::MatchmakingClient;
+
+/// The three services' addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamUrls {
+    /// company-registry (also serves `Access`).
+    pub registry: String,
+    /// geo-search.
+    pub geo_search: String,
+    /// matchmaking.
+    pub matchmaking: String,
+}
+
+impl UpstreamUrls {
+    /// The addresses the settings name.
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            registry: settings.registry.url.clone(),
+            geo_search: settings.geo_search.url.clone(),
+            matchmaking: settings.matchmaking.url.clone(),
+        }
+    }
+}
+
+/// Shared channels to the services.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    registry: ServiceChannel,
+    geo_search: ServiceChannel,
+    matchmaking: ServiceChannel,
+}
+
+/// A caller's key as a ready `authorization` value.
+#[derive(Clone)]
+pub struct Bearer(MetadataValue<Ascii>);
+
+impl std::fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Bearer(***)")
+    }
+}
+
+impl Bearer {
+    /// `Bearer <key>`; `None` when the key cannot travel in a header.
+    pub fn new(key: &Secret) -> Option<Self> {
+        let key = key.expose().trim();
+        if key.is_empty() || key.len() > 512 {
+            return None;
+        }
+        format!("Bearer {key}").parse().ok().map(Self)
+    }
+
+    /// The public id of a `pyred_<id>_<secret>` key (never the secret), for per-key
+    /// bookkeeping such as the last visit; the whole key's length otherwise.
+    pub fn key_id(key: &Secret) -> String {
+        let mut parts = key.expose().splitn(3, '_');
+        match (parts.next(), parts.next()) {
+            (Some("pyred"), Some(id)) if !id.is_empty() => id.to_owned(),
+            _ => "unknown".to_owned(),
+        }
+    }
+
+    /// Wraps `message` in a request carrying this key.
+    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        request
+    }
+}
+
+impl Upstream {
+    /// Channels to `urls` with the settings' TLS, without credentials of their own.
+    pub fn connect(settings: &Settings, urls: &UpstreamUrls) -> Result<Self, ClientError> {
+        let connector = Connector::from_settings(settings, settings.server.client_timeout())?;
+        Ok(Self {
+            registry: connector.channel(&urls.registry)?,
+            geo_search: connector.channel(&urls.geo_search)?,
+            matchmaking: connector.channel(&urls.matchmaking)?,
+        })
+    }
+
+    /// company-registry.
+    pub fn registry(&self) -> CompanyRegistryClient<ServiceChannel> {
+        CompanyRegistryClient::new(self.registry.clone())
+    }
+
+    /// The registry's key service.
+    pub fn access(&self) -> AccessClient<ServiceChannel> {
+        AccessClient::new(self.registry.clone())
+    }
+
+    /// geo-search.
+    pub fn geo_search(&self) -> GeoSearchClient<ServiceChannel> {
+        GeoSearchClient::new(self.geo_search.clone())
+    }
+
+    /// matchmaking.
+    pub fn matchmaking(&self) -> MatchmakingClient<ServiceChannel> {
+        MatchmakingClient::new(self.matchmaking.clone())
+    }
+}
+
+/// What a key may do, as far as the gateway can tell (there is no "who am I" call yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyRole {
+    /// Everything.
+    Admin,
+    /// A chamber adviser.
+    Adviser,
+    /// A firm or an agency (neither may list a listing's firms).
+    Partner,
+}
+
+/// Finds a key's role with cheap calls: `ListKeys` succeeds only for admins;
+/// `ListOpportunityMatches` without an id is refused as invalid for advisers (the role
+/// check passes) and as forbidden for firms and agencies.
+pub async fn probe_role(upstream: &Upstream, bearer: &Bearer) -> Result<KeyRole, tonic::Status> {
+    match upstream
+        .access()
+        .list_keys(bearer.request(pb::ListKeysRequest {
+            include_revoked: false,
+        }))
+        .await
+    {
+        Ok(_) => return Ok(KeyRole::Admin),
+        Err(status) if status.code() == tonic::Code::PermissionDenied => {}
+        Err(status) => return Err(status),
+    }
+    match upstream
+        .matchmaking()
+        .list_opportunity_matches(bearer.request(pb::ListOpportunityMatchesRequest::default()))
+        .await
+    {
+        Ok(_) => Ok(KeyRole::Adviser),
+        Err(status) if status.code() == tonic::Code::InvalidArgument => Ok(KeyRole::Adviser),
+        Err(status) if status.code() == tonic::Code::PermissionDenied => Ok(KeyRole::Partner),
+        Err(status) => Err(status),
+    }
+}

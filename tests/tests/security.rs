@@ -1,0 +1,1200 @@
+//! Access control over real gRPC and TLS: the role × object matrix on every service,
+//! revocation within a second, plaintext refused, missing keys and rate limits.
+//!
+//! One stack holds the demo firms (Gers) and listings; the admin gives two firms
+//! contacts (A advisers-only, B public) and issues keys: a Gers adviser, an Aragón
+//! adviser, firm A, firm B, agencies `arex` and `ader`. Each case calls an RPC with one
+//! key on an object it owns or does not own and asserts the status code; the test then
+//! checks that no call on an object outside the caller's scope succeeded.
+
+use std::time::Duration;
+
+use pyred_e2e::{TestStack, spawn_stack};
+use pyred_proto::prost_types::FieldMask;
+use pyred_proto::v1::access_client::AccessClient;
+use pyred_proto::v1::audit_client::AuditClient;
+use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
+use pyred_proto::v1::geo_search_client::GeoSearchClient;
+use pyred_proto::v1::matchmaking_client::MatchmakingClient;
+use pyred_proto::v1::{self as pb};
+use pyred_runtime::Secret;
+use tokio_stream::StreamExt as _;
+use tonic::Code;
+
+struct World {
+    test: TestStack,
+    firm_a: pb::Company,
+    firm_b: pb::Company,
+    arex_listing: pb::Opportunity,
+    ader_listing: pb::Opportunity,
+    arex_draft: pb::Opportunity,
+    keys: Keys,
+}
+
+struct Keys {
+    adviser_gers: Secret,
+    adviser_aragon: Secret,
+    firm_a: Secret,
+    firm_b: Secret,
+    arex: Secret,
+    ader: Secret,
+}
+
+async fn issue(
+    access: &mut AccessClient<pyred_runtime::client::ServiceChannel>,
+    request: pb::CreateKeyRequest,
+) -> Secret {
+    Secret::new(
+        access
+            .create_key(request)
+            .await
+            .expect("admin creates keys")
+            .into_inner()
+            .secret,
+    )
+}
+
+async fn world() -> World {
+    let test = spawn_stack().await;
+    pyred::import::load_demo(
+        &test.connector().with_timeout(Duration::from_secs(30)),
+        &test.stack.addresses.registry,
+    )
+    .await
+    .expect("demo loads");
+    let mut registry = CompanyRegistryClient::new(test.channel(&test.stack.addresses.registry));
+    let companies = registry
+        .list_companies(pb::ListCompaniesRequest {
+            page: Some(pb::PageRequest {
+                page_size: 100,
+                page_token: String::new(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("admin lists")
+        .into_inner()
+        .companies;
+    let with_contact = |company: &pb::Company, email: &str, visibility: pb::Visibility| {
+        let mut changed = company.clone();
+        changed.contact = Some(pb::Contact {
+            name: "Claire Dupont".into(),
+            email: email.into(),
+            phone: "+33 5 62 00 00 00".into(),
+        });
+        changed.visibility = visibility as i32;
+        let mut registry = registry.clone();
+        async move {
+            registry
+                .update_company(pb::UpdateCompanyRequest {
+                    company: Some(changed),
+                    update_mask: Some(FieldMask {
+                        paths: vec!["contact".into(), "visibility".into()],
+                    }),
+                    expected_version: 0,
+                })
+                .await
+                .expect("admin updates")
+                .into_inner()
+        }
+    };
+    let firm_a = with_contact(&companies[0], "a@example.fr", pb::Visibility::AdvisersOnly).await;
+    let firm_b = with_contact(&companies[1], "b@example.fr", pb::Visibility::Public).await;
+    let listings = registry
+        .list_opportunities(pb::ListOpportunitiesRequest {
+            page: Some(pb::PageRequest {
+                page_size: 100,
+                page_token: String::new(),
+            }),
+            status: pb::OpportunityStatus::Published as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("admin lists")
+        .into_inner()
+        .opportunities;
+    let of = |source: &str| {
+        listings
+            .iter()
+            .find(|o| o.source == source)
+            .cloned()
+            .expect("a demo listing of the source")
+    };
+    let (arex_listing, ader_listing) = (of("arex"), of("ader"));
+    let mut draft = arex_listing.clone();
+    draft.id = String::new();
+    draft.external_id = "arex-draft-1".into();
+    let arex_draft = registry
+        .create_opportunity(pb::CreateOpportunityRequest {
+            opportunity: Some(draft),
+            draft: true,
+        })
+        .await
+        .expect("admin creates a draft")
+        .into_inner();
+
+    let mut access = AccessClient::new(test.channel(&test.stack.addresses.registry));
+    let key = |role: pb::Role| pb::CreateKeyRequest {
+        name: format!("{role:?}"),
+        role: role as i32,
+        ..Default::default()
+    };
+    let keys = Keys {
+        adviser_gers: issue(
+            &mut access,
+            pb::CreateKeyRequest {
+                territory: vec!["FR-32".into()],
+                ..key(pb::Role::Adviser)
+            },
+        )
+        .await,
+        adviser_aragon: issue(
+            &mut access,
+            pb::CreateKeyRequest {
+                territory: vec!["ES-AR".into()],
+                ..key(pb::Role::Adviser)
+            },
+        )
+        .await,
+        firm_a: issue(
+            &mut access,
+            pb::CreateKeyRequest {
+                company_id: firm_a.id.clone(),
+                ..key(pb::Role::Firm)
+            },
+        )
+        .await,
+        firm_b: issue(
+            &mut access,
+            pb::CreateKeyRequest {
+                company_id: firm_b.id.clone(),
+                ..key(pb::Role::Firm)
+            },
+        )
+        .await,
+        arex: issue(
+            &mut access,
+            pb::CreateKeyRequest {
+                source: "arex".into(),
+                ..key(pb::Role::Agency)
+            },
+        )
+        .await,
+        ader: issue(
+            &mut access,
+            pb::CreateKeyRequest {
+                source: "ader".into(),
+                ..key(pb::Role::Agency)
+            },
+        )
+        .await,
+    };
+    World {
+        test,
+        firm_a,
+        firm_b,
+        arex_listing,
+        ader_listing,
+        arex_draft,
+        keys,
+    }
+}
+
+fn code<T>(result: Result<tonic::Response<T>, tonic::Status>) -> Code {
+    match result {
+        Ok(_) => Code::Ok,
+        Err(status) => status.code(),
+    }
+}
+
+/// One row of the matrix.
+struct Case {
+    what: String,
+    /// The object belongs to the caller (or is public to it).
+    owned: bool,
+    expected: Code,
+    got: Code,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_reaches_only_its_own_objects_on_every_service() {
+    let w = world().await;
+    let t = &w.test;
+    let a = &t.stack.addresses;
+    let registry = |key: &Secret| CompanyRegistryClient::new(t.channel_with_key(&a.registry, key));
+    let geo = |key: &Secret| GeoSearchClient::new(t.channel_with_key(&a.geo_search, key));
+    let matchmaking =
+        |key: &Secret| MatchmakingClient::new(t.channel_with_key(&a.matchmaking, key));
+    let k = &w.keys;
+    let mut cases: Vec<Case> = Vec::new();
+    let mut check = |what: &str, owned: bool, expected: Code, got: Code| {
+        cases.push(Case {
+            what: what.to_owned(),
+            owned,
+            expected,
+            got,
+        });
+    };
+    let get_company = |id: &str| pb::GetCompanyRequest {
+        id: id.to_owned(),
+        legal_id: String::new(),
+    };
+
+    // --- company-registry: companies ---
+    // A firm reads itself with its contact; another advisers-only firm does not exist
+    // for it; a public one shows without contact.
+    let own = registry(&k.firm_a)
+        .get_company(get_company(&w.firm_a.id))
+        .await;
+    assert!(
+        own.as_ref().is_ok_and(|c| c.get_ref().contact.is_some()),
+        "{own:?}"
+    );
+    check("firm A GetCompany A", true, Code::Ok, code(own));
+    check(
+        "firm B GetCompany A (advisers only)",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.firm_b)
+                .get_company(get_company(&w.firm_a.id))
+                .await,
+        ),
+    );
+    let public_b = registry(&k.firm_a)
+        .get_company(get_company(&w.firm_b.id))
+        .await
+        .expect("public profile");
+    assert!(
+        public_b.get_ref().contact.is_none(),
+        "another firm's contact must never show"
+    );
+    check(
+        "agency GetCompany",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.arex)
+                .get_company(get_company(&w.firm_a.id))
+                .await,
+        ),
+    );
+    check(
+        "Gers adviser GetCompany A",
+        true,
+        Code::Ok,
+        code(
+            registry(&k.adviser_gers)
+                .get_company(get_company(&w.firm_a.id))
+                .await,
+        ),
+    );
+    check(
+        "Aragón adviser GetCompany A (outside territory)",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.adviser_aragon)
+                .get_company(get_company(&w.firm_a.id))
+                .await,
+        ),
+    );
+    let aragon_b = registry(&k.adviser_aragon)
+        .get_company(get_company(&w.firm_b.id))
+        .await
+        .expect("public profile");
+    assert!(
+        aragon_b.get_ref().contact.is_none(),
+        "contacts only inside the territory"
+    );
+
+    let rename = |company: &pb::Company, name: &str| pb::UpdateCompanyRequest {
+        company: Some(pb::Company {
+            name: name.to_owned(),
+            ..company.clone()
+        }),
+        update_mask: Some(FieldMask {
+            paths: vec!["name".into()],
+        }),
+        expected_version: 0,
+    };
+    check(
+        "firm A UpdateCompany A",
+        true,
+        Code::Ok,
+        code(
+            registry(&k.firm_a)
+                .update_company(rename(&w.firm_a, "Nom A"))
+                .await,
+        ),
+    );
+    check(
+        "firm A UpdateCompany B",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.firm_a)
+                .update_company(rename(&w.firm_b, "Pris"))
+                .await,
+        ),
+    );
+    check(
+        "Aragón adviser UpdateCompany A",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.adviser_aragon)
+                .update_company(rename(&w.firm_a, "Pris"))
+                .await,
+        ),
+    );
+    check(
+        "agency UpdateCompany A",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.arex)
+                .update_company(rename(&w.firm_a, "Pris"))
+                .await,
+        ),
+    );
+    check(
+        "firm A EraseCompanyContact B",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.firm_a)
+                .erase_company_contact(pb::EraseCompanyContactRequest {
+                    id: w.firm_b.id.clone(),
+                })
+                .await,
+        ),
+    );
+    check(
+        "firm B DeleteCompany B",
+        true,
+        Code::PermissionDenied,
+        code(
+            registry(&k.firm_b)
+                .delete_company(pb::DeleteCompanyRequest {
+                    id: w.firm_b.id.clone(),
+                    expected_version: 0,
+                })
+                .await,
+        ),
+    );
+    check(
+        "Aragón adviser DeleteCompany B",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.adviser_aragon)
+                .delete_company(pb::DeleteCompanyRequest {
+                    id: w.firm_b.id.clone(),
+                    expected_version: 0,
+                })
+                .await,
+        ),
+    );
+    let mut new_firm = w.firm_a.clone();
+    new_firm.id = String::new();
+    new_firm.external_id = "new-firm".into();
+    new_firm.legal_id = None;
+    check(
+        "Aragón adviser CreateCompany in Gers",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.adviser_aragon)
+                .create_company(pb::CreateCompanyRequest {
+                    company: Some(new_firm.clone()),
+                })
+                .await,
+        ),
+    );
+    check(
+        "firm CreateCompany",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.firm_a)
+                .create_company(pb::CreateCompanyRequest {
+                    company: Some(new_firm.clone()),
+                })
+                .await,
+        ),
+    );
+    check(
+        "agency ImportCompanies",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.arex)
+                .import_companies(pb::ImportCompaniesRequest {
+                    source: "arex".into(),
+                    companies: vec![new_firm.clone()],
+                })
+                .await,
+        ),
+    );
+    check(
+        "Aragón adviser ImportCompanies of Gers",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.adviser_aragon)
+                .import_companies(pb::ImportCompaniesRequest {
+                    source: "cci".into(),
+                    companies: vec![new_firm.clone()],
+                })
+                .await,
+        ),
+    );
+    let listed = registry(&k.adviser_aragon)
+        .list_companies(pb::ListCompaniesRequest::default())
+        .await
+        .expect("advisers list")
+        .into_inner();
+    assert!(
+        listed
+            .companies
+            .iter()
+            .all(|c| c.contact.is_none() && c.id != w.firm_a.id),
+        "an Aragón adviser lists no Gers contact nor advisers-only firm"
+    );
+    let listed = registry(&k.firm_b)
+        .list_companies(pb::ListCompaniesRequest::default())
+        .await
+        .expect("firms list")
+        .into_inner();
+    assert!(
+        listed
+            .companies
+            .iter()
+            .all(|c| c.id == w.firm_b.id || c.contact.is_none()),
+        "a firm lists no other firm's contact"
+    );
+    check(
+        "agency ListCompanies",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.arex)
+                .list_companies(pb::ListCompaniesRequest::default())
+                .await,
+        ),
+    );
+
+    // --- company-registry: listings ---
+    let get_listing = |id: &str| pb::GetOpportunityRequest { id: id.to_owned() };
+    check(
+        "arex GetOpportunity own",
+        true,
+        Code::Ok,
+        code(
+            registry(&k.arex)
+                .get_opportunity(get_listing(&w.arex_listing.id))
+                .await,
+        ),
+    );
+    check(
+        "arex GetOpportunity ader's",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.arex)
+                .get_opportunity(get_listing(&w.ader_listing.id))
+                .await,
+        ),
+    );
+    check(
+        "firm GetOpportunity public",
+        true,
+        Code::Ok,
+        code(
+            registry(&k.firm_a)
+                .get_opportunity(get_listing(&w.ader_listing.id))
+                .await,
+        ),
+    );
+    check(
+        "firm GetOpportunity draft",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.firm_a)
+                .get_opportunity(get_listing(&w.arex_draft.id))
+                .await,
+        ),
+    );
+    check(
+        "adviser GetOpportunity draft",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.adviser_gers)
+                .get_opportunity(get_listing(&w.arex_draft.id))
+                .await,
+        ),
+    );
+    check(
+        "arex GetOpportunity own draft",
+        true,
+        Code::Ok,
+        code(
+            registry(&k.arex)
+                .get_opportunity(get_listing(&w.arex_draft.id))
+                .await,
+        ),
+    );
+    let withdraw = |id: &str| pb::ChangeOpportunityStatusRequest {
+        id: id.to_owned(),
+        change: pb::StatusChange::Withdraw as i32,
+        new_deadline: None,
+        expected_version: 0,
+    };
+    check(
+        "ader withdraws arex's listing",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.ader)
+                .change_opportunity_status(withdraw(&w.arex_listing.id))
+                .await,
+        ),
+    );
+    check(
+        "firm withdraws a listing",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.firm_a)
+                .change_opportunity_status(withdraw(&w.arex_listing.id))
+                .await,
+        ),
+    );
+    check(
+        "adviser withdraws a listing",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.adviser_gers)
+                .change_opportunity_status(withdraw(&w.arex_listing.id))
+                .await,
+        ),
+    );
+    let retitle = |o: &pb::Opportunity| pb::UpdateOpportunityRequest {
+        opportunity: Some(pb::Opportunity {
+            title: "Nuevo título".into(),
+            ..o.clone()
+        }),
+        update_mask: Some(FieldMask {
+            paths: vec!["title".into()],
+        }),
+        expected_version: 0,
+    };
+    check(
+        "ader UpdateOpportunity arex's",
+        false,
+        Code::NotFound,
+        code(
+            registry(&k.ader)
+                .update_opportunity(retitle(&w.arex_listing))
+                .await,
+        ),
+    );
+    check(
+        "arex UpdateOpportunity own",
+        true,
+        Code::Ok,
+        code(
+            registry(&k.arex)
+                .update_opportunity(retitle(&w.arex_listing))
+                .await,
+        ),
+    );
+    let sync = |source: &str| pb::SyncListingsRequest {
+        source: source.to_owned(),
+        upserts: vec![],
+        withdrawals: vec![w.arex_listing.external_id.clone()],
+    };
+    check(
+        "ader SyncListings as arex",
+        false,
+        Code::PermissionDenied,
+        code(registry(&k.ader).sync_listings(sync("arex")).await),
+    );
+    check(
+        "firm SyncListings",
+        false,
+        Code::PermissionDenied,
+        code(registry(&k.firm_a).sync_listings(sync("arex")).await),
+    );
+    let mut as_arex = w.ader_listing.clone();
+    as_arex.id = String::new();
+    as_arex.external_id = "smuggled".into();
+    check(
+        "ader CreateOpportunity as arex",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.ader)
+                .create_opportunity(pb::CreateOpportunityRequest {
+                    opportunity: Some(pb::Opportunity {
+                        source: "arex".into(),
+                        ..as_arex
+                    }),
+                    draft: false,
+                })
+                .await,
+        ),
+    );
+    let theirs = registry(&k.ader)
+        .list_opportunities(pb::ListOpportunitiesRequest {
+            source: "arex".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("lists")
+        .into_inner();
+    assert!(
+        theirs.opportunities.is_empty(),
+        "an agency never lists another source"
+    );
+    let mine = registry(&k.ader)
+        .list_opportunities(pb::ListOpportunitiesRequest::default())
+        .await
+        .expect("lists")
+        .into_inner();
+    assert!(
+        !mine.opportunities.is_empty() && mine.opportunities.iter().all(|o| o.source == "ader")
+    );
+    let public = registry(&k.firm_a)
+        .list_opportunities(pb::ListOpportunitiesRequest {
+            page: Some(pb::PageRequest {
+                page_size: 100,
+                page_token: String::new(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("lists")
+        .into_inner();
+    assert!(
+        public.opportunities.iter().all(|o| o.id != w.arex_draft.id),
+        "drafts are not public"
+    );
+    for key in [&k.firm_a, &k.adviser_gers, &k.arex] {
+        check(
+            "WatchChanges (feed carries contacts)",
+            false,
+            Code::PermissionDenied,
+            code(
+                registry(key)
+                    .watch_changes(pb::WatchChangesRequest {
+                        since_seq: 0,
+                        follow: false,
+                    })
+                    .await,
+            ),
+        );
+    }
+
+    // --- geo-search ---
+    let search = pb::SearchRequest {
+        query: "usinage".into(),
+        ..Default::default()
+    };
+    check(
+        "agency Search",
+        false,
+        Code::PermissionDenied,
+        code(geo(&k.arex).search(search.clone()).await),
+    );
+    let hits = geo(&k.firm_b)
+        .search(pb::SearchRequest {
+            query: w.firm_a.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("firms search")
+        .into_inner();
+    assert!(
+        hits.hits.iter().all(|h| h.id != w.firm_a.id),
+        "an advisers-only firm never shows in another firm's search"
+    );
+    let hits = geo(&k.firm_a)
+        .search(pb::SearchRequest {
+            query: w.firm_a.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("firms search")
+        .into_inner();
+    assert!(
+        hits.hits.iter().any(|h| h.id == w.firm_a.id),
+        "a firm finds itself"
+    );
+    check(
+        "firm RebuildIndex",
+        false,
+        Code::PermissionDenied,
+        code(
+            geo(&k.firm_a)
+                .rebuild_index(pb::RebuildIndexRequest::default())
+                .await,
+        ),
+    );
+    check(
+        "adviser GetIndexStatus",
+        false,
+        Code::PermissionDenied,
+        code(
+            geo(&k.adviser_gers)
+                .get_index_status(pb::GetIndexStatusRequest::default())
+                .await,
+        ),
+    );
+    check(
+        "firm SuggestPlaces",
+        true,
+        Code::Ok,
+        code(
+            geo(&k.firm_a)
+                .suggest_places(pb::SuggestPlacesRequest {
+                    prefix: "Zarag".into(),
+                    limit: 3,
+                })
+                .await,
+        ),
+    );
+
+    // --- matchmaking ---
+    let leads = |id: &str| pb::ListCompanyMatchesRequest {
+        company_id: id.to_owned(),
+        ..Default::default()
+    };
+    let own_leads = matchmaking(&k.firm_a)
+        .list_company_matches(leads(&w.firm_a.id))
+        .await;
+    check(
+        "firm A ListCompanyMatches A",
+        true,
+        Code::Ok,
+        code(own_leads),
+    );
+    check(
+        "firm B ListCompanyMatches A",
+        false,
+        Code::NotFound,
+        code(
+            matchmaking(&k.firm_b)
+                .list_company_matches(leads(&w.firm_a.id))
+                .await,
+        ),
+    );
+    check(
+        "Aragón adviser ListCompanyMatches A",
+        false,
+        Code::NotFound,
+        code(
+            matchmaking(&k.adviser_aragon)
+                .list_company_matches(leads(&w.firm_a.id))
+                .await,
+        ),
+    );
+    check(
+        "agency ListCompanyMatches",
+        false,
+        Code::PermissionDenied,
+        code(
+            matchmaking(&k.arex)
+                .list_company_matches(leads(&w.firm_a.id))
+                .await,
+        ),
+    );
+    let gers = matchmaking(&k.adviser_gers)
+        .list_company_matches(leads(&w.firm_a.id))
+        .await
+        .expect("the Gers adviser sees A's leads")
+        .into_inner();
+    let lead = gers.matches.first().expect("firm A has leads").clone();
+    let get = pb::GetMatchRequest {
+        id: lead.id.clone(),
+    };
+    check(
+        "firm A GetMatch own",
+        true,
+        Code::Ok,
+        code(matchmaking(&k.firm_a).get_match(get.clone()).await),
+    );
+    check(
+        "firm B GetMatch A's",
+        false,
+        Code::NotFound,
+        code(matchmaking(&k.firm_b).get_match(get.clone()).await),
+    );
+    check(
+        "Aragón adviser GetMatch A's",
+        false,
+        Code::NotFound,
+        code(matchmaking(&k.adviser_aragon).get_match(get.clone()).await),
+    );
+    let shortlist = pb::UpdateMatchStatusRequest {
+        id: lead.id.clone(),
+        status: pb::MatchStatus::Shortlisted as i32,
+        ..Default::default()
+    };
+    check(
+        "firm A UpdateMatchStatus (read only)",
+        true,
+        Code::PermissionDenied,
+        code(
+            matchmaking(&k.firm_a)
+                .update_match_status(shortlist.clone())
+                .await,
+        ),
+    );
+    check(
+        "Aragón adviser UpdateMatchStatus A's",
+        false,
+        Code::NotFound,
+        code(
+            matchmaking(&k.adviser_aragon)
+                .update_match_status(shortlist.clone())
+                .await,
+        ),
+    );
+    let moved = matchmaking(&k.adviser_gers)
+        .update_match_status(shortlist.clone())
+        .await
+        .expect("the Gers adviser works A's leads")
+        .into_inner();
+    assert_eq!(moved.status, pb::MatchStatus::Shortlisted as i32);
+    let note = pb::AddMatchNoteRequest {
+        id: lead.id.clone(),
+        text: "Appeler lundi".into(),
+        ..Default::default()
+    };
+    check(
+        "Aragón adviser AddMatchNote A's",
+        false,
+        Code::NotFound,
+        code(
+            matchmaking(&k.adviser_aragon)
+                .add_match_note(note.clone())
+                .await,
+        ),
+    );
+    let noted = matchmaking(&k.adviser_gers)
+        .add_match_note(note)
+        .await
+        .expect("notes")
+        .into_inner();
+    assert!(
+        noted.notes.iter().any(|n| n.author.contains("(key ")),
+        "the actor is the caller's key: {:?}",
+        noted.notes
+    );
+    check(
+        "firm A ListOpportunityMatches",
+        false,
+        Code::PermissionDenied,
+        code(
+            matchmaking(&k.firm_a)
+                .list_opportunity_matches(pb::ListOpportunityMatchesRequest {
+                    opportunity_id: lead.opportunity_id.clone(),
+                    ..Default::default()
+                })
+                .await,
+        ),
+    );
+    let firms = matchmaking(&k.adviser_aragon)
+        .list_opportunity_matches(pb::ListOpportunityMatchesRequest {
+            opportunity_id: lead.opportunity_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("advisers list firms")
+        .into_inner();
+    assert!(
+        firms.matches.is_empty(),
+        "an Aragón adviser sees no Gers firm: {:?}",
+        firms
+            .matches
+            .iter()
+            .map(|m| &m.company_id)
+            .collect::<Vec<_>>()
+    );
+    check(
+        "adviser ExportJudgments",
+        false,
+        Code::PermissionDenied,
+        code(
+            matchmaking(&k.adviser_gers)
+                .export_judgments(pb::ExportJudgmentsRequest {})
+                .await,
+        ),
+    );
+
+    // --- keys and audit ---
+    for key in [&k.adviser_gers, &k.firm_a, &k.arex] {
+        check(
+            "non-admin CreateKey",
+            false,
+            Code::PermissionDenied,
+            code(
+                AccessClient::new(t.channel_with_key(&a.registry, key))
+                    .create_key(pb::CreateKeyRequest {
+                        role: pb::Role::Admin as i32,
+                        ..Default::default()
+                    })
+                    .await,
+            ),
+        );
+        check(
+            "non-admin Authenticate",
+            false,
+            Code::PermissionDenied,
+            code(
+                AccessClient::new(t.channel_with_key(&a.registry, key))
+                    .authenticate(pb::AuthenticateRequest {
+                        key: key.expose().to_owned(),
+                    })
+                    .await,
+            ),
+        );
+        check(
+            "non-admin ListAuditEvents",
+            false,
+            Code::PermissionDenied,
+            code(
+                AuditClient::new(t.channel_with_key(&a.matchmaking, key))
+                    .list_audit_events(pb::ListAuditEventsRequest::default())
+                    .await,
+            ),
+        );
+    }
+    let audit = AuditClient::new(t.channel(&a.registry))
+        .list_audit_events(pb::ListAuditEventsRequest {
+            object_prefix: format!("company/{}", w.firm_a.id),
+            ..Default::default()
+        })
+        .await
+        .expect("admin reads the audit log")
+        .into_inner();
+    assert!(
+        audit
+            .events
+            .iter()
+            .any(|e| e.rpc.ends_with("/GetCompany") && e.role == pb::Role::Firm as i32),
+        "a personal-data read is audited: {:?}",
+        audit.events
+    );
+    assert!(
+        audit
+            .events
+            .iter()
+            .any(|e| e.rpc.ends_with("/UpdateCompany") && e.outcome == "NOT_FOUND"),
+        "a refused write is audited too"
+    );
+    let listed = AccessClient::new(t.channel(&a.registry))
+        .list_keys(pb::ListKeysRequest::default())
+        .await
+        .expect("admin lists keys")
+        .into_inner();
+    assert!(listed.keys.len() >= 7);
+    let text = format!("{listed:?}{audit:?}");
+    assert!(
+        !text.contains(k.firm_a.expose()),
+        "no secret is ever listed"
+    );
+
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter(|c| c.got != c.expected)
+        .map(|c| format!("{}: expected {:?}, got {:?}", c.what, c.expected, c.got))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let cross_tenant_successes = cases
+        .iter()
+        .filter(|c| !c.owned && c.got == Code::Ok)
+        .count();
+    assert_eq!(cross_tenant_successes, 0);
+    assert!(cases.len() >= 50, "{} cases", cases.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_key_stops_everywhere_within_a_second() {
+    let test = spawn_stack().await;
+    let a = &test.stack.addresses;
+    let mut access = AccessClient::new(test.channel(&a.registry));
+    let issued = access
+        .create_key(pb::CreateKeyRequest {
+            name: "éphémère".into(),
+            role: pb::Role::Adviser as i32,
+            territory: vec!["FR-32".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("created")
+        .into_inner();
+    let key = Secret::new(issued.secret.clone());
+    let search = || GeoSearchClient::new(test.channel_with_key(&a.geo_search, &key));
+    let registry = || CompanyRegistryClient::new(test.channel_with_key(&a.registry, &key));
+    // Warm every cache.
+    search()
+        .suggest_places(pb::SuggestPlacesRequest {
+            prefix: "Auch".into(),
+            limit: 1,
+        })
+        .await
+        .expect("works before");
+    registry()
+        .list_opportunities(pb::ListOpportunitiesRequest::default())
+        .await
+        .expect("works before");
+    let revoked_at = tokio::time::Instant::now();
+    access
+        .revoke_key(pb::RevokeKeyRequest {
+            id: issued.key.expect("key").id,
+        })
+        .await
+        .expect("revoked");
+    loop {
+        let geo = search()
+            .suggest_places(pb::SuggestPlacesRequest {
+                prefix: "Auch".into(),
+                limit: 1,
+            })
+            .await;
+        let reg = registry()
+            .list_opportunities(pb::ListOpportunitiesRequest::default())
+            .await;
+        if code(geo) == Code::Unauthenticated && code(reg) == Code::Unauthenticated {
+            break;
+        }
+        assert!(
+            revoked_at.elapsed() < Duration::from_secs(1),
+            "still accepted {:?} after revocation",
+            revoked_at.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn no_key_a_bad_key_and_plaintext_are_refused() {
+    let test = spawn_stack().await;
+    let a = &test.stack.addresses;
+    let anonymous = test.stack.connector().with_timeout(Duration::from_secs(5));
+    // A connector without a key: TLS only.
+    let settings = pyred_e2e::test_settings(test.data_dir.path());
+    let keyless =
+        pyred_runtime::client::Connector::from_settings(&settings, Duration::from_secs(5))
+            .expect("tls");
+    for url in [&a.registry, &a.geo_search, &a.matchmaking] {
+        let mut health =
+            tonic_health::pb::health_client::HealthClient::new(keyless.channel(url).expect("url"));
+        health
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .expect("health needs no key (probes)");
+    }
+    let got = code(
+        CompanyRegistryClient::new(keyless.channel(&a.registry).expect("url"))
+            .list_opportunities(pb::ListOpportunitiesRequest::default())
+            .await,
+    );
+    assert_eq!(got, Code::Unauthenticated);
+    let got = code(
+        MatchmakingClient::new(keyless.channel(&a.matchmaking).expect("url"))
+            .export_judgments(pb::ExportJudgmentsRequest {})
+            .await,
+    );
+    assert_eq!(got, Code::Unauthenticated);
+    let forged = Secret::new("pyred_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let got = code(
+        GeoSearchClient::new(
+            keyless
+                .clone()
+                .with_key(&forged)
+                .expect("key")
+                .channel(&a.geo_search)
+                .expect("url"),
+        )
+        .suggest_places(pb::SuggestPlacesRequest {
+            prefix: "Hu".into(),
+            limit: 1,
+        })
+        .await,
+    );
+    assert_eq!(got, Code::Unauthenticated);
+    // Plaintext HTTP/2 to a TLS server fails; it never reaches a handler.
+    let plain = pyred_runtime::client::Connector::plain(Duration::from_secs(3))
+        .with_key(&Secret::new("x"))
+        .expect("key");
+    let got = CompanyRegistryClient::new(plain.channel(&a.registry).expect("url"))
+        .list_opportunities(pb::ListOpportunitiesRequest::default())
+        .await;
+    assert!(
+        matches!(
+            code(got),
+            Code::Unavailable | Code::Unknown | Code::Internal
+        ),
+        "plaintext must be refused"
+    );
+    drop(anonymous);
+}
+
+#[tokio::test]
+async fn a_key_over_its_rate_gets_resource_exhausted_with_a_retry_delay() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = pyred_e2e::test_settings(data_dir.path());
+    settings.security.rate_limit_per_second = 1.0;
+    settings.security.rate_limit_burst = 3;
+    let stack = pyred::stack::start(settings).await.expect("starts");
+    stack
+        .wait_healthy(Duration::from_secs(30))
+        .await
+        .expect("healthy");
+    let mut geo = GeoSearchClient::new(
+        stack
+            .connector()
+            .channel(&stack.addresses.geo_search)
+            .expect("url"),
+    );
+    let mut codes = Vec::new();
+    let mut exhausted = None;
+    for _ in 0..6 {
+        match geo
+            .suggest_places(pb::SuggestPlacesRequest {
+                prefix: "Ta".into(),
+                limit: 1,
+            })
+            .await
+        {
+            Ok(_) => codes.push(Code::Ok),
+            Err(status) => {
+                codes.push(status.code());
+                exhausted.get_or_insert(status);
+            }
+        }
+    }
+    assert_eq!(&codes[..3], &[Code::Ok; 3], "{codes:?}");
+    let status = exhausted.expect("the burst is spent");
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    use pyred_proto::tonic_types::StatusExt as _;
+    let retry = status
+        .get_details_retry_info()
+        .and_then(|r| r.retry_delay)
+        .expect("a retry delay");
+    assert!(
+        retry > Duration::ZERO && retry <= Duration::from_secs(1),
+        "{retry:?}"
+    );
+    let _stream = tokio_stream::iter([1]).next().await;
+    stack.stop().await.expect("stops");
+}
