@@ -201,6 +201,8 @@ pub struct TelemetrySettings {
 pub struct RegistrySettings {
     /// TCP port; 0 picks a free one.
     pub port: u16,
+    /// Port of the Prometheus text endpoint (`/metrics`, `/ready`, `/live`); 0 picks a free one.
+    pub metrics_port: u16,
     /// Database URL: `sqlite://…` or `postgres://…`; default `sqlite` file in `data_dir`.
     pub database_url: Option<Secret>,
     /// Address other services use to reach the registry.
@@ -213,6 +215,8 @@ pub struct RegistrySettings {
 pub struct GeoSearchSettings {
     /// TCP port; 0 picks a free one.
     pub port: u16,
+    /// Port of the Prometheus text endpoint (`/metrics`, `/ready`, `/live`); 0 picks a free one.
+    pub metrics_port: u16,
     /// Directory of the tantivy index; default `index/` in `data_dir`.
     pub index_dir: Option<PathBuf>,
     /// Database of the audit log: `sqlite://…` or `postgres://…`; default `sqlite` file in `data_dir`.
@@ -227,6 +231,8 @@ pub struct GeoSearchSettings {
 pub struct MatchmakingSettings {
     /// TCP port; 0 picks a free one.
     pub port: u16,
+    /// Port of the Prometheus text endpoint (`/metrics`, `/ready`, `/live`); 0 picks a free one.
+    pub metrics_port: u16,
     /// Database URL: `sqlite://…` or `postgres://…`; default `sqlite` file in `data_dir`.
     pub database_url: Option<Secret>,
     /// Address other services use to reach matchmaking.

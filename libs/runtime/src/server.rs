@@ -92,6 +92,7 @@ where
 
 /// Drives a service's health status from its readiness checks.
 pub struct Readiness {
+    metrics: Option<pyred_metrics::Metrics>,
     reporter: HealthReporter,
     service_name: &'static str,
     checks: Vec<ReadinessCheck>,
@@ -102,11 +103,18 @@ impl Readiness {
     /// Health for `service_name` (and the overall `""` service), with no check yet.
     pub fn new(reporter: HealthReporter, service_name: &'static str) -> Self {
         Self {
+            metrics: None,
             reporter,
             service_name,
             checks: Vec::new(),
             interval: Duration::from_millis(500),
         }
+    }
+
+    /// Mirrors the status into `metrics` (`pyred_ready`, `GET /ready`).
+    pub fn with_metrics(mut self, metrics: pyred_metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Adds a check.
@@ -116,6 +124,9 @@ impl Readiness {
     }
 
     async fn set(&self, status: ServingStatus) {
+        if let Some(metrics) = &self.metrics {
+            metrics.set_ready(status == ServingStatus::Serving);
+        }
         self.reporter
             .set_service_status(self.service_name, status)
             .await;
@@ -188,6 +199,7 @@ pub async fn serve(
         impl tonic_health::pb::health_server::Health,
     >,
     protection: Protection,
+    metrics: &pyred_metrics::Metrics,
     shutdown: CancellationToken,
 ) -> Result<(), ServerError> {
     let address: Option<SocketAddr> = listener.local_addr().ok();
@@ -218,6 +230,8 @@ pub async fn serve(
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .trace_fn(server_span)
+        // Outside the gate, so refused calls are counted too.
+        .layer(metrics.grpc_layer())
         .layer(GateLayer::new(protection.gate))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
@@ -262,4 +276,43 @@ pub async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// A service's metrics registry and its bound Prometheus endpoint.
+pub struct MetricsEndpoint {
+    /// The registry (clone it to register gauges).
+    pub metrics: pyred_metrics::Metrics,
+    listener: TcpListener,
+    address: Option<SocketAddr>,
+}
+
+impl MetricsEndpoint {
+    /// Binds `host:port` (0: a free port) for `service`'s metrics, with its build and
+    /// process gauges registered.
+    pub async fn bind(host: &str, port: u16, service: &str) -> Result<Self, ServerError> {
+        let listener = bind(host, port).await?;
+        let metrics = pyred_metrics::Metrics::new();
+        metrics.build_info(service, env!("CARGO_PKG_VERSION"));
+        metrics.process();
+        Ok(Self {
+            address: listener.local_addr().ok(),
+            metrics,
+            listener,
+        })
+    }
+
+    /// Where the endpoint listens.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.address
+    }
+
+    /// Serves `/metrics`, `/ready` and `/live` until `shutdown`.
+    pub fn spawn(self, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
+        let address = self.address;
+        tokio::spawn(async move {
+            if let Err(error) = pyred_metrics::serve(self.listener, self.metrics, shutdown).await {
+                tracing::error!(?address, %error, "metrics endpoint failed");
+            }
+        })
+    }
 }

@@ -32,16 +32,23 @@ const FEED_POLL: Duration = Duration::from_millis(200);
 pub struct RegistryApi {
     registrar: Registrar,
     audit: AuditLog,
+    metrics: pyred_metrics::Metrics,
     shutdown: CancellationToken,
 }
 
 impl RegistryApi {
     /// Serves `registrar`, auditing into `audit`; live change streams end when `shutdown`
     /// is cancelled.
-    pub fn new(registrar: Registrar, audit: AuditLog, shutdown: CancellationToken) -> Self {
+    pub fn new(
+        registrar: Registrar,
+        audit: AuditLog,
+        metrics: pyred_metrics::Metrics,
+        shutdown: CancellationToken,
+    ) -> Self {
         Self {
             registrar,
             audit,
+            metrics,
             shutdown,
         }
     }
@@ -514,6 +521,16 @@ impl CompanyRegistry for RegistryApi {
             .sync_listings(request.get_ref())
             .await
             .map_err(Status::from);
+        if let Ok(response) = &result {
+            let stored = response
+                .results
+                .iter()
+                .filter(|item| item.outcome != pb::SyncOutcome::Rejected as i32)
+                .count();
+            self.metrics
+                .sync_listings(&source)
+                .inc_by(u64::try_from(stored).unwrap_or(u64::MAX));
+        }
         self.audit
             .record(
                 &caller,
@@ -590,9 +607,22 @@ impl CompanyRegistry for RegistryApi {
                     }
                 };
                 let caught_up = (batch.len() as i64) < FEED_BATCH;
+                let head = match store.last_seq().await {
+                    Ok(head) => head,
+                    Err(error) => {
+                        let _closed = sender.send(Err(Status::from(error))).await;
+                        return;
+                    }
+                };
                 for change in batch {
                     cursor = change.seq;
-                    let message = change.to_pb().map_err(Status::from);
+                    let message = change
+                        .to_pb()
+                        .map(|mut message| {
+                            message.head_seq = head.max(message.seq);
+                            message
+                        })
+                        .map_err(Status::from);
                     if sender.send(message).await.is_err() {
                         return; // the consumer went away
                     }

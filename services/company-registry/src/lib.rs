@@ -23,7 +23,7 @@ use pyred_proto::v1::audit_server::AuditServer;
 use pyred_proto::v1::company_registry_server::CompanyRegistryServer;
 use pyred_runtime::Settings;
 use pyred_runtime::config::ServerSettings;
-use pyred_runtime::server::{self, Protection, Readiness, readiness_check};
+use pyred_runtime::server::{self, MetricsEndpoint, Protection, Readiness, readiness_check};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -55,6 +55,7 @@ pub struct Registry {
     keys: KeyStore,
     audit: AuditLog,
     protection: Protection,
+    metrics: MetricsEndpoint,
 }
 
 impl Registry {
@@ -101,6 +102,20 @@ impl Registry {
             pyred_runtime::secrets::service_token(settings)?,
         ));
         let protection = Protection::new(settings, authenticator.gate())?;
+        let metrics = MetricsEndpoint::bind(
+            &settings.server.host,
+            settings.registry.metrics_port,
+            "company-registry",
+        )
+        .await?;
+        let pool = store.database().pool.clone();
+        metrics
+            .metrics
+            .db_pool("registry", move || pyred_metrics::PoolUse {
+                size: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
+            });
         Ok(Self {
             listener,
             address,
@@ -109,7 +124,13 @@ impl Registry {
             keys,
             audit,
             protection,
+            metrics,
         })
+    }
+
+    /// Where the Prometheus endpoint listens.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.local_addr()
     }
 
     /// The address the registry listens on.
@@ -121,8 +142,9 @@ impl Registry {
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), StartError> {
         let (reporter, health) = server::health();
         let database = self.store.database().clone();
-        let readiness =
-            Readiness::new(reporter, COMPANY_REGISTRY).with_check(readiness_check(move || {
+        let readiness = Readiness::new(reporter, COMPANY_REGISTRY)
+            .with_metrics(self.metrics.metrics.clone())
+            .with_check(readiness_check(move || {
                 let database = database.clone();
                 async move { database.ping().await }
             }));
@@ -141,9 +163,12 @@ impl Registry {
                     .is_ok()
             })
         });
+        let metrics = self.metrics.metrics.clone();
+        self.metrics.spawn(shutdown.clone());
         let api = CompanyRegistryServer::new(grpc::RegistryApi::new(
             registrar,
             self.audit.clone(),
+            metrics.clone(),
             shutdown.clone(),
         ))
         .max_decoding_message_size(self.server.max_message_bytes)
@@ -164,6 +189,7 @@ impl Registry {
                 .add_service(audit),
             health,
             self.protection,
+            &metrics,
             shutdown,
         )
         .await?;

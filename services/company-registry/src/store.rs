@@ -209,6 +209,8 @@ impl ChangeRow {
             },
             committed_at: Some(timestamp(self.committed_at)),
             version: self.version,
+            // Set by the feed when it sends the change.
+            head_seq: self.seq,
             record,
         })
     }

@@ -21,6 +21,7 @@ fn start_registry(data_dir: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(BINARY)
         .env("PYRED_DATA_DIR", data_dir)
         .env("PYRED__REGISTRY__PORT", "0")
+        .env("PYRED__REGISTRY__METRICS_PORT", "0")
         // Crash recovery, not access control, is under test: plaintext, no keys.
         .env("PYRED__TLS__ENABLED", "false")
         .env("PYRED__SECURITY__AUTHENTICATION", "false")

@@ -507,6 +507,11 @@ fn freshness_benchmark() {
         let mut settings = pyred_runtime::Settings::with_data_dir(dir.path()).unwrap_or_else(|e| panic!("settings: {e}"));
         settings.registry.port = 0;
         settings.geo_search.port = 0;
+        settings.registry.metrics_port = 0;
+        settings.geo_search.metrics_port = 0;
+        // Index freshness, not access control, is measured: plaintext, no keys.
+        settings.tls.enabled = false;
+        settings.security.authentication = false;
         let stop = tokio_util::sync::CancellationToken::new();
         let registry = pyred_registry::Registry::build(&settings).await.unwrap_or_else(|e| panic!("registry: {e}"));
         settings.registry.url = format!("http://{}", registry.local_addr());

@@ -293,7 +293,7 @@ impl Feed {
                 }
                 message = stream.message() => match message {
                     Ok(Some(change)) => {
-                        self.store.saw_registry_seq(change.seq);
+                        self.store.saw_registry_seq(change.seq.max(change.head_seq));
                         if pending.push(change) && pending.changes.len() >= MAX_PENDING {
                             pending.apply(&generation).await?;
                         }
@@ -327,7 +327,7 @@ impl Feed {
                 message = stream.message() => message?,
             };
             let Some(change) = message else { break };
-            self.store.saw_registry_seq(change.seq);
+            self.store.saw_registry_seq(change.seq.max(change.head_seq));
             if pending.push(change) {
                 since_commit += 1;
             }

@@ -82,6 +82,8 @@ pub struct Generation {
     builder: DocumentBuilder,
     applied_seq: AtomicI64,
     retired: AtomicBool,
+    /// When this process last committed the generation, µs since the epoch (0: not yet).
+    committed_at: AtomicI64,
 }
 
 impl std::fmt::Debug for Generation {
@@ -154,6 +156,7 @@ impl Generation {
             fields,
             builder,
             applied_seq: AtomicI64::new(applied),
+            committed_at: AtomicI64::new(0),
             retired: AtomicBool::new(false),
         }))
     }
@@ -186,6 +189,15 @@ impl Generation {
     /// Number of searchable documents.
     pub fn documents(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+
+    /// When this process last committed the generation.
+    pub fn committed_at(&self) -> Option<std::time::SystemTime> {
+        let micros = self.committed_at.load(Ordering::Acquire);
+        (micros > 0).then(|| {
+            std::time::UNIX_EPOCH
+                + std::time::Duration::from_micros(u64::try_from(micros).unwrap_or(0))
+        })
     }
 
     fn writer(&self) -> Result<MutexGuard<'_, Option<IndexWriter<TantivyDocument>>>, IndexError> {
@@ -224,6 +236,8 @@ impl Generation {
         }
         self.reader.reload()?;
         self.applied_seq.store(seq, Ordering::Release);
+        self.committed_at
+            .store(pyred_runtime::db::now_micros(), Ordering::Release);
         Ok(())
     }
 

@@ -3,7 +3,8 @@
 //! [`GeoSearchService::build`] opens the tantivy index and binds the listener;
 //! [`GeoSearchService::run_until_stopped`] follows the registry's change feed into the
 //! index and serves `pyred.v1.GeoSearch` with health and reflection. It reports SERVING
-//! only while the registry, whose change feed it follows, answers.
+//! once it has caught up with the feed (applied the registry's head as of its first
+//! check) and while the registry answers — what a load balancer's readiness needs.
 //!
 //! - [`schema`]: the fields and their analysers; [`document`]: registry change → document;
 //! - [`index`]: index generations on disk, the commit payload (applied sequence number)
@@ -36,7 +37,7 @@ use pyred_proto::v1::geo_search_server::GeoSearchServer;
 use pyred_runtime::Settings;
 use pyred_runtime::client::{self, Connector, ServiceChannel};
 use pyred_runtime::config::ServerSettings;
-use pyred_runtime::server::{self, Protection, Readiness, readiness_check};
+use pyred_runtime::server::{self, MetricsEndpoint, Protection, Readiness, readiness_check};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -82,6 +83,7 @@ pub struct GeoSearchService {
     server: ServerSettings,
     audit: AuditLog,
     protection: Protection,
+    metrics: MetricsEndpoint,
 }
 
 impl GeoSearchService {
@@ -113,6 +115,25 @@ impl GeoSearchService {
             pyred_runtime::secrets::service_token(settings)?,
         ));
         let protection = Protection::new(settings, authenticator.gate())?;
+        let metrics = MetricsEndpoint::bind(
+            &settings.server.host,
+            settings.geo_search.metrics_port,
+            "geo-search",
+        )
+        .await?;
+        let documents = store.clone();
+        metrics
+            .metrics
+            .index_documents(move || Some(documents.current().documents()));
+        let committed = store.clone();
+        metrics
+            .metrics
+            .index_last_commit(move || committed.current().committed_at());
+        let lag = store.clone();
+        metrics.metrics.feed_lag("geo-search", move || {
+            let status = lag.status();
+            u64::try_from(status.registry_seq - status.applied_seq).ok()
+        });
         let listener = server::bind(&settings.server.host, settings.geo_search.port).await?;
         let address = listener
             .local_addr()
@@ -129,7 +150,13 @@ impl GeoSearchService {
             server: settings.server.clone(),
             audit,
             protection,
+            metrics,
         })
+    }
+
+    /// Where the Prometheus endpoint listens.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.local_addr()
     }
 
     /// The address geo-search listens on.
@@ -142,11 +169,21 @@ impl GeoSearchService {
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), StartError> {
         let (reporter, health) = server::health();
         let registry = self.registry.clone();
-        let readiness =
-            Readiness::new(reporter, GEO_SEARCH).with_check(readiness_check(move || {
+        let catch_up = Arc::new(CatchUp::default());
+        let (feed_registry, feed_store) = (self.registry.clone(), self.store.clone());
+        let readiness = Readiness::new(reporter, GEO_SEARCH)
+            .with_metrics(self.metrics.metrics.clone())
+            .with_check(readiness_check(move || {
                 let registry = registry.clone();
                 async move { client::is_serving(&registry, COMPANY_REGISTRY).await }
+            }))
+            .with_check(readiness_check(move || {
+                let (catch_up, registry, store) =
+                    (catch_up.clone(), feed_registry.clone(), feed_store.clone());
+                async move { catch_up.check(registry, &store).await }
             }));
+        let metrics = self.metrics.metrics.clone();
+        self.metrics.spawn(shutdown.clone());
         tokio::spawn(readiness.run(shutdown.clone()));
 
         let feed = feed::Feed::new(
@@ -176,6 +213,7 @@ impl GeoSearchService {
             tonic::service::Routes::new(api).add_service(audit),
             health,
             self.protection,
+            &metrics,
             shutdown.clone(),
         )
         .await;
@@ -186,5 +224,57 @@ impl GeoSearchService {
         served?;
         followed?;
         Ok(())
+    }
+}
+
+/// Whether the index has caught up with the change feed once: the registry's head is
+/// read at the first check (the first change after the applied sequence number carries
+/// it); the index is caught up when it has applied that head. Latched: a steady stream
+/// of new listings never makes a caught-up replica unready.
+#[derive(Debug, Default)]
+struct CatchUp {
+    done: std::sync::atomic::AtomicBool,
+    target: std::sync::atomic::AtomicI64,
+}
+
+impl CatchUp {
+    async fn check(&self, registry: ServiceChannel, store: &IndexStore) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        if self.done.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let applied = store.status().applied_seq;
+        let mut target = self.target.load(Ordering::Acquire);
+        if target == 0 {
+            let mut client =
+                pyred_proto::v1::company_registry_client::CompanyRegistryClient::new(registry);
+            let mut changes = client
+                .watch_changes(pyred_proto::v1::WatchChangesRequest {
+                    since_seq: applied,
+                    follow: false,
+                })
+                .await
+                .map_err(|status| format!("change feed: {}", status.message()))?
+                .into_inner();
+            match changes.message().await {
+                Ok(None) => {
+                    // Nothing after what is applied: caught up.
+                    self.done.store(true, Ordering::Release);
+                    return Ok(());
+                }
+                Ok(Some(change)) => target = change.head_seq.max(change.seq),
+                Err(status) => return Err(format!("change feed: {}", status.message())),
+            }
+            self.target.store(target, Ordering::Release);
+        }
+        if applied >= target || store.status().applied_seq >= target {
+            self.done.store(true, Ordering::Release);
+            tracing::info!(applied, head = target, "caught up with the change feed");
+            Ok(())
+        } else {
+            Err(format!(
+                "catching up with the change feed: {applied} of {target}"
+            ))
+        }
     }
 }

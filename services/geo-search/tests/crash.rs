@@ -37,6 +37,7 @@ fn start(data_dir: &std::path::Path, registry: &str) -> Process {
         .env("PYRED_DATA_DIR", data_dir)
         .env("PYRED__REGISTRY__URL", registry)
         .env("PYRED__GEO_SEARCH__PORT", "0")
+        .env("PYRED__GEO_SEARCH__METRICS_PORT", "0")
         // Crash recovery, not access control, is under test: plaintext, no keys.
         .env("PYRED__TLS__ENABLED", "false")
         .env("PYRED__SECURITY__AUTHENTICATION", "false")
@@ -171,6 +172,7 @@ async fn after_a_sigkill_the_index_resumes_to_exactly_the_registry_state() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::with_data_dir(dir.path()).expect("settings");
     settings.registry.port = 0;
+    settings.registry.metrics_port = 0;
     settings.tls.enabled = false;
     settings.security.authentication = false;
     let registry_service = pyred_registry::Registry::build(&settings)

@@ -24,18 +24,37 @@ const STREAM_DEADLINE: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Most changes in one batch.
 const BATCH_MAX: usize = 500;
 
+/// How far the follower is: the last sequence number applied and the registry's head
+/// as last seen on the feed (for the feed-lag metric).
+#[derive(Debug, Default)]
+pub struct Progress {
+    applied: std::sync::atomic::AtomicI64,
+    head: std::sync::atomic::AtomicI64,
+}
+
+impl Progress {
+    /// Changes seen on the feed and not applied yet.
+    pub fn lag(&self) -> u64 {
+        use std::sync::atomic::Ordering;
+        let applied = self.applied.load(Ordering::Acquire);
+        let head = self.head.load(Ordering::Acquire).max(applied);
+        u64::try_from(head - applied).unwrap_or(0)
+    }
+}
+
 /// Follows the feed until `shutdown`, reconnecting with backoff.
 pub async fn follow(
     registry: ServiceChannel,
     leads: Leads,
     store: Store,
+    progress: std::sync::Arc<Progress>,
     shutdown: CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(200);
     loop {
         let outcome = tokio::select! {
             () = shutdown.cancelled() => return,
-            outcome = follow_once(&registry, &leads, &store, &shutdown) => outcome,
+            outcome = follow_once(&registry, &leads, &store, &progress, &shutdown) => outcome,
         };
         match outcome {
             Ok(()) => return,
@@ -55,9 +74,12 @@ async fn follow_once(
     registry: &ServiceChannel,
     leads: &Leads,
     store: &Store,
+    progress: &Progress,
     shutdown: &CancellationToken,
 ) -> Result<(), MatchError> {
+    use std::sync::atomic::Ordering;
     let since = store.feed_position().await?;
+    progress.applied.store(since, Ordering::Release);
     let mut client = CompanyRegistryClient::new(registry.clone());
     let mut request = tonic::Request::new(pb::WatchChangesRequest {
         since_seq: since,
@@ -98,9 +120,15 @@ async fn follow_once(
                 Ok(None) | Err(_) => break,
             }
         }
+        if let Some(last) = batch.last() {
+            progress
+                .head
+                .fetch_max(last.head_seq.max(last.seq), Ordering::AcqRel);
+        }
         apply(&batch, leads, store).await?;
         if let Some(last) = batch.last() {
             store.set_feed_position(last.seq).await?;
+            progress.applied.store(last.seq, Ordering::Release);
         }
     }
 }

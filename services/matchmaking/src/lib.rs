@@ -20,7 +20,7 @@ use pyred_proto::v1::matchmaking_server::MatchmakingServer;
 use pyred_runtime::Settings;
 use pyred_runtime::client::{self, ServiceChannel};
 use pyred_runtime::config::ServerSettings;
-use pyred_runtime::server::{self, Protection, Readiness, readiness_check};
+use pyred_runtime::server::{self, MetricsEndpoint, Protection, Readiness, readiness_check};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -63,6 +63,7 @@ pub struct MatchmakingService {
     server: ServerSettings,
     audit: pyred_access::AuditLog,
     protection: Protection,
+    metrics: MetricsEndpoint,
 }
 
 impl MatchmakingService {
@@ -85,6 +86,20 @@ impl MatchmakingService {
             pyred_runtime::secrets::service_token(settings)?,
         ));
         let protection = Protection::new(settings, authenticator.gate())?;
+        let metrics = MetricsEndpoint::bind(
+            &settings.server.host,
+            settings.matchmaking.metrics_port,
+            "matchmaking",
+        )
+        .await?;
+        let pool = store.database().pool.clone();
+        metrics
+            .metrics
+            .db_pool("matchmaking", move || pyred_metrics::PoolUse {
+                size: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
+            });
         let listener = server::bind(&settings.server.host, settings.matchmaking.port).await?;
         let address = listener
             .local_addr()
@@ -102,7 +117,13 @@ impl MatchmakingService {
             server: settings.server.clone(),
             audit,
             protection,
+            metrics,
         })
+    }
+
+    /// Where the Prometheus endpoint listens.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.local_addr()
     }
 
     /// The address matchmaking listens on.
@@ -117,6 +138,7 @@ impl MatchmakingService {
         let registry = self.registry.clone();
         let geo_search = self.geo_search.clone();
         let readiness = Readiness::new(reporter, MATCHMAKING)
+            .with_metrics(self.metrics.metrics.clone())
             .with_check(readiness_check(move || {
                 let database = database.clone();
                 async move { database.ping().await }
@@ -135,10 +157,18 @@ impl MatchmakingService {
                 self.geo_search.clone(),
                 candidates::CandidateSettings::from_env()?,
             );
+        let progress = std::sync::Arc::new(follower::Progress::default());
+        let lag = progress.clone();
+        self.metrics
+            .metrics
+            .feed_lag("matchmaking", move || Some(lag.lag()));
+        let metrics = self.metrics.metrics.clone();
+        self.metrics.spawn(shutdown.clone());
         tokio::spawn(follower::follow(
             self.registry,
             leads.clone(),
             self.store.clone(),
+            progress,
             shutdown.clone(),
         ));
         let api = MatchmakingServer::new(grpc::MatchmakingApi::new(
@@ -161,6 +191,7 @@ impl MatchmakingService {
             ),
             health,
             self.protection,
+            &metrics,
             shutdown,
         )
         .await?;

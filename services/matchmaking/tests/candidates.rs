@@ -41,6 +41,9 @@ impl Services {
         settings.registry.port = 0;
         settings.geo_search.port = 0;
         settings.matchmaking.port = 0;
+        settings.registry.metrics_port = 0;
+        settings.geo_search.metrics_port = 0;
+        settings.matchmaking.metrics_port = 0;
         // Candidate generation, not access control, is under test: plaintext, no keys.
         settings.tls.enabled = false;
         settings.security.authentication = false;

@@ -233,6 +233,9 @@ pub async fn service_rankings(
     settings.registry.port = 0;
     settings.geo_search.port = 0;
     settings.matchmaking.port = 0;
+    settings.registry.metrics_port = 0;
+    settings.geo_search.metrics_port = 0;
+    settings.matchmaking.metrics_port = 0;
     let stack = crate::stack::start(settings)
         .await
         .map_err(|e| fail("start", &e))?;

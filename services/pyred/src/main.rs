@@ -177,6 +177,9 @@ async fn up(settings: Settings, ready_timeout: Duration, demo: bool) -> ExitCode
             load_demo(&connector, &running.addresses.registry).await;
         }
         print_ready(&running.addresses, &data_dir);
+        for (name, url) in &running.metrics {
+            println!("  métriques {name:<17} {url}");
+        }
         if let Some(key) = running.new_admin_key() {
             println!(
                 "Clé d'administration créée (affichée une seule fois ; conservée dans {}, mode 0600) :\n  {}",

@@ -141,6 +141,8 @@ pub async fn health(
 pub struct RunningStack {
     /// Where each service listens.
     pub addresses: StackAddresses,
+    /// Each service's Prometheus endpoint, `http://host:port/metrics`.
+    pub metrics: Vec<(&'static str, String)>,
     data_dir: PathBuf,
     shutdown: CancellationToken,
     tasks: Vec<(&'static str, JoinHandle<Result<(), StackError>>)>,
@@ -269,7 +271,12 @@ pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
     let shutdown = CancellationToken::new();
     let mut tasks: Vec<(&'static str, JoinHandle<Result<(), StackError>>)> = Vec::new();
 
+    let mut metrics = Vec::new();
+    let endpoint = |address: Option<std::net::SocketAddr>| {
+        address.map_or_else(String::new, |a| format!("http://{a}/metrics"))
+    };
     let registry = pyred_registry::Registry::build(&settings).await?;
+    metrics.push(("company-registry", endpoint(registry.metrics_addr())));
     settings.registry.url = format!("{scheme}://{}", registry.local_addr());
     let token = shutdown.clone();
     tasks.push((
@@ -278,6 +285,7 @@ pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
     ));
 
     let geo_search = pyred_geo_search::GeoSearchService::build(&settings).await?;
+    metrics.push(("geo-search", endpoint(geo_search.metrics_addr())));
     settings.geo_search.url = format!("{scheme}://{}", geo_search.local_addr());
     let token = shutdown.clone();
     tasks.push((
@@ -286,6 +294,7 @@ pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
     ));
 
     let matchmaking = pyred_matchmaking::MatchmakingService::build(&settings).await?;
+    metrics.push(("matchmaking", endpoint(matchmaking.metrics_addr())));
     settings.matchmaking.url = format!("{scheme}://{}", matchmaking.local_addr());
     let token = shutdown.clone();
     tasks.push((
@@ -300,6 +309,7 @@ pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
             matchmaking: settings.matchmaking.url.clone(),
             pid: std::process::id(),
         },
+        metrics,
         data_dir: settings.data_dir.clone(),
         shutdown,
         tasks,
