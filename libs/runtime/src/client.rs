@@ -5,6 +5,13 @@
 //! inter-service timeout unless the call set a shorter one), so no call waits forever,
 //! and the credentials of its [`Connector`]: a bearer key in `authorization`, over TLS
 //! when the settings enable it (the URL's scheme then becomes `https`).
+//!
+//! Scale-out: a service URL may list several replicas separated by commas
+//! (`https://geo-a:50052,https://geo-b:50052`); calls are then balanced over them (tonic's
+//! power-of-two-choices balancer, which skips replicas it cannot reach). Idempotent calls
+//! (reads, searches, agency syncs and imports keyed by external id, stream set-up) that
+//! fail because a replica is unreachable or answers `UNAVAILABLE` are retried on the
+//! others within their deadline ([`Retrying`]), so a killed replica costs no failed call.
 
 use std::time::Duration;
 
@@ -34,6 +41,9 @@ pub enum ClientError {
     /// The service token could not be read.
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretFileError),
+    /// The address is empty.
+    #[error("no service address given")]
+    NoAddress,
     /// A key is not usable as a header value.
     #[error("the API key contains characters not allowed in a header")]
     BadKey,
@@ -67,7 +77,115 @@ impl tonic::service::Interceptor for OutgoingContext {
 }
 
 /// A channel to another service that propagates trace context and deadlines.
-pub type ServiceChannel = InterceptedService<Channel, OutgoingContext>;
+pub type ServiceChannel = InterceptedService<Retrying, OutgoingContext>;
+
+/// Whether a call may be sent again after a failure that may have reached a server:
+/// reads, searches, syncs and imports (idempotent by design), stream set-up.
+pub fn is_idempotent(path: &str) -> bool {
+    let method = path.rsplit('/').next().unwrap_or_default();
+    [
+        "Get", "List", "Search", "Suggest", "Authenticate", "Sync", "Import", "Export",
+        "Watch", "Check",
+    ]
+    .iter()
+    .any(|prefix| method.starts_with(prefix))
+}
+
+/// The deadline a request carries (`grpc-timeout`), if any.
+fn deadline_of(headers: &http::HeaderMap) -> Option<std::time::Duration> {
+    let value = headers.get("grpc-timeout")?.to_str().ok()?;
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount.saturating_mul(3600)),
+        "M" => Duration::from_secs(amount.saturating_mul(60)),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
+
+/// A channel that sends an idempotent call again, after a short pause, when it failed
+/// before any answer (connection refused or reset) or was answered `UNAVAILABLE`, until
+/// its deadline (at most 8 attempts).
+#[derive(Debug, Clone)]
+pub struct Retrying {
+    inner: Channel,
+}
+
+impl Retrying {
+    /// Wraps `inner`.
+    pub fn new(inner: Channel) -> Self {
+        Self { inner }
+    }
+}
+
+fn unavailable(response: &http::Response<tonic::body::Body>) -> bool {
+    response
+        .headers()
+        .get("grpc-status")
+        .is_some_and(|code| code.as_bytes() == b"14")
+}
+
+impl tower::Service<http::Request<tonic::body::Body>> for Retrying {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = tonic::transport::Error;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        tower::Service::poll_ready(&mut self.inner, cx)
+    }
+
+    fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
+        use http_body_util::BodyExt as _;
+        use tower::ServiceExt as _;
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        if !is_idempotent(request.uri().path()) {
+            return Box::pin(tower::Service::call(&mut inner, request));
+        }
+        Box::pin(async move {
+            let started = tokio::time::Instant::now();
+            let budget = deadline_of(request.headers()).unwrap_or(Duration::from_secs(10));
+            let (parts, body) = request.into_parts();
+            // Unary requests are small: keep the bytes to send them again.
+            let bytes = match body.collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(_) => bytes::Bytes::new(),
+            };
+            let rebuild = || {
+                let mut request = http::Request::from_parts(
+                    parts.clone(),
+                    tonic::body::Body::new(http_body_util::Full::new(bytes.clone())),
+                );
+                *request.extensions_mut() = parts.extensions.clone();
+                request
+            };
+            let mut pause = Duration::from_millis(25);
+            let mut attempt = 1;
+            loop {
+                let outcome = inner.clone().oneshot(rebuild()).await;
+                let retry = match &outcome {
+                    Ok(response) => unavailable(response),
+                    Err(_) => true,
+                };
+                let left = budget.saturating_sub(started.elapsed());
+                if !retry || attempt >= 8 || left <= pause {
+                    return outcome;
+                }
+                tracing::debug!(path = parts.uri.path(), attempt, "retrying on another replica");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(400));
+                attempt += 1;
+            }
+        })
+    }
+}
 
 /// How to reach Pyred services: deadline, TLS and credentials.
 #[derive(Debug, Clone)]
@@ -126,28 +244,37 @@ impl Connector {
     /// call, so services can start in any order and reconnect when a peer restarts. The
     /// scheme follows TLS: `https` with it, `http` without.
     pub fn channel(&self, url: &str) -> Result<ServiceChannel, ClientError> {
-        let url = match (
-            &self.tls,
-            url.strip_prefix("http://"),
-            url.strip_prefix("https://"),
-        ) {
-            (Some(_), Some(rest), _) => format!("https://{rest}"),
-            (None, _, Some(rest)) => format!("http://{rest}"),
-            _ => url.to_owned(),
-        };
-        let invalid = |source| ClientError::InvalidUrl {
-            url: url.clone(),
-            source,
-        };
-        let mut endpoint = Endpoint::from_shared(url.clone())
-            .map_err(invalid)?
-            .connect_timeout(self.timeout.min(Duration::from_secs(5)))
-            .tcp_nodelay(true);
-        if let Some(tls) = &self.tls {
-            endpoint = endpoint.tls_config(tls.clone()).map_err(invalid)?;
+        let mut endpoints = Vec::new();
+        for one in url.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+            let one = match (
+                &self.tls,
+                one.strip_prefix("http://"),
+                one.strip_prefix("https://"),
+            ) {
+                (Some(_), Some(rest), _) => format!("https://{rest}"),
+                (None, _, Some(rest)) => format!("http://{rest}"),
+                _ => one.to_owned(),
+            };
+            let invalid = |source| ClientError::InvalidUrl {
+                url: one.clone(),
+                source,
+            };
+            let mut endpoint = Endpoint::from_shared(one.clone())
+                .map_err(invalid)?
+                .connect_timeout(self.timeout.min(Duration::from_secs(5)))
+                .tcp_nodelay(true);
+            if let Some(tls) = &self.tls {
+                endpoint = endpoint.tls_config(tls.clone()).map_err(invalid)?;
+            }
+            endpoints.push(endpoint);
         }
+        let channel = match endpoints.len() {
+            0 => return Err(ClientError::NoAddress),
+            1 => endpoints.remove(0).connect_lazy(),
+            _ => Channel::balance_list(endpoints.into_iter()),
+        };
         Ok(InterceptedService::new(
-            endpoint.connect_lazy(),
+            Retrying::new(channel),
             OutgoingContext {
                 timeout: self.timeout,
                 bearer: self.bearer.clone(),

@@ -26,6 +26,7 @@ use crate::schema::names;
 struct Rank {
     primary: f64,
     secondary: f64,
+    tiebreak: u64,
     address: DocAddress,
 }
 
@@ -48,7 +49,10 @@ impl Ord for Rank {
         self.primary
             .total_cmp(&other.primary)
             .then(self.secondary.total_cmp(&other.secondary))
-            // Earlier documents first among equals: reversed, since higher is better.
+            // Among equals, the same order on every replica: by the key's stable hash
+            // (reversed, since higher is better)...
+            .then_with(|| other.tiebreak.cmp(&self.tiebreak))
+            // ...then earlier documents first.
             .then_with(|| {
                 (other.address.segment_ord, other.address.doc_id)
                     .cmp(&(self.address.segment_ord, self.address.doc_id))
@@ -194,6 +198,7 @@ pub struct HitSegmentCollector {
     lon: Option<Column<f64>>,
     published: Option<Column<i64>>,
     deadline: Option<Column<i64>>,
+    tiebreak: Option<Column<u64>>,
     facets: Option<[Option<FacetColumn>; 4]>,
     heap: BinaryHeap<Reverse<Candidate>>,
     total: u64,
@@ -226,6 +231,7 @@ impl Collector for HitCollector {
             lon: fast.column_opt(names::LON)?,
             published: fast.column_opt(names::PUBLISHED)?,
             deadline: fast.column_opt(names::DEADLINE)?,
+            tiebreak: fast.column_opt(names::TIEBREAK)?,
             facets,
             heap: BinaryHeap::with_capacity(self.keep.min(1024) + 1),
             total: 0,
@@ -313,6 +319,11 @@ impl SegmentCollector for HitSegmentCollector {
             rank: Rank {
                 primary,
                 secondary,
+                tiebreak: self
+                    .tiebreak
+                    .as_ref()
+                    .and_then(|column| column.first(doc))
+                    .unwrap_or(0),
                 address,
             },
             address,

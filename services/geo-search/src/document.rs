@@ -267,7 +267,9 @@ impl DocumentBuilder {
 
     fn common(&self, doc: &mut TantivyDocument, entity: Entity, common: &Common<'_>) {
         let f = &self.fields;
-        doc.add_text(f.key, entity.key(common.id));
+        let key = entity.key(common.id);
+        doc.add_u64(f.tiebreak, crate::schema::stable_hash(&key));
+        doc.add_text(f.key, key);
         doc.add_text(f.id, common.id);
         doc.add_text(f.entity, entity.as_str());
         doc.add_i64(f.version, common.version);

@@ -42,6 +42,9 @@ pub struct Fields {
     pub key: Field,
     /// Registry identifier.
     pub id: Field,
+    /// A stable 64-bit hash of `key`: breaks ties between equal ranks the same way on
+    /// every replica (document addresses differ between replicas' indexes).
+    pub tiebreak: Field,
     /// `company` or `opportunity`.
     pub entity: Field,
     /// Registry version of the record.
@@ -127,6 +130,15 @@ pub mod names {
     pub const PUBLISHED: &str = "published";
     /// See [`super::Fields::deadline`].
     pub const DEADLINE: &str = "deadline";
+    /// See [`super::Fields::tiebreak`].
+    pub const TIEBREAK: &str = "tiebreak";
+}
+
+/// FNV-1a, 64 bits: stable across processes, platforms and versions (unlike std's hasher).
+pub fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn analysed(analyzer: &str, stored: bool) -> TextOptions {
@@ -164,6 +176,7 @@ pub fn build() -> (Schema, Fields) {
     };
     let key = b.add_text_field("key", STRING);
     let id = b.add_text_field("id", STRING | STORED);
+    let tiebreak = b.add_u64_field(names::TIEBREAK, NumericOptions::default().set_fast());
     let entity = b.add_text_field(names::ENTITY, STRING | STORED | FAST);
     let version = b.add_i64_field("version", STORED);
     let title = pair(&mut b, "title", true);
@@ -198,6 +211,7 @@ pub fn build() -> (Schema, Fields) {
     let fields = Fields {
         key,
         id,
+        tiebreak,
         entity,
         version,
         title,

@@ -3,6 +3,11 @@
 //! new or changed firm against the live listings, and the proposed (not yet worked)
 //! matches of a withdrawn, expired or deleted record are dropped. The position in the
 //! feed is stored after each batch, so a restart resumes where it stopped.
+//!
+//! Several matchmaking replicas may share one PostgreSQL database: only the replica
+//! holding a session-level advisory lock follows the feed (the others serve calls and
+//! stand by); when it dies its session ends, the lock is released, and a standby takes
+//! over from the stored position.
 
 use std::time::Duration;
 
@@ -52,6 +57,11 @@ pub async fn follow(
 ) {
     let mut backoff = Duration::from_millis(200);
     loop {
+        let leadership = tokio::select! {
+            () = shutdown.cancelled() => return,
+            leadership = lead(&store, &shutdown) => leadership,
+        };
+        let Some(_leadership) = leadership else { return };
         let outcome = tokio::select! {
             () = shutdown.cancelled() => return,
             outcome = follow_once(&registry, &leads, &store, &progress, &shutdown) => outcome,
@@ -66,6 +76,53 @@ pub async fn follow(
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(5));
             }
+        }
+    }
+}
+
+/// Advisory-lock key of the feed follower (PostgreSQL).
+const FOLLOWER_LOCK: i64 = 0x7079_7265_645f_6d6d; // "pyred_mm"
+
+/// Waits until this replica may follow the feed; holds the lock while the returned
+/// connection lives. SQLite (one process) needs no lock. `None` on shutdown.
+async fn lead(
+    store: &Store,
+    shutdown: &CancellationToken,
+) -> Option<Option<sqlx::pool::PoolConnection<sqlx::Any>>> {
+    use sqlx::Row as _;
+    let db = store.database();
+    if db.engine != pyred_runtime::db::Engine::Postgres {
+        return Some(None);
+    }
+    let mut announced = false;
+    loop {
+        let attempt = async {
+            let mut connection = db.pool.acquire().await?;
+            let row = sqlx::query("SELECT pg_try_advisory_lock($1) AS locked")
+                .bind(FOLLOWER_LOCK)
+                .fetch_one(&mut *connection)
+                .await?;
+            let locked: bool = row.try_get("locked")?;
+            Ok::<_, sqlx::Error>(locked.then_some(connection))
+        };
+        match attempt.await {
+            Ok(Some(mut connection)) => {
+                tracing::info!("this replica follows the change feed");
+                // The session, hence the lock, ends with this connection: never return
+                // it to the pool still holding the lock.
+                connection.close_on_drop();
+                return Some(Some(connection));
+            }
+            Ok(None) if !announced => {
+                tracing::info!("another replica follows the change feed; standing by");
+                announced = true;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "cannot try the follower lock"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return None,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
 }

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Checks the gateway (console and JSON API) end to end:
+#  1. installs Debian's chromium and chromium-driver when missing (root, apt-get);
+#  2. runs the gateway's unit and end-to-end tests with the browser test required,
+#     saving screenshots of the main pages into docs/screenshots/;
+#  3. with --schemathesis: starts a throwaway stack + gateway (examples/serve.rs style:
+#     the `gateway-demo` test binary mode) and runs schemathesis against /openapi.json.
+#
+# Usage: scripts/check-gateway.sh [--schemathesis] [--no-screenshots]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+schemathesis=0
+screenshots=1
+for arg in "$@"; do
+  case "$arg" in
+    --schemathesis) schemathesis=1 ;;
+    --no-screenshots) screenshots=0 ;;
+    *) echo "unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "installing chromium and chromium-driver (Debian packages)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-dejavu-core >/dev/null
+fi
+
+export PYRED_REQUIRE_BROWSER=1
+if [ "$screenshots" = 1 ]; then
+  export PYRED_SCREENSHOTS="$PWD/docs/screenshots"
+fi
+cargo test -p pyred-gateway -- --test-threads=1
+
+if [ "$schemathesis" = 1 ]; then
+  venv="${PYRED_SCHEMATHESIS_VENV:-/tmp/pyred-schemathesis}"
+  if [ ! -x "$venv/bin/schemathesis" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q schemathesis
+  fi
+  workdir="$(mktemp -d)"
+  trap 'touch "$workdir/stop"; wait "$server" 2>/dev/null || true; rm -rf "$workdir"' EXIT
+  # The demo server: stack + demo data + gateway; prints URL, CA file and an adviser key.
+  PYRED_GATEWAY_DEMO_DIR="$workdir" cargo test -p pyred-gateway --test serve -- --ignored --nocapture serve_for_schemathesis >"$workdir/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 600); do
+    [ -f "$workdir/ready.json" ] && break
+    sleep 0.5
+  done
+  [ -f "$workdir/ready.json" ] || { cat "$workdir/serve.log"; echo "server did not start" >&2; exit 1; }
+  url=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['url'])" "$workdir/ready.json")
+  ca=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ca'])" "$workdir/ready.json")
+  key=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['adviser_key'])" "$workdir/ready.json")
+  "$venv/bin/schemathesis" run "$url/openapi.json" \
+    --header "Authorization: Bearer $key" \
+    --tls-verify "$ca" \
+    --checks all \
+    --max-examples "${PYRED_SCHEMATHESIS_EXAMPLES:-50}" \
+    --workers 1 \
+    --report-dir "$workdir/report" \
+    --seed 1 \
+    ${PYRED_SCHEMATHESIS_ARGS:-}
+fi
