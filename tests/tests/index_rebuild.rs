@@ -14,7 +14,12 @@ async fn answers(stack: &pyred::stack::RunningStack) -> Vec<Vec<(String, String)
             .expect("url"),
     );
     let mut all = Vec::new();
-    for query in ["usinage aéronautique", "bodega", "emballage", "logística Zaragoza"] {
+    for query in [
+        "usinage aéronautique",
+        "bodega",
+        "emballage",
+        "logística Zaragoza",
+    ] {
         let hits = geo
             .search(pb::SearchRequest {
                 query: query.to_owned(),
@@ -43,12 +48,20 @@ async fn a_deleted_index_is_rebuilt_from_the_registry_with_the_same_answers() {
     let stack = pyred::stack::start(pyred_e2e::test_settings(data.path()))
         .await
         .expect("starts");
-    stack.wait_healthy(Duration::from_secs(30)).await.expect("healthy");
+    stack
+        .wait_healthy(Duration::from_secs(30))
+        .await
+        .expect("healthy");
     pyred::import::load_demo(&stack.connector(), &stack.addresses.registry)
         .await
         .expect("demo loads");
     // Wait until the index holds the whole register.
-    let mut geo = GeoSearchClient::new(stack.connector().channel(&stack.addresses.geo_search).expect("url"));
+    let mut geo = GeoSearchClient::new(
+        stack
+            .connector()
+            .channel(&stack.addresses.geo_search)
+            .expect("url"),
+    );
     let started = std::time::Instant::now();
     loop {
         let status = geo
@@ -71,7 +84,10 @@ async fn a_deleted_index_is_rebuilt_from_the_registry_with_the_same_answers() {
         .await
         .expect("restarts");
     // Healthy means caught up with the feed: the rebuilt index is complete.
-    stack.wait_healthy(Duration::from_secs(60)).await.expect("healthy");
+    stack
+        .wait_healthy(Duration::from_secs(60))
+        .await
+        .expect("healthy");
     let after = answers(&stack).await;
     assert_eq!(before, after);
     stack.stop().await.expect("stops");

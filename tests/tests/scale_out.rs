@@ -149,7 +149,10 @@ async fn replicas_share_the_load_survive_a_sigkill_and_agree() {
         ("PYRED__LOGGING__FORMAT".to_owned(), "json".to_owned()),
         ("PYRED__REGISTRY__URL".to_owned(), list(&registry_ports)),
         ("PYRED__GEO_SEARCH__URL".to_owned(), list(&geo_ports)),
-        ("PYRED__MATCHMAKING__URL".to_owned(), list(&matchmaking_ports)),
+        (
+            "PYRED__MATCHMAKING__URL".to_owned(),
+            list(&matchmaking_ports),
+        ),
         (
             "PYRED__REGISTRY__DATABASE_URL".to_owned(),
             registry_db.expose().to_owned(),
@@ -162,7 +165,10 @@ async fn replicas_share_the_load_survive_a_sigkill_and_agree() {
             "PYRED__SECURITY__BOOTSTRAP_ADMIN_KEY".to_owned(),
             admin_key.expose().to_owned(),
         ),
-        ("PYRED__SERVER__SHUTDOWN_GRACE_SECS".to_owned(), "2".to_owned()),
+        (
+            "PYRED__SERVER__SHUTDOWN_GRACE_SECS".to_owned(),
+            "2".to_owned(),
+        ),
     ];
     let replica = |name: &str, bin: &str, section: &str, port: u16, extra: &[(&str, String)]| {
         let mut env = common.clone();
@@ -180,7 +186,15 @@ async fn replicas_share_the_load_survive_a_sigkill_and_agree() {
     let mut registries: Vec<Replica> = registry_ports
         .iter()
         .enumerate()
-        .map(|(i, &p)| replica(&format!("registry-{i}"), "company-registry", "REGISTRY", p, &[]))
+        .map(|(i, &p)| {
+            replica(
+                &format!("registry-{i}"),
+                "company-registry",
+                "REGISTRY",
+                p,
+                &[],
+            )
+        })
         .collect();
     let mut geos: Vec<Replica> = geo_ports
         .iter()
@@ -206,7 +220,15 @@ async fn replicas_share_the_load_survive_a_sigkill_and_agree() {
     let mut matchmakers: Vec<Replica> = matchmaking_ports
         .iter()
         .enumerate()
-        .map(|(i, &p)| replica(&format!("matchmaking-{i}"), "matchmaking", "MATCHMAKING", p, &[]))
+        .map(|(i, &p)| {
+            replica(
+                &format!("matchmaking-{i}"),
+                "matchmaking",
+                "MATCHMAKING",
+                p,
+                &[],
+            )
+        })
         .collect();
 
     // The registry first (it creates the development CA and shared secrets), then the rest.
@@ -248,7 +270,13 @@ async fn replicas_share_the_load_survive_a_sigkill_and_agree() {
         let (stop, searches, failed) = (stop.clone(), searches.clone(), failed_searches.clone());
         let mut geo = GeoSearchClient::new(geo_balanced.clone());
         tokio::spawn(async move {
-            let queries = ["usinage", "bodega", "logística", "acero inoxidable", "emballage"];
+            let queries = [
+                "usinage",
+                "bodega",
+                "logística",
+                "acero inoxidable",
+                "emballage",
+            ];
             let mut i = 0;
             while !stop.load(Ordering::Acquire) {
                 let mut request = tonic::Request::new(pb::SearchRequest {
@@ -310,9 +338,15 @@ async fn replicas_share_the_load_survive_a_sigkill_and_agree() {
     stop.store(true, Ordering::Release);
     load.await.expect("load task");
     let total = searches.load(Ordering::Acquire);
-    eprintln!("scale-out: {total} searches, {synced} listings synced, one geo-search replica SIGKILLed and restarted");
+    eprintln!(
+        "scale-out: {total} searches, {synced} listings synced, one geo-search replica SIGKILLed and restarted"
+    );
     assert!(total > 20, "the load ran: {total} searches");
-    assert_eq!(failed_searches.load(Ordering::Acquire), 0, "of {total} searches");
+    assert_eq!(
+        failed_searches.load(Ordering::Acquire),
+        0,
+        "of {total} searches"
+    );
     assert_eq!(synced, 6 * 50);
 
     // Both replicas reach the registry's last sequence number and agree.
@@ -367,7 +401,10 @@ async fn replicas_share_the_load_survive_a_sigkill_and_agree() {
         .await
         .expect("companies")
         .into_inner();
-    assert!(companies.companies.is_empty(), "no firm was loaded in this test");
+    assert!(
+        companies.companies.is_empty(),
+        "no firm was loaded in this test"
+    );
     let missing = matchmaking
         .list_company_matches(pb::ListCompanyMatchesRequest {
             company_id: "no-such-firm".into(),
