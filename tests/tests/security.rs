@@ -874,7 +874,6 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
     let note = pb::AddMatchNoteRequest {
         id: lead.id.clone(),
         text: "Appeler lundi".into(),
-        ..Default::default()
     };
     check(
         "Aragón adviser AddMatchNote A's",
@@ -1164,7 +1163,6 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
                 .add_match_note(pb::AddMatchNoteRequest {
                     id: lead.id.clone(),
                     text: "x".into(),
-                    ..Default::default()
                 })
                 .await,
         ),

@@ -190,6 +190,10 @@ pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
 /// Serves `routes` (the gRPC services `service_names`) plus health and reflection on
 /// `listener`, behind `protection`, until `shutdown` is cancelled, then lets in-flight
 /// requests finish for at most the grace period.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is a distinct part every server needs; a struct would only rename them"
+)]
 pub async fn serve(
     listener: TcpListener,
     settings: &ServerSettings,

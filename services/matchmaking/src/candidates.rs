@@ -72,11 +72,16 @@ pub struct CandidateSettings {
     /// Most records profiled when building the statistics; a larger register is
     /// sampled evenly (`PYRED_MATCHMAKING_STATS_SAMPLE`, default 100000).
     pub stats_sample: u64,
-    /// Changes the index may lag behind the registry before a call waits for it
-    /// (`PYRED_MATCHMAKING_INDEX_LAG`, default 100).
+    /// Changes the index may lag behind the registry before a call waits for it, at
+    /// least (`PYRED_MATCHMAKING_INDEX_LAG`, default 0); the tolerance is also 1 % of
+    /// the indexed documents, so that steady syncing on a large register costs no wait.
     pub index_lag: i64,
     /// Longest such wait (`PYRED_MATCHMAKING_INDEX_WAIT_MS`, default 2000).
     pub index_wait: Duration,
+    /// Whether the supply and source searches also send the party's text (`offers`,
+    /// `seeks`, a listing's title) besides its concepts
+    /// (`PYRED_MATCHMAKING_SEARCH_TEXT`, 0 or 1, default 1).
+    pub search_text: bool,
 }
 
 impl Default for CandidateSettings {
@@ -90,8 +95,9 @@ impl Default for CandidateSettings {
             cache_capacity: 20_000,
             stats_refresh: Duration::from_secs(600),
             stats_sample: 100_000,
-            index_lag: 100,
+            index_lag: 0,
             index_wait: Duration::from_millis(2000),
+            search_text: true,
         }
     }
 }
@@ -176,6 +182,9 @@ impl CandidateSettings {
         }
         if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_INDEX_WAIT_MS", 0, 60_000)? {
             s.index_wait = Duration::from_millis(n);
+        }
+        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_SEARCH_TEXT", 0, 1)? {
+            s.search_text = n == 1;
         }
         Ok(s)
     }
@@ -354,7 +363,8 @@ impl GeoCandidates {
     }
 
     /// Waits (at most `index_wait`) while the index lags the registry by more than
-    /// `index_lag` changes, so that a call right after a bulk load sees it.
+    /// `index_lag` changes or 1 % of its documents, so that a call right after a bulk
+    /// load sees it.
     ///
     /// # Errors
     /// Geo-search's status when it does not answer.
@@ -366,7 +376,8 @@ impl GeoCandidates {
                 .get_index_status(pb::GetIndexStatusRequest {})
                 .await?
                 .into_inner();
-            if status.registry_seq - status.applied_seq <= self.settings.index_lag
+            let tolerance = self.settings.index_lag.max(status.documents / 100);
+            if status.registry_seq - status.applied_seq <= tolerance
                 || started.elapsed() >= self.settings.index_wait
             {
                 return Ok(());
@@ -465,6 +476,10 @@ impl GeoCandidates {
             (&terms.source, source_text, 0.3),
         ] {
             if concepts.is_empty() && text.trim().is_empty() {
+                continue;
+            }
+            let text = if self.settings.search_text { text } else { "" };
+            if concepts.is_empty() && text.is_empty() {
                 continue;
             }
             planned.push(Planned {
@@ -575,10 +590,13 @@ impl<R, P> Clone for Cached<R, P> {
     }
 }
 
+/// Entries by id, each with the tick of its last use.
+type Entries<R, P> = HashMap<String, (Cached<R, P>, u64)>;
+
 /// Records and profiles by id, at most `capacity`; the least recently used go first.
 #[derive(Debug)]
 pub struct ProfileCache<R, P> {
-    entries: Mutex<HashMap<String, (Cached<R, P>, u64)>>,
+    entries: Mutex<Entries<R, P>>,
     clock: AtomicU64,
     capacity: usize,
 }
@@ -659,9 +677,10 @@ pub struct StatsSnapshot {
 /// Built by reading the register (evenly sampled above `stats_sample` records), or
 /// published by an exhaustive pass that read it anyway. The feed follower reports how
 /// many records changed; the snapshot is rebuilt in the background once it is older
-/// than `stats_refresh` and something changed, or when the changes reach a tenth of
-/// the records counted; a caller waits for a rebuild only when there is no snapshot
-/// yet or the register has more than tripled since.
+/// than `stats_refresh` and something changed (or nothing was ever reported: a replica
+/// whose follower is not the elected one cannot know), or when the changes reach a
+/// tenth of the records counted; a caller waits for a rebuild only when there is no
+/// snapshot yet or the register has more than tripled since.
 #[derive(Debug, Default)]
 pub struct SharedStats {
     snapshot: RwLock<Option<StatsSnapshot>>,
@@ -721,7 +740,7 @@ impl SharedStats {
         let changed = self.changes().saturating_sub(snapshot.changes_at_build);
         if changed > snapshot.records.saturating_mul(2) && changed > 0 {
             Freshness::Missing
-        } else if (changed > 0 && snapshot.built.elapsed() >= refresh)
+        } else if (snapshot.built.elapsed() >= refresh && (changed > 0 || self.changes() == 0))
             || changed > snapshot.records / 10
         {
             Freshness::Stale
@@ -821,6 +840,11 @@ mod tests {
         );
         shared.publish(CorpusStats::new(), 100, shared.changes());
         assert_eq!(shared.freshness(Duration::from_secs(60)), Freshness::Fresh);
+        assert_eq!(
+            shared.freshness(Duration::ZERO),
+            Freshness::Stale,
+            "without change reports, age alone makes them stale"
+        );
         shared.note_changes(5);
         assert_eq!(shared.freshness(Duration::from_secs(60)), Freshness::Fresh);
         assert_eq!(shared.freshness(Duration::ZERO), Freshness::Stale);

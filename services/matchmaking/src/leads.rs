@@ -407,25 +407,31 @@ impl Leads {
         Ok(())
     }
 
-    /// Fetches candidates from the cache or the registry, a bounded number at a time;
-    /// those deleted since they were indexed are left out.
+    /// Fetches candidates from the cache or the registry, `fetch_concurrency` at a
+    /// time, each in its own task so that profiles are built on every worker thread;
+    /// those deleted since they were indexed are left out. Order is kept.
     async fn fetch<T, F, Fut>(
         &self,
         candidates: Vec<Candidate>,
         get: F,
     ) -> Result<Vec<T>, MatchError>
     where
-        F: Fn(Candidate) -> Fut,
-        Fut: std::future::Future<Output = Result<Option<T>, MatchError>>,
+        T: Send + 'static,
+        F: Fn(Leads, Candidate) -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, MatchError>> + Send + 'static,
     {
-        let fetched: Vec<Result<Option<T>, MatchError>> = futures::stream::iter(candidates)
-            .map(get)
+        let fetched: Vec<_> = futures::stream::iter(candidates)
+            .map(|candidate| tokio::spawn(get(self.clone(), candidate)))
             .buffered(self.settings.fetch_concurrency.max(1))
             .collect()
             .await;
         let mut out = Vec::with_capacity(fetched.len());
         for item in fetched {
-            if let Some(found) = item? {
+            let found = item.map_err(|error| MatchError::Upstream {
+                service: "company-registry",
+                status: tonic::Status::internal(format!("candidate fetch stopped: {error}")),
+            })??;
+            if let Some(found) = found {
                 out.push(found);
             }
         }
@@ -454,8 +460,8 @@ impl Leads {
         }
     }
 
-    /// The listings geo-search proposes for `company` at `as_of`, with their profiles
-    /// (at most `top_n`), and the statistics to score them with.
+    /// The ids of the listings geo-search proposes for `company` at `as_of` (at most
+    /// `top_n`; none without geo-search), whatever the size of the register.
     ///
     /// # Errors
     /// [`MatchError::Upstream`] when geo-search or the registry fails.
@@ -467,35 +473,49 @@ impl Leads {
         let Some(geo) = &self.geo else {
             return Ok(Vec::new());
         };
-        let (_, listings, _) = self.company_candidates(geo, company, as_of).await?;
+        let (_, listings, _) = self.company_candidates(geo, company, as_of, true).await?;
         Ok(listings.into_iter().map(|l| l.record.id.clone()).collect())
     }
 
+    /// A firm's candidates with their profiles, and the statistics to score them with.
+    /// A caller's request waits for a lagging index (`wait_for_index`); the feed
+    /// follower does not (it follows the same feed as the index, and a bulk load would
+    /// make it wait on every record).
     async fn company_candidates(
         &self,
         geo: &GeoCandidates,
         company: &pb::Company,
         as_of: Day,
+        wait_for_index: bool,
     ) -> Result<(Firm, Vec<Listing>, Arc<CorpusStats>), MatchError> {
         let stats = self.shared().await?;
         let firm = self.firm(company.clone())?;
         let terms =
             self.matcher
                 .company_search_terms(&firm.profile, &stats, self.settings.max_concepts);
-        geo.wait_for_index().await.map_err(geo_upstream)?;
+        if wait_for_index {
+            geo.wait_for_index().await.map_err(geo_upstream)?;
+        }
         let candidates = geo
             .listings_for(company, &terms, as_of)
             .await
             .map_err(geo_upstream)?;
-        let listings = self.fetch(candidates, |c| self.fetch_listing(c)).await?;
+        let listings = self
+            .fetch(candidates, |leads, c| async move {
+                leads.fetch_listing(c).await
+            })
+            .await?;
         Ok((firm, listings, stats))
     }
 
+    /// A listing's candidate firms with their profiles, and the statistics to score
+    /// them with (see [`Leads::company_candidates`] for `wait_for_index`).
     async fn opportunity_candidates(
         &self,
         geo: &GeoCandidates,
         opportunity: &pb::Opportunity,
         as_of: Day,
+        wait_for_index: bool,
     ) -> Result<(Listing, Vec<Firm>, Arc<CorpusStats>), MatchError> {
         let stats = self.shared().await?;
         let listing = self.listing(opportunity.clone())?;
@@ -504,12 +524,19 @@ impl Leads {
             &stats,
             self.settings.max_concepts,
         );
-        geo.wait_for_index().await.map_err(geo_upstream)?;
+        if wait_for_index {
+            geo.wait_for_index().await.map_err(geo_upstream)?;
+        }
         let candidates = geo
             .companies_for(opportunity, &terms, as_of)
             .await
             .map_err(geo_upstream)?;
-        let firms = self.fetch(candidates, |c| self.fetch_firm(c)).await?;
+        let firms = self
+            .fetch(
+                candidates,
+                |leads, c| async move { leads.fetch_firm(c).await },
+            )
+            .await?;
         Ok((listing, firms, stats))
     }
 
@@ -606,7 +633,7 @@ impl Leads {
         as_of: Day,
     ) -> Result<Vec<String>, MatchError> {
         if let Some(geo) = self.candidates_for(Side::Opportunities).await {
-            match self.company_candidates(geo, company, as_of).await {
+            match self.company_candidates(geo, company, as_of, true).await {
                 Ok((firm, listings, stats)) => {
                     let pairs = self.rank_listings(&firm, &listings, &stats, as_of);
                     return self.record(&pairs).await;
@@ -656,7 +683,10 @@ impl Leads {
         as_of: Day,
     ) -> Result<Vec<String>, MatchError> {
         if let Some(geo) = self.candidates_for(Side::Companies).await {
-            match self.opportunity_candidates(geo, opportunity, as_of).await {
+            match self
+                .opportunity_candidates(geo, opportunity, as_of, true)
+                .await
+            {
                 Ok((listing, firms, stats)) => {
                     let pairs = self.rank_firms(&listing, &firms, &stats, as_of);
                     return self.record(&pairs).await;
@@ -761,8 +791,9 @@ impl Leads {
             for changed in changed_opportunities {
                 match firms_geo {
                     Some(geo) => {
-                        let (listing, candidates, stats) =
-                            self.opportunity_candidates(geo, changed, as_of).await?;
+                        let (listing, candidates, stats) = self
+                            .opportunity_candidates(geo, changed, as_of, false)
+                            .await?;
                         pairs.extend(self.rank_firms(&listing, &candidates, &stats, as_of));
                     }
                     None => {
@@ -786,7 +817,7 @@ impl Leads {
                 match listings_geo {
                     Some(geo) => {
                         let (firm, candidates, stats) =
-                            self.company_candidates(geo, changed, as_of).await?;
+                            self.company_candidates(geo, changed, as_of, false).await?;
                         pairs.extend(self.rank_listings(&firm, &candidates, &stats, as_of));
                     }
                     None => {

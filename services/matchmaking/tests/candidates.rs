@@ -624,6 +624,7 @@ async fn judged(
 async fn latency() {
     let count = env_number("PYRED_BENCH_LISTINGS", 20_000);
     let calls = env_number("PYRED_BENCH_CALLS", 40);
+    let exhaustive_calls = env_number("PYRED_BENCH_EXHAUSTIVE_CALLS", 10);
     let top_n = env_number("PYRED_MATCHMAKING_CANDIDATES", 500);
     // With PYRED_DEV_DATA (a judged data set), its records are loaded among the
     // synthetic ones and both paths are scored on its judgments.
@@ -665,7 +666,7 @@ async fn latency() {
         built.elapsed().as_secs_f64() * 1000.0
     );
     for (name, leads, n) in [
-        ("exhaustive", &exhaustive, calls.min(10)),
+        ("exhaustive", &exhaustive, exhaustive_calls),
         ("candidates", &candidates, calls),
     ] {
         let mut times = Vec::new();
@@ -684,7 +685,12 @@ async fn latency() {
         );
     }
     if let Some(dir) = &dev {
-        for (name, leads) in [("candidates", &candidates), ("exhaustive", &exhaustive)] {
+        let judged_paths = if exhaustive_calls > 0 {
+            vec![("candidates", &candidates), ("exhaustive", &exhaustive)]
+        } else {
+            vec![("candidates", &candidates)]
+        };
+        for (name, leads) in judged_paths {
             let (ndcg, recall) = judged(leads, dir, &ids, &registered).await;
             eprintln!(
                 "{name:>10}: nDCG@10 {ndcg:.4}, recall@10 {recall:.4} among {count} synthetic listings"

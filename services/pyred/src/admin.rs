@@ -261,7 +261,7 @@ pub async fn audit(settings: &Settings, connector: &Connector, args: &AuditArgs)
         }
     }
     let at = |event: &pb::AuditEvent| event.at.as_ref().map_or((0, 0), |t| (t.seconds, t.nanos));
-    events.sort_by(|(_, a), (_, b)| at(b).cmp(&at(a)));
+    events.sort_by_key(|(_, event)| std::cmp::Reverse(at(event)));
     for (service, event) in &events {
         println!(
             "{}  {:<16} {:<12} {:<8} {:<50} {:<40} {}",
