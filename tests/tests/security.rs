@@ -1246,6 +1246,84 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         .expect("alert");
     assert_eq!(own.company_id, w.firm_a.id, "a firm's alerts are its own");
 
+    // Batch reads filter exactly as the single reads do, and never carry contacts.
+    let ids = vec![
+        w.firm_a.id.clone(),
+        w.firm_b.id.clone(),
+        "missing".to_owned(),
+    ];
+    let seen = registry(&k.firm_b)
+        .batch_get_companies(pb::BatchGetRequest { ids: ids.clone() })
+        .await
+        .expect("firms batch-read")
+        .into_inner()
+        .companies;
+    assert_eq!(
+        seen.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        vec![w.firm_b.id.as_str()],
+        "firm B sees itself only (A is advisers-only)"
+    );
+    assert!(
+        seen.iter().all(|c| c.contact.is_none()),
+        "batch reads never carry contacts"
+    );
+    let seen = registry(&k.adviser_gers)
+        .batch_get_companies(pb::BatchGetRequest { ids: ids.clone() })
+        .await
+        .expect("advisers batch-read")
+        .into_inner()
+        .companies;
+    assert_eq!(seen.len(), 2);
+    check(
+        "agency BatchGetCompanies",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.arex)
+                .batch_get_companies(pb::BatchGetRequest { ids })
+                .await,
+        ),
+    );
+    let listing_ids = vec![
+        w.arex_listing.id.clone(),
+        w.ader_listing.id.clone(),
+        w.arex_draft.id.clone(),
+    ];
+    let seen = registry(&k.ader)
+        .batch_get_opportunities(pb::BatchGetRequest {
+            ids: listing_ids.clone(),
+        })
+        .await
+        .expect("agencies batch-read")
+        .into_inner()
+        .opportunities;
+    assert!(
+        seen.iter().all(|o| o.source == "ader") && seen.len() == 1,
+        "an agency batch-reads its own listings only"
+    );
+    let seen = registry(&k.firm_a)
+        .batch_get_opportunities(pb::BatchGetRequest { ids: listing_ids })
+        .await
+        .expect("firms batch-read")
+        .into_inner()
+        .opportunities;
+    assert!(
+        seen.iter().all(|o| o.id != w.arex_draft.id) && seen.len() == 2,
+        "drafts are not public"
+    );
+    let too_many = registry(&k.firm_a)
+        .batch_get_opportunities(pb::BatchGetRequest {
+            ids: vec!["x".to_owned(); 1001],
+        })
+        .await
+        .expect_err("over the limit");
+    assert_eq!(too_many.code(), Code::InvalidArgument);
+    assert!(
+        pyred_runtime::error::violations_of(&too_many)
+            .iter()
+            .any(|(field, _)| field == "ids")
+    );
+
     // Owned writes succeed: an agency publishes, changes and withdraws its own listing,
     // syncs its own source; an adviser creates, imports, erases and deletes in territory;
     // a firm erases its own contact.

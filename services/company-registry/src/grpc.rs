@@ -502,6 +502,42 @@ impl CompanyRegistry for RegistryApi {
         Ok(Response::new(page))
     }
 
+    #[tracing::instrument(skip_all, fields(ids = request.get_ref().ids.len()))]
+    async fn batch_get_opportunities(
+        &self,
+        request: Request<pb::BatchGetRequest>,
+    ) -> Result<Response<pb::BatchGetOpportunitiesResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let mut opportunities = self
+            .registrar
+            .batch_get_opportunities(&request.get_ref().ids)
+            .await
+            .map_err(Status::from)?;
+        opportunities.retain(|o| caller.sees_opportunity(&o.source, is_public(o)));
+        Ok(Response::new(pb::BatchGetOpportunitiesResponse { opportunities }))
+    }
+
+    #[tracing::instrument(skip_all, fields(ids = request.get_ref().ids.len()))]
+    async fn batch_get_companies(
+        &self,
+        request: Request<pb::BatchGetRequest>,
+    ) -> Result<Response<pb::BatchGetCompaniesResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "read companies")?;
+        let companies = self
+            .registrar
+            .batch_get_companies(&request.get_ref().ids)
+            .await
+            .map_err(Status::from)?
+            .into_iter()
+            .filter_map(|company| {
+                let view = view_of(&caller, &company);
+                shaped(company, view)
+            })
+            .collect();
+        Ok(Response::new(pb::BatchGetCompaniesResponse { companies }))
+    }
+
     #[tracing::instrument(skip_all, fields(source = %request.get_ref().source, items = request.get_ref().upserts.len() + request.get_ref().withdrawals.len()))]
     async fn sync_listings(
         &self,

@@ -574,6 +574,33 @@ impl Registrar {
         Ok(stored)
     }
 
+    /// Reads up to [`MAX_BATCH_GET`] opportunities, in request order (missing ones left out).
+    pub async fn batch_get_opportunities(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<pb::Opportunity>, RegistryError> {
+        let ids = batch_ids(ids)?;
+        let mut found: std::collections::HashMap<String, pb::Opportunity> = std::collections::HashMap::new();
+        for chunk in ids.chunks(BATCH_GET_CHUNK) {
+            for opportunity in self.store.opportunities_by_ids(chunk, Day::today()).await? {
+                found.insert(opportunity.id.clone(), opportunity);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    /// Reads up to [`MAX_BATCH_GET`] companies without contacts, in request order.
+    pub async fn batch_get_companies(&self, ids: &[String]) -> Result<Vec<pb::Company>, RegistryError> {
+        let ids = batch_ids(ids)?;
+        let mut found: std::collections::HashMap<String, pb::Company> = std::collections::HashMap::new();
+        for chunk in ids.chunks(BATCH_GET_CHUNK) {
+            for company in self.store.companies_by_ids(chunk).await? {
+                found.insert(company.id.clone(), company);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     /// Reads one opportunity.
     pub async fn get_opportunity(&self, id: &str) -> Result<pb::Opportunity, RegistryError> {
         let id = required_id("id", id)?;
@@ -961,4 +988,30 @@ fn batch_source(source: &str, items: usize) -> Result<String, InvalidInput> {
     }
     violations.into_result()?;
     Ok(source.to_owned())
+}
+
+/// Most ids in one batch read.
+pub const MAX_BATCH_GET: usize = 1000;
+/// Ids per query of a batch read (bind-parameter limits stay far away).
+const BATCH_GET_CHUNK: usize = 200;
+
+/// The ids of a batch read, trimmed and de-duplicated in order; field errors for an empty
+/// id or too many.
+fn batch_ids(ids: &[String]) -> Result<Vec<String>, RegistryError> {
+    let mut violations = FieldViolations::new();
+    if ids.len() > MAX_BATCH_GET {
+        violations.add("ids", format!("at most {MAX_BATCH_GET} ids per call"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(ids.len());
+    for (index, id) in ids.iter().enumerate() {
+        let id = id.trim();
+        if id.is_empty() {
+            violations.add(format!("ids[{index}]"), "must not be empty");
+        } else if seen.insert(id.to_owned()) {
+            out.push(id.to_owned());
+        }
+    }
+    violations.into_result()?;
+    Ok(out)
 }

@@ -572,6 +572,56 @@ impl Store {
         row.map(|row| opportunity_from_row(&row, today)).transpose()
     }
 
+    /// The opportunities among `ids` (at most a few hundred: one query), in no order.
+    pub async fn opportunities_by_ids(
+        &self,
+        ids: &[String],
+        today: Day,
+    ) -> Result<Vec<pb::Opportunity>, RegistryError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, version, source_version, status, created_at, updated_at, record \
+             FROM opportunities WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.clone());
+        }
+        query
+            .fetch_all(&self.db.pool)
+            .await?
+            .iter()
+            .map(|row| opportunity_from_row(row, today))
+            .collect()
+    }
+
+    /// The companies among `ids`, without contacts (one query), in no order.
+    pub async fn companies_by_ids(&self, ids: &[String]) -> Result<Vec<pb::Company>, RegistryError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT c.id, c.version, c.created_at, c.updated_at, c.record \
+             FROM companies c WHERE c.id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.clone());
+        }
+        query
+            .fetch_all(&self.db.pool)
+            .await?
+            .iter()
+            .map(company_from_row)
+            .collect()
+    }
+
     /// A page of opportunities ordered by id, after `after`; the flag says whether more follow.
     pub async fn list_opportunities(
         &self,

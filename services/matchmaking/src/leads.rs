@@ -407,57 +407,104 @@ impl Leads {
         Ok(())
     }
 
-    /// Fetches candidates from the cache or the registry, `fetch_concurrency` at a
-    /// time, each in its own task so that profiles are built on every worker thread;
-    /// those deleted since they were indexed are left out. Order is kept.
-    async fn fetch<T, F, Fut>(
+    /// Profiles of `candidates`, in their order: from the cache when the indexed version
+    /// is cached, else read from the registry in batches (`BatchGet…`, 200 ids per call,
+    /// `fetch_concurrency` calls at a time) and profiled on the blocking pool; records
+    /// deleted since they were indexed are left out.
+    async fn fetch_many<T, R, Get, GetFut, Build>(
         &self,
         candidates: Vec<Candidate>,
-        get: F,
+        cached: impl Fn(&Leads, &Candidate) -> Option<T>,
+        get: Get,
+        build: Build,
     ) -> Result<Vec<T>, MatchError>
     where
-        T: Send + 'static,
-        F: Fn(Leads, Candidate) -> Fut,
-        Fut: std::future::Future<Output = Result<Option<T>, MatchError>> + Send + 'static,
+        T: Clone + Send + 'static,
+        R: Send + 'static,
+        Get: Fn(Leads, Vec<String>) -> GetFut,
+        GetFut: std::future::Future<Output = Result<Vec<R>, MatchError>> + Send + 'static,
+        Build: Fn(&Leads, R) -> Result<(String, T), MatchError> + Send + Sync + Copy + 'static,
     {
-        let fetched: Vec<_> = futures::stream::iter(candidates)
-            .map(|candidate| tokio::spawn(get(self.clone(), candidate)))
-            .buffered(self.settings.fetch_concurrency.max(1))
+        let mut found: HashMap<String, T> = HashMap::new();
+        let mut missing = Vec::new();
+        for candidate in &candidates {
+            match cached(self, candidate) {
+                Some(hit) => {
+                    found.insert(candidate.id.clone(), hit);
+                }
+                None => missing.push(candidate.id.clone()),
+            }
+        }
+        let chunks: Vec<Vec<String>> = missing.chunks(200).map(<[String]>::to_vec).collect();
+        let fetched: Vec<_> = futures::stream::iter(chunks)
+            .map(|ids| {
+                let leads = self.clone();
+                let read = get(self.clone(), ids);
+                tokio::spawn(async move {
+                    let records = read.await?;
+                    tokio::task::spawn_blocking(move || {
+                        records
+                            .into_iter()
+                            .map(|record| build(&leads, record))
+                            .collect::<Result<Vec<_>, MatchError>>()
+                    })
+                    .await
+                    .map_err(|error| MatchError::Upstream {
+                        service: "company-registry",
+                        status: tonic::Status::internal(format!("profiling stopped: {error}")),
+                    })?
+                })
+            })
+            .buffer_unordered(self.settings.fetch_concurrency.max(1))
             .collect()
             .await;
-        let mut out = Vec::with_capacity(fetched.len());
-        for item in fetched {
-            let found = item.map_err(|error| MatchError::Upstream {
+        for chunk in fetched {
+            let built = chunk.map_err(|error| MatchError::Upstream {
                 service: "company-registry",
                 status: tonic::Status::internal(format!("candidate fetch stopped: {error}")),
             })??;
-            if let Some(found) = found {
-                out.push(found);
-            }
+            found.extend(built);
         }
-        Ok(out)
+        Ok(candidates
+            .iter()
+            .filter_map(|candidate| found.get(&candidate.id).cloned())
+            .collect())
     }
 
-    async fn fetch_listing(&self, candidate: Candidate) -> Result<Option<Listing>, MatchError> {
-        if let Some(cached) = self.listings.get(&candidate.id, candidate.version) {
-            return Ok(Some(cached));
-        }
-        match self.opportunity(&candidate.id).await {
-            Ok(record) => self.listing(record).map(Some),
-            Err(MatchError::NotFound { .. }) => Ok(None),
-            Err(error) => Err(error),
-        }
+    async fn fetch_listings(&self, candidates: Vec<Candidate>) -> Result<Vec<Listing>, MatchError> {
+        self.fetch_many(
+            candidates,
+            |leads, c| leads.listings.get(&c.id, c.version),
+            |leads, ids| async move {
+                let mut registry = leads.registry.clone();
+                registry
+                    .batch_get_opportunities(pb::BatchGetRequest { ids })
+                    .await
+                    .map(|r| r.into_inner().opportunities)
+                    .map_err(upstream)
+            },
+            |leads, record: pb::Opportunity| {
+                Ok((record.id.clone(), leads.listing(record)?))
+            },
+        )
+        .await
     }
 
-    async fn fetch_firm(&self, candidate: Candidate) -> Result<Option<Firm>, MatchError> {
-        if let Some(cached) = self.firms.get(&candidate.id, candidate.version) {
-            return Ok(Some(cached));
-        }
-        match self.company(&candidate.id).await {
-            Ok(record) => self.firm(record).map(Some),
-            Err(MatchError::NotFound { .. }) => Ok(None),
-            Err(error) => Err(error),
-        }
+    async fn fetch_firms(&self, candidates: Vec<Candidate>) -> Result<Vec<Firm>, MatchError> {
+        self.fetch_many(
+            candidates,
+            |leads, c| leads.firms.get(&c.id, c.version),
+            |leads, ids| async move {
+                let mut registry = leads.registry.clone();
+                registry
+                    .batch_get_companies(pb::BatchGetRequest { ids })
+                    .await
+                    .map(|r| r.into_inner().companies)
+                    .map_err(upstream)
+            },
+            |leads, record: pb::Company| Ok((record.id.clone(), leads.firm(record)?)),
+        )
+        .await
     }
 
     /// The ids of the listings geo-search proposes for `company` at `as_of` (at most
@@ -500,11 +547,7 @@ impl Leads {
             .listings_for(company, &terms, as_of)
             .await
             .map_err(geo_upstream)?;
-        let listings = self
-            .fetch(candidates, |leads, c| async move {
-                leads.fetch_listing(c).await
-            })
-            .await?;
+        let listings = self.fetch_listings(candidates).await?;
         Ok((firm, listings, stats))
     }
 
@@ -531,12 +574,7 @@ impl Leads {
             .companies_for(opportunity, &terms, as_of)
             .await
             .map_err(geo_upstream)?;
-        let firms = self
-            .fetch(
-                candidates,
-                |leads, c| async move { leads.fetch_firm(c).await },
-            )
-            .await?;
+        let firms = self.fetch_firms(candidates).await?;
         Ok((listing, firms, stats))
     }
 
