@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
@@ -238,9 +237,14 @@ pub async fn serve(
         .layer(metrics.grpc_layer())
         .layer(GateLayer::new(protection.gate))
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
-            stopping.cancelled().await;
-        });
+        // `tcp_nodelay` on the builder does not apply to an incoming stream we hand in: set
+        // it on the accepted sockets, or every small response waits ~40 ms for Nagle.
+        .serve_with_incoming_shutdown(
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+            async move {
+                stopping.cancelled().await;
+            },
+        );
     tokio::pin!(server);
     let grace = settings.shutdown_grace();
     tokio::select! {

@@ -698,7 +698,8 @@ impl<'v> Generator<'v> {
         }
         for _ in 0..rng.between(1, 3) {
             description.push(' ');
-            description.push_str(*rng.pick(filler));
+            let sentence: &&str = rng.pick(filler);
+            description.push_str(sentence);
         }
         let published = self
             .base

@@ -138,10 +138,13 @@ fn replace_db(url: &str, name: &str) -> String {
 }
 
 impl Pg {
-    /// Creates a fresh database `pyred_bench_<pid>` on the server of `admin_url`.
-    pub async fn create(admin_url: &str) -> anyhow::Result<Self> {
+    /// Creates a fresh database `pyred_bench_<pid>` on the server of `admin_url`; with
+    /// `try_earthdistance` false, the B-tree fallback is used even when the extensions
+    /// are available (to exercise and compare it).
+    pub async fn create(admin_url: &str, try_earthdistance: bool) -> anyhow::Result<Self> {
         let admin = PgPoolOptions::new()
             .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
             .connect(admin_url)
             .await
             .with_context(|| "cannot connect to PostgreSQL (is it running on 127.0.0.1:5432?)")?;
@@ -159,10 +162,11 @@ impl Pg {
             .max_connections(1)
             .connect(&url)
             .await?;
-        let earth = pool
-            .execute("CREATE EXTENSION IF NOT EXISTS cube")
-            .await
-            .is_ok()
+        let earth = try_earthdistance
+            && pool
+                .execute("CREATE EXTENSION IF NOT EXISTS cube")
+                .await
+                .is_ok()
             && pool
                 .execute("CREATE EXTENSION IF NOT EXISTS earthdistance")
                 .await

@@ -100,7 +100,7 @@ pub fn generate(vocabulary: &Vocabulary, seed: u64, count: usize) -> Vec<Query> 
                     .map(str::to_owned),
             );
         }
-        query_words.truncate(target.max(1).min(4));
+        query_words.truncate(target.clamp(1, 4));
         let text = query_words.join(" ");
         if text.trim().is_empty() {
             continue;

@@ -73,6 +73,10 @@ struct Args {
     /// Bearer key sent in `authorization` to every service.
     #[arg(long, env = "PYRED_BENCH_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
+    /// PostgreSQL: B-trees on lat and lon (bounding box + haversine in SQL) even when
+    /// earthdistance is available.
+    #[arg(long)]
+    pg_btree_geo: bool,
     /// Run the services without TLS and without authentication (to measure their cost).
     #[arg(long)]
     plaintext: bool,
@@ -128,6 +132,7 @@ fn main() -> ExitCode {
         snippets: args.snippets,
         api_key: args.api_key.clone(),
         plaintext: args.plaintext,
+        pg_btree_geo: args.pg_btree_geo,
         service_env,
         smoke: args.smoke,
     };
