@@ -309,6 +309,16 @@ impl MetricsEndpoint {
         })
     }
 
+    /// Reports the use of `database`'s connection pool as `name`.
+    pub fn watch_pool(&self, name: &str, database: &crate::db::Database) {
+        let pool = database.pool.clone();
+        self.metrics.db_pool(name, move || pyred_metrics::PoolUse {
+            size: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        });
+    }
+
     /// Where the endpoint listens.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.address

@@ -108,14 +108,7 @@ impl Registry {
             "company-registry",
         )
         .await?;
-        let pool = store.database().pool.clone();
-        metrics
-            .metrics
-            .db_pool("registry", move || pyred_metrics::PoolUse {
-                size: pool.size(),
-                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
-                max: pool.options().get_max_connections(),
-            });
+        metrics.watch_pool("registry", store.database());
         Ok(Self {
             listener,
             address,

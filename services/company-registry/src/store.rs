@@ -286,6 +286,14 @@ impl WriteTx<'_> {
     }
 }
 
+/// `$1, $2, …, $n`.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn company_from_row(row: &AnyRow) -> Result<pb::Company, RegistryError> {
     let bytes: Vec<u8> = row.try_get("record")?;
     let mut company = pb::Company::decode(bytes.as_slice()).map_err(RegistryError::Corrupt)?;
@@ -581,11 +589,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT id, version, source_version, status, created_at, updated_at, record \
              FROM opportunities WHERE id IN ({})",
-            placeholders.join(", ")
+            placeholders(ids.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in ids {
@@ -604,11 +611,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT c.id, c.version, c.created_at, c.updated_at, c.record \
              FROM companies c WHERE c.id IN ({})",
-            placeholders.join(", ")
+            placeholders(ids.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in ids {

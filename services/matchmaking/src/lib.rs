@@ -92,14 +92,7 @@ impl MatchmakingService {
             "matchmaking",
         )
         .await?;
-        let pool = store.database().pool.clone();
-        metrics
-            .metrics
-            .db_pool("matchmaking", move || pyred_metrics::PoolUse {
-                size: pool.size(),
-                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
-                max: pool.options().get_max_connections(),
-            });
+        metrics.watch_pool("matchmaking", store.database());
         let listener = server::bind(&settings.server.host, settings.matchmaking.port).await?;
         let address = listener
             .local_addr()
