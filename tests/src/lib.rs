@@ -45,6 +45,7 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     settings.registry.metrics_port = 0;
     settings.geo_search.metrics_port = 0;
     settings.matchmaking.metrics_port = 0;
+    settings.gateway.port = 0;
     settings.server.shutdown_grace_secs = 15;
     settings
 }

@@ -236,6 +236,16 @@ impl Access for AccessApi {
         result.map(Response::new)
     }
 
+    async fn who_am_i(
+        &self,
+        request: Request<pb::WhoAmIRequest>,
+    ) -> Result<Response<pb::Caller>, Status> {
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(pb::Caller {
+            key: Some(caller.to_pb()),
+        }))
+    }
+
     async fn authenticate(
         &self,
         request: Request<pb::AuthenticateRequest>,

@@ -98,10 +98,24 @@ pub struct Settings {
     pub geo_search: GeoSearchSettings,
     /// The matchmaking service.
     pub matchmaking: MatchmakingSettings,
+    /// The gateway (console and JSON API).
+    pub gateway: GatewaySettings,
     /// Authentication, service credentials and rate limits.
     pub security: SecuritySettings,
     /// TLS of every server and client.
     pub tls: TlsSettings,
+}
+
+/// The gateway: adviser console and JSON partner API over HTTPS.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewaySettings {
+    /// TCP port; 0 picks a free one.
+    pub port: u16,
+    /// Address people and partners use.
+    pub url: String,
+    /// Idle lifetime of a console session, minutes.
+    pub session_minutes: u64,
 }
 
 /// Authentication, service credentials and rate limits.
@@ -336,6 +350,9 @@ impl Settings {
         }
         if self.security.rate_limit_burst == 0 {
             return bad("security.rate_limit_burst", "must be at least 1");
+        }
+        if !(1..=10_080).contains(&self.gateway.session_minutes) {
+            return bad("gateway.session_minutes", "must be between 1 and 10080");
         }
         if self.security.auth_cache_millis > 1000 {
             return bad(

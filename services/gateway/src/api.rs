@@ -28,10 +28,15 @@ use crate::upstream::Bearer;
 /// The API's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/companies", get(list_companies).post(create_company))
+        .route(
+            "/api/v1/companies",
+            get(list_companies).post(create_company),
+        )
         .route(
             "/api/v1/companies/{id}",
-            get(get_company).patch(update_company).delete(delete_company),
+            get(get_company)
+                .patch(update_company)
+                .delete(delete_company),
         )
         .route(
             "/api/v1/companies/{id}/contact",
@@ -47,7 +52,10 @@ pub fn routes() -> Router<AppState> {
             get(get_opportunity).patch(update_opportunity),
         )
         .route("/api/v1/opportunities/{id}/status", post(change_status))
-        .route("/api/v1/opportunities/{id}/matches", get(opportunity_matches))
+        .route(
+            "/api/v1/opportunities/{id}/matches",
+            get(opportunity_matches),
+        )
         .route("/api/v1/listings/sync", post(sync_listings))
         .route("/api/v1/matches/{id}", get(get_match))
         .route("/api/v1/matches/{id}/status", post(update_match_status))
@@ -55,7 +63,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/search", get(search))
         .route("/api/v1/places", get(suggest_places))
         .route("/openapi.json", get(openapi))
-        .fallback(api_not_found)
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
 }
 
 async fn openapi() -> Response {
@@ -146,11 +154,29 @@ where
     }
 }
 
-fn page(page_size: Option<i32>, page_token: Option<&str>) -> Option<pb::PageRequest> {
-    Some(pb::PageRequest {
-        page_size: page_size.unwrap_or_default(),
+fn page(
+    page_size: Option<i32>,
+    page_token: Option<&str>,
+) -> Result<Option<pb::PageRequest>, ApiError> {
+    let page_size = page_size.unwrap_or_default();
+    if !(0..=100).contains(&page_size) {
+        return Err(ApiError::invalid("page_size", "must be between 0 and 100"));
+    }
+    Ok(Some(pb::PageRequest {
+        page_size,
         page_token: page_token.unwrap_or_default().to_owned(),
-    })
+    }))
+}
+
+fn checked_version(expected: Option<i64>) -> Result<i64, ApiError> {
+    match expected {
+        Some(version) if version < 0 => Err(ApiError::invalid(
+            "expected_version",
+            "must not be negative",
+        )),
+        Some(version) => Ok(version),
+        None => Ok(0),
+    }
 }
 
 /// A page of items.
@@ -178,6 +204,12 @@ pub struct VersionQuery {
 
 /// Writable fields named by a PATCH body (read-only ones are ignored).
 fn mask_of(body: &Map<String, Value>, writable: &[&str]) -> Result<Vec<String>, ApiError> {
+    if let Some(key) = body.keys().find(|key| !writable.contains(&key.as_str())) {
+        return Err(ApiError::invalid(
+            format!("body.{key}"),
+            "is not a writable field (output-only or unknown)",
+        ));
+    }
     let paths: Vec<String> = body
         .keys()
         .filter(|key| writable.contains(&key.as_str()))
@@ -241,7 +273,7 @@ fn comma_list(text: Option<&str>) -> Vec<String> {
 }
 
 fn date_param(field: &str, text: Option<&String>) -> Result<Option<pb::Date>, ApiError> {
-    match text.map(|t| t.trim()).filter(|t| !t.is_empty()) {
+    match text.map(|t| t.trim()) {
         None => Ok(None),
         Some(text) => parse_date(text)
             .map(Some)
@@ -260,8 +292,13 @@ fn range(
     Ok((from.is_some() || to.is_some()).then_some(pb::DateRange { from, to }))
 }
 
-fn enum_param<E>(field: &str, text: Option<&String>, parse: fn(&str) -> Option<E>, all: &[&str]) -> Result<Option<E>, ApiError> {
-    match text.map(|t| t.trim()).filter(|t| !t.is_empty()) {
+fn enum_param<E>(
+    field: &str,
+    text: Option<&String>,
+    parse: fn(&str) -> Option<E>,
+    all: &[&str],
+) -> Result<Option<E>, ApiError> {
+    match text.map(|t| t.trim()) {
         None => Ok(None),
         Some(text) => parse(text)
             .map(Some)
@@ -291,7 +328,7 @@ async fn list_companies(
         .upstream
         .registry()
         .list_companies(key.request(pb::ListCompaniesRequest {
-            page: page(query.page_size, query.page_token.as_deref()),
+            page: page(query.page_size, query.page_token.as_deref())?,
             region: query.region.unwrap_or_default(),
             source: query.source.unwrap_or_default(),
             nace_prefix: query.nace_prefix.unwrap_or_default(),
@@ -356,7 +393,7 @@ async fn update_company(
         .update_company(key.request(pb::UpdateCompanyRequest {
             company: Some(company),
             update_mask: Some(prost_types::FieldMask { paths }),
-            expected_version: version.expected_version.unwrap_or_default(),
+            expected_version: checked_version(version.expected_version)?,
         }))
         .await?
         .into_inner();
@@ -381,7 +418,7 @@ async fn delete_company(
         .registry()
         .delete_company(key.request(pb::DeleteCompanyRequest {
             id,
-            expected_version: version.expected_version.unwrap_or_default(),
+            expected_version: checked_version(version.expected_version)?,
         }))
         .await?
         .into_inner();
@@ -440,7 +477,7 @@ async fn company_matches(
             company_id: id,
             as_of: date_param("as_of", query.as_of.as_ref())?,
             statuses: match_statuses(query.statuses.as_deref())?,
-            page: page(query.page_size, query.page_token.as_deref()),
+            page: page(query.page_size, query.page_token.as_deref())?,
         }))
         .await?
         .into_inner();
@@ -484,7 +521,7 @@ async fn list_opportunities(
         .upstream
         .registry()
         .list_opportunities(key.request(pb::ListOpportunitiesRequest {
-            page: page(query.page_size, query.page_token.as_deref()),
+            page: page(query.page_size, query.page_token.as_deref())?,
             source: query.source.unwrap_or_default(),
             status: status.map(OpportunityStatusJson::to_pb).unwrap_or_default(),
             region: query.region.unwrap_or_default(),
@@ -506,7 +543,11 @@ async fn list_opportunities(
         .await?
         .into_inner();
     Ok(list(
-        response.opportunities.iter().map(OpportunityJson::from).collect(),
+        response
+            .opportunities
+            .iter()
+            .map(OpportunityJson::from)
+            .collect(),
         response.next_page_token,
     ))
 }
@@ -567,7 +608,7 @@ async fn update_opportunity(
         .update_opportunity(key.request(pb::UpdateOpportunityRequest {
             opportunity: Some(opportunity),
             update_mask: Some(prost_types::FieldMask { paths }),
-            expected_version: version.expected_version.unwrap_or_default(),
+            expected_version: checked_version(version.expected_version)?,
         }))
         .await?
         .into_inner();
@@ -598,7 +639,7 @@ async fn change_status(
             id,
             change: body.change.to_pb(),
             new_deadline: date_param("new_deadline", body.new_deadline.as_ref())?,
-            expected_version: body.expected_version.unwrap_or_default(),
+            expected_version: checked_version(body.expected_version)?,
         }))
         .await?
         .into_inner();
@@ -626,7 +667,7 @@ async fn opportunity_matches(
         .list_opportunity_matches(key.request(pb::ListOpportunityMatchesRequest {
             opportunity_id: id,
             statuses: match_statuses(query.statuses.as_deref())?,
-            page: page(query.page_size, query.page_token.as_deref()),
+            page: page(query.page_size, query.page_token.as_deref())?,
             regions: comma_list(query.regions.as_deref()),
         }))
         .await?
@@ -737,7 +778,7 @@ async fn get_match(
 pub struct MatchStatusBody {
     status: MatchStatusJson,
     #[serde(default)]
-    dismiss_reason: String,
+    dismiss_reason: Option<String>,
     #[serde(default)]
     expected_version: Option<i64>,
 }
@@ -748,14 +789,26 @@ async fn update_match_status(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<MatchStatusBody>,
 ) -> Result<Json<MatchJson>, ApiError> {
+    if body.status == MatchStatusJson::Proposed {
+        return Err(ApiError::invalid(
+            "status",
+            "a lead cannot be moved back to proposed",
+        ));
+    }
+    if body.status != MatchStatusJson::Dismissed && body.dismiss_reason.is_some() {
+        return Err(ApiError::invalid(
+            "dismiss_reason",
+            "is only for status dismissed",
+        ));
+    }
     let updated = state
         .upstream
         .matchmaking()
         .update_match_status(key.request(pb::UpdateMatchStatusRequest {
             id,
             status: body.status.to_pb(),
-            dismiss_reason: body.dismiss_reason,
-            expected_version: body.expected_version.unwrap_or_default(),
+            dismiss_reason: body.dismiss_reason.unwrap_or_default(),
+            expected_version: checked_version(body.expected_version)?,
         }))
         .await?
         .into_inner();
@@ -870,45 +923,78 @@ pub struct SearchJson {
 
 /// Builds the gRPC search request of the API's (and the console's) parameters.
 pub fn search_request(query: &SearchQuery) -> Result<pb::SearchRequest, ApiError> {
-    let language = enum_param("language", query.language.as_ref(), LanguageJson::parse, LanguageJson::ALL)?;
-    let entity = enum_param("entity", query.entity.as_ref(), EntityJson::parse, EntityJson::ALL)?;
+    let language = enum_param(
+        "language",
+        query.language.as_ref(),
+        LanguageJson::parse,
+        LanguageJson::ALL,
+    )?;
+    let entity = enum_param(
+        "entity",
+        query.entity.as_ref(),
+        EntityJson::parse,
+        EntityJson::ALL,
+    )?;
     let kinds = comma_list(query.kinds.as_deref())
         .iter()
         .map(|kind| {
-            KindJson::parse(kind)
-                .map(KindJson::to_pb)
-                .ok_or_else(|| ApiError::invalid("kinds", format!("must be among {}", KindJson::ALL.join(", "))))
+            KindJson::parse(kind).map(KindJson::to_pb).ok_or_else(|| {
+                ApiError::invalid(
+                    "kinds",
+                    format!("must be among {}", KindJson::ALL.join(", ")),
+                )
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let sort = match query.sort.as_deref().map(str::trim).unwrap_or_default() {
-        "" | "relevance" => pb::SortOrder::Relevance,
-        "distance" => pb::SortOrder::Distance,
-        "deadline" => pb::SortOrder::Deadline,
-        "published" => pb::SortOrder::Published,
-        _ => {
+    let sort = match query.sort.as_deref().map(str::trim) {
+        None | Some("relevance") => pb::SortOrder::Relevance,
+        Some("distance") => pb::SortOrder::Distance,
+        Some("deadline") => pb::SortOrder::Deadline,
+        Some("published") => pb::SortOrder::Published,
+        Some(_) => {
             return Err(ApiError::invalid(
                 "sort",
                 "must be one of relevance, distance, deadline, published",
             ));
         }
     };
-    let place = query.place.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    if query.lat.is_some_and(|lat| !(-90.0..=90.0).contains(&lat)) {
+        return Err(ApiError::invalid("lat", "must be between -90 and 90"));
+    }
+    if query
+        .lon
+        .is_some_and(|lon| !(-180.0..=180.0).contains(&lon))
+    {
+        return Err(ApiError::invalid("lon", "must be between -180 and 180"));
+    }
+    let place = query
+        .place
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
     let geo = match (place, query.lat, query.lon, query.radius_km) {
         (_, _, _, None) => None,
-        (Some(place), _, _, Some(radius_km)) => Some(pb::search_request::Geo::Radius(pb::GeoRadius {
-            centre: Some(pb::geo_radius::Centre::Place(place.to_owned())),
-            radius_km,
-        })),
-        (None, Some(lat), Some(lon), Some(radius_km)) => Some(pb::search_request::Geo::Radius(pb::GeoRadius {
-            centre: Some(pb::geo_radius::Centre::Point(pb::Location {
-                lat,
-                lon,
-                ..Default::default()
-            })),
-            radius_km,
-        })),
+        (Some(place), _, _, Some(radius_km)) => {
+            Some(pb::search_request::Geo::Radius(pb::GeoRadius {
+                centre: Some(pb::geo_radius::Centre::Place(place.to_owned())),
+                radius_km,
+            }))
+        }
+        (None, Some(lat), Some(lon), Some(radius_km)) => {
+            Some(pb::search_request::Geo::Radius(pb::GeoRadius {
+                centre: Some(pb::geo_radius::Centre::Point(pb::Location {
+                    lat,
+                    lon,
+                    ..Default::default()
+                })),
+                radius_km,
+            }))
+        }
         (None, _, _, Some(_)) => {
-            return Err(ApiError::invalid("radius_km", "needs a place, or lat and lon"));
+            return Err(ApiError::invalid(
+                "radius_km",
+                "needs a place, or lat and lon",
+            ));
         }
     };
     Ok(pb::SearchRequest {
@@ -936,7 +1022,7 @@ pub fn search_request(query: &SearchQuery) -> Result<pb::SearchRequest, ApiError
         }),
         geo,
         sort: sort as i32,
-        page: page(query.page_size, query.page_token.as_deref()),
+        page: page(query.page_size, query.page_token.as_deref())?,
         facets: query.facets.unwrap_or(false),
         skip_snippets: false,
         concepts: Vec::new(),
@@ -1006,7 +1092,14 @@ pub struct PlacesJson {
 }
 
 /// Asks geo-search for places starting with `prefix`.
-pub async fn places(state: &AppState, key: &Bearer, query: &PlacesQuery) -> Result<PlacesJson, ApiError> {
+pub async fn places(
+    state: &AppState,
+    key: &Bearer,
+    query: &PlacesQuery,
+) -> Result<PlacesJson, ApiError> {
+    if query.limit.is_some_and(|limit| !(0..=50).contains(&limit)) {
+        return Err(ApiError::invalid("limit", "must be between 0 and 50"));
+    }
     let response = state
         .upstream
         .geo_search()
@@ -1043,4 +1136,3 @@ async fn suggest_places(
 ) -> Result<Json<PlacesJson>, ApiError> {
     Ok(Json(places(&state, &key, &query).await?))
 }
-

@@ -1,8 +1,5 @@
-//! The gateway's own settings, until `[gateway]` joins the shared configuration.
-//!
-//! Read from `PYRED_GATEWAY_PORT` and `PYRED_GATEWAY_SESSION_MINUTES` (single
-//! underscores: a `PYRED__GATEWAY__…` variable would be an unknown key to the shared
-//! loader today and stop every service).
+//! The gateway's settings: the `[gateway]` section of the shared configuration
+//! (`PYRED__GATEWAY__PORT`, `PYRED__GATEWAY__SESSION_MINUTES`).
 
 use std::time::Duration;
 
@@ -25,24 +22,12 @@ impl Default for GatewaySettings {
 }
 
 impl GatewaySettings {
-    /// Defaults overridden by `PYRED_GATEWAY_PORT` and `PYRED_GATEWAY_SESSION_MINUTES`.
-    pub fn from_env() -> Result<Self, String> {
-        let mut settings = Self::default();
-        if let Ok(value) = std::env::var("PYRED_GATEWAY_PORT") {
-            settings.port = value
-                .parse()
-                .map_err(|_| format!("PYRED_GATEWAY_PORT: {value:?} is not a port"))?;
+    /// From the `[gateway]` section (validated by the loader).
+    pub fn from_settings(settings: &pyred_runtime::Settings) -> Self {
+        Self {
+            port: settings.gateway.port,
+            session_minutes: settings.gateway.session_minutes,
         }
-        if let Ok(value) = std::env::var("PYRED_GATEWAY_SESSION_MINUTES") {
-            settings.session_minutes = value
-                .parse()
-                .ok()
-                .filter(|minutes| (1..=10_080).contains(minutes))
-                .ok_or_else(|| {
-                    format!("PYRED_GATEWAY_SESSION_MINUTES: {value:?} is not 1..10080 minutes")
-                })?;
-        }
-        Ok(settings)
     }
 
     /// Idle lifetime of a session.

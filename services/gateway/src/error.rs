@@ -172,10 +172,14 @@ mod tests {
 
     #[test]
     fn field_violations_travel_to_json() {
-        let status = pyred_runtime::error::InvalidInput::single("company.name", "must not be empty")
-            .to_status();
+        let status =
+            pyred_runtime::error::InvalidInput::single("company.name", "must not be empty")
+                .to_status();
         let error = ApiError::from(status);
         assert_eq!(error.status, StatusCode::BAD_REQUEST);
-        assert_eq!(error.violation_for("company.name"), Some("must not be empty"));
+        assert_eq!(
+            error.violation_for("company.name"),
+            Some("must not be empty")
+        );
     }
 }

@@ -409,7 +409,10 @@ impl CompanyJson {
                 email: contact.email.clone(),
                 phone: contact.phone.clone(),
             }),
-            visibility: self.visibility.map(VisibilityJson::to_pb).unwrap_or_default(),
+            visibility: self
+                .visibility
+                .map(VisibilityJson::to_pb)
+                .unwrap_or_default(),
             service_radius_km: self.service_radius_km,
             ..Default::default()
         }
@@ -487,8 +490,16 @@ impl From<&pb::Opportunity> for OpportunityJson {
             title: opportunity.title.clone(),
             description: opportunity.description.clone(),
             language: LanguageJson::from_pb(opportunity.language),
-            activities: opportunity.activities.iter().map(|a| a.given.clone()).collect(),
-            nace: opportunity.activities.iter().map(|a| a.nace.clone()).collect(),
+            activities: opportunity
+                .activities
+                .iter()
+                .map(|a| a.given.clone())
+                .collect(),
+            nace: opportunity
+                .activities
+                .iter()
+                .map(|a| a.nace.clone())
+                .collect(),
             cpv: opportunity.cpv.clone(),
             location: opportunity.location.as_ref().map(location_json),
             region: opportunity.region.clone(),
@@ -511,7 +522,10 @@ impl OpportunityJson {
         let date = |field: &str, text: &Option<String>| match text {
             None => Ok(None),
             Some(text) => parse_date(text).map(Some).ok_or_else(|| {
-                crate::error::ApiError::invalid(format!("{path}.{field}"), "is not a YYYY-MM-DD date")
+                crate::error::ApiError::invalid(
+                    format!("{path}.{field}"),
+                    "is not a YYYY-MM-DD date",
+                )
             }),
         };
         Ok(pb::Opportunity {
@@ -772,22 +786,38 @@ mod tests {
         }
         assert_eq!(civil_from_days(20_785), (2026, 11, 28));
         assert_eq!(
-            timestamp_text(&prost_types::Timestamp { seconds: 1_795_000_000, nanos: 0 }),
-            "2026-11-18T08:26:40Z"
+            timestamp_text(&prost_types::Timestamp {
+                seconds: 1_795_000_000,
+                nanos: 0
+            }),
+            "2026-11-18T11:06:40Z"
         );
     }
 
     #[test]
     fn dates_parse_strictly() {
-        assert_eq!(parse_date("2026-12-01"), Some(pb::Date { year: 2026, month: 12, day: 1 }));
+        assert_eq!(
+            parse_date("2026-12-01"),
+            Some(pb::Date {
+                year: 2026,
+                month: 12,
+                day: 1
+            })
+        );
         assert_eq!(parse_date("2026-1-01"), None);
         assert_eq!(parse_date("soon"), None);
     }
 
     #[test]
     fn enums_use_lowercase_words() {
-        assert_eq!(KindJson::from_pb(pb::OpportunityKind::Tender as i32), Some(KindJson::Tender));
+        assert_eq!(
+            KindJson::from_pb(pb::OpportunityKind::Tender as i32),
+            Some(KindJson::Tender)
+        );
         assert_eq!(KindJson::from_pb(0), None);
-        assert_eq!(MatchStatusJson::parse("won").map(MatchStatusJson::to_pb), Some(pb::MatchStatus::Won as i32));
+        assert_eq!(
+            MatchStatusJson::parse("won").map(MatchStatusJson::to_pb),
+            Some(pb::MatchStatus::Won as i32)
+        );
     }
 }

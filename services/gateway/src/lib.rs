@@ -1,1 +1,308 @@
-//! Pyred's gateway: the advisers' web console and the JSON partner API.
+//! Pyred's gateway: the advisers' web console and the JSON partner API, in front of the
+//! three gRPC services.
+//!
+//! - [`console`]: server-rendered pages (minijinja templates, French by default, Spanish
+//!   and English), sessions kept server-side ([`session`]), CSRF tokens on every form,
+//!   the SVG map ([`map`]) and CSV exports.
+//! - [`api`]: REST resources mirroring the gRPC API, with its OpenAPI document
+//!   ([`openapi`]) at `/openapi.json`; JSON shapes in [`json`], errors in [`error`].
+//! - [`upstream`]: one shared channel per service; every call carries the key of the
+//!   person or program the gateway acts for, so the services' authorization applies
+//!   unchanged.
+//! - [`tls`]: HTTPS with the services' certificate (plaintext only when `tls.enabled`
+//!   is false).
+//!
+//! [`Gateway::build`] binds (port 0 picks a free one) and returns; [`Gateway::run_until_stopped`]
+//! serves until the token is cancelled.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod config;
+pub mod console;
+pub mod error;
+pub mod i18n;
+pub mod json;
+pub mod map;
+pub mod openapi;
+pub mod session;
+pub mod tls;
+pub mod upstream;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use pyred_runtime::Settings;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use config::GatewaySettings;
+pub use upstream::UpstreamUrls;
+
+/// Why the gateway could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The port could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// TLS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] tls::GatewayTlsError),
+    /// Development certificates could not be created.
+    #[error(transparent)]
+    DevCertificates(#[from] pyred_runtime::tls::TlsError),
+    /// A service address is invalid.
+    #[error(transparent)]
+    Client(#[from] pyred_runtime::client::ClientError),
+    /// A template does not compile.
+    #[error("template {name}: {source}")]
+    Template {
+        /// The template.
+        name: &'static str,
+        /// The error.
+        #[source]
+        source: minijinja::Error,
+    },
+    /// Serving failed.
+    #[error("serving: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// Channels to the services.
+    pub upstream: upstream::Upstream,
+    /// Console sessions.
+    pub sessions: session::Sessions,
+    /// Compiled templates.
+    pub templates: Arc<minijinja::Environment<'static>>,
+    /// Whether the gateway serves HTTPS (cookies are then `Secure`).
+    pub tls: bool,
+    /// Session lifetime, minutes (cookie Max-Age).
+    pub session_minutes: u64,
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    (
+        "dashboard.html",
+        include_str!("../templates/dashboard.html"),
+    ),
+    ("firm.html", include_str!("../templates/firm.html")),
+    (
+        "firm_edit.html",
+        include_str!("../templates/firm_edit.html"),
+    ),
+    (
+        "opportunity.html",
+        include_str!("../templates/opportunity.html"),
+    ),
+    ("search.html", include_str!("../templates/search.html")),
+    ("map.html", include_str!("../templates/map.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("leads.html", include_str!("../templates/leads.html")),
+];
+
+/// The console's templates, compiled once.
+pub fn templates() -> Result<minijinja::Environment<'static>, GatewayError> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .map_err(|source| GatewayError::Template { name, source })?;
+    }
+    Ok(env)
+}
+
+enum Bound {
+    Plain(TcpListener),
+    Tls(tls::TlsListener),
+}
+
+/// A bound gateway, ready to serve.
+pub struct Gateway {
+    bound: Bound,
+    router: Router,
+    local_addr: SocketAddr,
+    scheme: &'static str,
+}
+
+/// The whole router: console and API over `state`.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .merge(console::routes())
+        .merge(api::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}
+
+impl Gateway {
+    /// Binds `server.host:gateway.port` with TLS as the settings say, and prepares the
+    /// channels to the services at `urls`.
+    pub async fn build(
+        settings: &Settings,
+        gateway: &GatewaySettings,
+        urls: &UpstreamUrls,
+    ) -> Result<Self, GatewayError> {
+        pyred_runtime::tls::ensure_dev_certificates(settings)?;
+        let state = AppState {
+            upstream: upstream::Upstream::connect(settings, urls)?,
+            sessions: session::Sessions::new(gateway.session_ttl()),
+            templates: Arc::new(templates()?),
+            tls: settings.tls.enabled,
+            session_minutes: gateway.session_minutes,
+        };
+        let addr = format!("{}:{}", settings.server.host, gateway.port);
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| GatewayError::Bind {
+                addr: addr.clone(),
+                source,
+            })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| GatewayError::Bind { addr, source })?;
+        let (bound, scheme) = if settings.tls.enabled {
+            let config = tls::server_config(settings)?;
+            (
+                Bound::Tls(tls::TlsListener::new(listener, config).map_err(GatewayError::Serve)?),
+                "https",
+            )
+        } else {
+            tracing::warn!(
+                "the gateway serves plaintext HTTP (tls.enabled = false): development only"
+            );
+            (Bound::Plain(listener), "http")
+        };
+        Ok(Self {
+            bound,
+            router: router(state, settings.server.max_message_bytes),
+            local_addr,
+            scheme,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The console's URL, `https://host:port/console`.
+    pub fn console_url(&self) -> String {
+        format!("{}/console", self.base_url())
+    }
+
+    /// `https://host:port` (`http://` without TLS).
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme, self.local_addr)
+    }
+
+    /// Serves until `shutdown` is cancelled, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), GatewayError> {
+        tracing::info!(url = %self.console_url(), "gateway serving");
+        let stopped = shutdown.cancelled_owned();
+        match self.bound {
+            Bound::Plain(listener) => axum::serve(listener, self.router)
+                .with_graceful_shutdown(stopped)
+                .await
+                .map_err(GatewayError::Serve),
+            Bound::Tls(listener) => axum::serve(listener, self.router)
+                .with_graceful_shutdown(stopped)
+                .await
+                .map_err(GatewayError::Serve),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn every_template_renders() {
+        let env = super::templates().expect("templates compile");
+        let lead = json!({
+            "id": "m1", "company_id": "c1", "company_name": "Foies <b>", "opportunity_id": "o1",
+            "title": "Distribuidor", "score": "72", "reasons": ["concepts"], "distance": "210 km",
+            "status": "proposed", "next": ["shortlisted", "won"], "can_dismiss": true,
+            "dismiss_reason": "", "notes": [{"author": "k", "text": "n", "at": "2026-11-28T10:00:00Z"}], "version": 1
+        });
+        let firm = json!({"id": "c1", "name": "F", "place": "Auch", "place_code": "32013", "region": "FR-32",
+            "employees": 3, "nace": ["25.62"], "description": "d", "offers": "o", "seeks": "s",
+            "contact": {"name": "n", "email": "e", "phone": "p"}, "visibility": "public", "legal_id": "1"});
+        let base = |extra: serde_json::Value| {
+            let mut context = json!({
+                "t": crate::i18n::Lang::Fr.words(), "lang": "fr", "csrf": "tok", "signed_in": true,
+                "key_id": "abc", "here": "/console/search?q=x",
+            });
+            if let (Some(map), serde_json::Value::Object(extra)) = (context.as_object_mut(), extra)
+            {
+                map.extend(extra);
+            }
+            context
+        };
+        let cases = [
+            (
+                "login.html",
+                base(json!({"signed_in": false, "error": "bad"})),
+            ),
+            ("error.html", base(json!({"status": 404, "message": "m"}))),
+            (
+                "dashboard.html",
+                base(
+                    json!({"firms": [{"id": "c1", "name": "F", "place": "Auch", "new": 2, "best": "70"}],
+                "new_leads": [lead.clone()], "deadlines": [{"id": "o1", "title": "T", "deadline": "2026-12-01", "place": "Z", "region": "ES-AR", "language": "es"}],
+                "previous_visit": "2026-11-27T10:00:00Z"}),
+                ),
+            ),
+            (
+                "firm.html",
+                base(
+                    json!({"firm": firm.clone(), "leads": [lead.clone()], "ok": "saved", "err": "e"}),
+                ),
+            ),
+            (
+                "firm_edit.html",
+                base(
+                    json!({"firm": firm.clone(), "form": {"name": "F", "version": "3", "visibility": "public"},
+                "errors": {"employees": "must be ≥ 0"}, "other_errors": ["x"]}),
+                ),
+            ),
+            (
+                "opportunity.html",
+                base(
+                    json!({"o": {"id": "o1", "title": "T", "description": "D", "language": "es", "kind": "tender",
+                "status": "published", "place": "Zaragoza", "region": "ES-AR", "nace": ["25.62"], "cpv": []},
+                "terms": [{"term": "mecanizado", "fr": "usinage", "es": "mecanizado"}], "firms": [lead.clone()]}),
+                ),
+            ),
+            (
+                "search.html",
+                base(
+                    json!({"q": {"q": "bois", "sort": "relevance"}, "errors": [], "base_qs": "q=bois", "kinds": ["tender"],
+                "facet_base": {"regions": "q=bois", "kinds": "q=bois", "language": "q=bois", "nace_prefix": "q=bois"},
+                "results": {"total": 1, "next": "t", "geo_fallback": "", "facets": {"regions": [{"value": "ES-AR", "count": 1}], "kinds": [], "nace_divisions": [], "languages": []},
+                "hits": [{"id": "o1", "entity": "opportunity", "title": "T", "place": "Z", "region": "ES-AR", "kind": "tender", "deadline": "2026-12-01",
+                    "language": "es", "snippets": [[{"text": "a", "mark": false}, {"text": "<b>", "mark": true}]]}]}}),
+                ),
+            ),
+            ("map.html", base(json!({}))),
+        ];
+        for (name, context) in cases {
+            let html = env
+                .get_template(name)
+                .and_then(|template| template.render(&context))
+                .unwrap_or_else(|error| panic!("{name}: {error:#}"));
+            assert!(!html.contains("<b>"), "{name}: text is escaped");
+        }
+    }
+}

@@ -45,8 +45,8 @@ pub fn server_config(settings: &Settings) -> Result<Arc<rustls::ServerConfig>, G
         .map_err(|e| pem_error(&cert_path, e.to_string()))?
         .collect::<Result<_, _>>()
         .map_err(|e| pem_error(&cert_path, e.to_string()))?;
-    let key = PrivateKeyDer::from_pem_file(&key_path)
-        .map_err(|e| pem_error(&key_path, e.to_string()))?;
+    let key =
+        PrivateKeyDer::from_pem_file(&key_path).map_err(|e| pem_error(&key_path, e.to_string()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
@@ -80,13 +80,13 @@ impl TlsListener {
                     }
                 };
                 let acceptor = acceptor.clone();
-                let sender = sender.clone();
+                let handoff = sender.clone();
                 tokio::spawn(async move {
                     let _nodelay = tcp.set_nodelay(true);
                     match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
                     {
                         Ok(Ok(stream)) => {
-                            let _closed = sender.send((stream, peer)).await;
+                            let _closed = handoff.send((stream, peer)).await;
                         }
                         Ok(Err(error)) => tracing::debug!(%error, %peer, "tls handshake failed"),
                         Err(_) => tracing::debug!(%peer, "tls handshake timed out"),

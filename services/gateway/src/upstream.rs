@@ -129,29 +129,22 @@ pub enum KeyRole {
     Partner,
 }
 
-/// Finds a key's role with cheap calls: `ListKeys` succeeds only for admins;
-/// `ListOpportunityMatches` without an id is refused as invalid for advisers (the role
-/// check passes) and as forbidden for firms and agencies.
-pub async fn probe_role(upstream: &Upstream, bearer: &Bearer) -> Result<KeyRole, tonic::Status> {
-    match upstream
+/// A key's role and (advisers) territory, from `pyred.v1.Access/WhoAmI`.
+pub async fn probe_role(
+    upstream: &Upstream,
+    bearer: &Bearer,
+) -> Result<(KeyRole, std::collections::BTreeSet<String>), tonic::Status> {
+    let key = upstream
         .access()
-        .list_keys(bearer.request(pb::ListKeysRequest {
-            include_revoked: false,
-        }))
-        .await
-    {
-        Ok(_) => return Ok(KeyRole::Admin),
-        Err(status) if status.code() == tonic::Code::PermissionDenied => {}
-        Err(status) => return Err(status),
-    }
-    match upstream
-        .matchmaking()
-        .list_opportunity_matches(bearer.request(pb::ListOpportunityMatchesRequest::default()))
-        .await
-    {
-        Ok(_) => Ok(KeyRole::Adviser),
-        Err(status) if status.code() == tonic::Code::InvalidArgument => Ok(KeyRole::Adviser),
-        Err(status) if status.code() == tonic::Code::PermissionDenied => Ok(KeyRole::Partner),
-        Err(status) => Err(status),
-    }
+        .who_am_i(bearer.request(pb::WhoAmIRequest {}))
+        .await?
+        .into_inner()
+        .key
+        .unwrap_or_default();
+    let role = match pb::Role::try_from(key.role) {
+        Ok(pb::Role::Admin) => KeyRole::Admin,
+        Ok(pb::Role::Adviser) => KeyRole::Adviser,
+        _ => KeyRole::Partner,
+    };
+    Ok((role, key.territory.into_iter().collect()))
 }

@@ -236,6 +236,7 @@ pub async fn service_rankings(
     settings.registry.metrics_port = 0;
     settings.geo_search.metrics_port = 0;
     settings.matchmaking.metrics_port = 0;
+    settings.gateway.port = 0;
     let stack = crate::stack::start(settings)
         .await
         .map_err(|e| fail("start", &e))?;

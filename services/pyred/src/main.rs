@@ -241,6 +241,9 @@ fn print_ready(addresses: &StackAddresses, data_dir: &std::path::Path) {
     for (name, grpc_name, url) in addresses.services() {
         println!("  {name:<17} {url:<26} ({grpc_name})");
     }
+    if !addresses.console.is_empty() {
+        println!("Console des conseillers : {}", addresses.console);
+    }
     println!("Données : {}", data_dir.display());
     println!("Arrêt : Ctrl-C.");
 }

@@ -31,6 +31,9 @@ pub enum StackError {
     /// Matchmaking failed.
     #[error("matchmaking: {0}")]
     Matchmaking(#[from] pyred_matchmaking::StartError),
+    /// The gateway failed.
+    #[error("gateway: {0}")]
+    Gateway(#[from] pyred_gateway::GatewayError),
     /// A service did not become healthy in time.
     #[error("{service} not healthy after {seconds} s: {reason}")]
     NotHealthy {
@@ -72,6 +75,9 @@ pub struct StackAddresses {
     pub geo_search: String,
     /// matchmaking, `https://host:port`.
     pub matchmaking: String,
+    /// The adviser console, `https://host:port/console` (empty in older stack files).
+    #[serde(default)]
+    pub console: String,
     /// Process serving them.
     pub pid: u32,
 }
@@ -302,11 +308,25 @@ pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
         tokio::spawn(async move { Ok(matchmaking.run_until_stopped(token).await?) }),
     ));
 
+    let gateway = pyred_gateway::Gateway::build(
+        &settings,
+        &pyred_gateway::GatewaySettings::from_settings(&settings),
+        &pyred_gateway::UpstreamUrls::from_settings(&settings),
+    )
+    .await?;
+    let console = gateway.console_url();
+    let token = shutdown.clone();
+    tasks.push((
+        "gateway",
+        tokio::spawn(async move { Ok(gateway.run_until_stopped(token).await?) }),
+    ));
+
     Ok(RunningStack {
         addresses: StackAddresses {
             registry: settings.registry.url.clone(),
             geo_search: settings.geo_search.url.clone(),
             matchmaking: settings.matchmaking.url.clone(),
+            console,
             pid: std::process::id(),
         },
         metrics,

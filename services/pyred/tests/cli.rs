@@ -46,6 +46,7 @@ fn up_serves_until_sigterm_then_stops_cleanly() {
         .env("PYRED__REGISTRY__METRICS_PORT", "0")
         .env("PYRED__GEO_SEARCH__METRICS_PORT", "0")
         .env("PYRED__MATCHMAKING__METRICS_PORT", "0")
+        .env("PYRED__GATEWAY__PORT", "0")
         .env("PYRED__LOGGING__FORMAT", "json")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

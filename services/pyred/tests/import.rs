@@ -22,6 +22,7 @@ async fn spawn_stack() -> (RunningStack, tempfile::TempDir) {
     settings.registry.metrics_port = 0;
     settings.geo_search.metrics_port = 0;
     settings.matchmaking.metrics_port = 0;
+    settings.gateway.port = 0;
     settings.server.shutdown_grace_secs = 2;
     let running = stack::start(settings).await.expect("stack starts");
     running
@@ -328,6 +329,7 @@ fn up_with_demo_loads_the_demo_once_and_a_re_import_of_it_changes_nothing() {
         .env("PYRED__REGISTRY__METRICS_PORT", "0")
         .env("PYRED__GEO_SEARCH__METRICS_PORT", "0")
         .env("PYRED__MATCHMAKING__METRICS_PORT", "0")
+        .env("PYRED__GATEWAY__PORT", "0")
         .env("PYRED__LOGGING__FORMAT", "json")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -1,0 +1,470 @@
+//! The console's words in French (default), Spanish and English.
+//!
+//! Templates read them as `t.key`; a missing translation falls back to French, and a
+//! test checks that every key has all three.
+
+use std::collections::BTreeMap;
+
+/// A console language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// French, the default.
+    #[default]
+    Fr,
+    /// Spanish.
+    Es,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// From a code (`fr`, `es`, `en`).
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "fr" => Some(Self::Fr),
+            "es" => Some(Self::Es),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Fr => "fr",
+            Self::Es => "es",
+            Self::En => "en",
+        }
+    }
+
+    /// The words of this language.
+    pub fn words(self) -> BTreeMap<&'static str, &'static str> {
+        WORDS
+            .iter()
+            .map(|(key, fr, es, en)| {
+                let word = match self {
+                    Self::Fr => fr,
+                    Self::Es => es,
+                    Self::En => en,
+                };
+                (*key, if word.is_empty() { *fr } else { *word })
+            })
+            .collect()
+    }
+}
+
+/// `(key, French, Spanish, English)`.
+const WORDS: &[(&str, &str, &str, &str)] = &[
+    (
+        "app",
+        "Pyred — console des conseillers",
+        "Pyred — consola de asesores",
+        "Pyred — advisers' console",
+    ),
+    (
+        "skip",
+        "Aller au contenu",
+        "Ir al contenido",
+        "Skip to content",
+    ),
+    (
+        "nav",
+        "Navigation principale",
+        "Navegación principal",
+        "Main navigation",
+    ),
+    ("dashboard", "Tableau de bord", "Panel", "Dashboard"),
+    ("search", "Recherche", "Búsqueda", "Search"),
+    ("map", "Carte", "Mapa", "Map"),
+    (
+        "pipeline_csv",
+        "Exporter mon suivi (CSV)",
+        "Exportar mi seguimiento (CSV)",
+        "Export my pipeline (CSV)",
+    ),
+    ("sign_in", "Se connecter", "Iniciar sesión", "Sign in"),
+    ("sign_out", "Se déconnecter", "Cerrar sesión", "Sign out"),
+    ("key", "Clé de conseiller", "Clave de asesor", "Adviser key"),
+    (
+        "key_help",
+        "La clé commence par pyred_ ; elle vous a été remise par l'administrateur.",
+        "La clave empieza por pyred_; se la entregó el administrador.",
+        "The key starts with pyred_; your administrator gave it to you.",
+    ),
+    (
+        "bad_key",
+        "Clé inconnue, révoquée ou mal copiée.",
+        "Clave desconocida, revocada o mal copiada.",
+        "Unknown, revoked or mistyped key.",
+    ),
+    (
+        "not_adviser",
+        "Cette clé n'est pas une clé de conseiller : utilisez l'API JSON.",
+        "Esta clave no es de asesor: use la API JSON.",
+        "This is not an adviser key: use the JSON API.",
+    ),
+    (
+        "csrf_failed",
+        "Le formulaire a expiré ; veuillez réessayer.",
+        "El formulario ha caducado; inténtelo de nuevo.",
+        "The form expired; please try again.",
+    ),
+    (
+        "service_down",
+        "Un service Pyred ne répond pas ; réessayez dans un instant.",
+        "Un servicio de Pyred no responde; inténtelo en un momento.",
+        "A Pyred service is not answering; try again shortly.",
+    ),
+    ("language", "Langue", "Idioma", "Language"),
+    ("my_firms", "Mes entreprises", "Mis empresas", "My firms"),
+    (
+        "new_leads",
+        "Nouvelles pistes depuis votre dernière visite",
+        "Nuevas pistas desde su última visita",
+        "New leads since your last visit",
+    ),
+    (
+        "first_visit",
+        "première visite",
+        "primera visita",
+        "first visit",
+    ),
+    (
+        "last_visit",
+        "dernière visite",
+        "última visita",
+        "last visit",
+    ),
+    (
+        "deadlines",
+        "Échéances dans les 14 prochains jours",
+        "Plazos en los próximos 14 días",
+        "Deadlines in the next 14 days",
+    ),
+    ("none", "Aucune.", "Ninguna.", "None."),
+    ("firm", "Entreprise", "Empresa", "Firm"),
+    ("firms", "Entreprises", "Empresas", "Firms"),
+    ("place", "Lieu", "Lugar", "Place"),
+    ("region", "Région", "Región", "Region"),
+    ("employees", "Effectif", "Plantilla", "Employees"),
+    ("leads", "Pistes", "Pistas", "Leads"),
+    (
+        "best_leads",
+        "Meilleures pistes",
+        "Mejores pistas",
+        "Best leads",
+    ),
+    ("score", "Score", "Puntuación", "Score"),
+    ("reasons", "Raisons", "Motivos", "Reasons"),
+    ("distance", "Distance", "Distancia", "Distance"),
+    ("status", "Statut", "Estado", "Status"),
+    ("deadline", "Échéance", "Plazo", "Deadline"),
+    ("published", "Publiée le", "Publicada el", "Published"),
+    ("opportunity", "Opportunité", "Oportunidad", "Opportunity"),
+    (
+        "opportunities",
+        "Opportunités",
+        "Oportunidades",
+        "Opportunities",
+    ),
+    ("profile", "Profil", "Perfil", "Profile"),
+    (
+        "edit",
+        "Modifier le profil",
+        "Editar el perfil",
+        "Edit profile",
+    ),
+    ("save", "Enregistrer", "Guardar", "Save"),
+    ("cancel", "Annuler", "Cancelar", "Cancel"),
+    (
+        "saved",
+        "Modifications enregistrées.",
+        "Cambios guardados.",
+        "Changes saved.",
+    ),
+    (
+        "fix_fields",
+        "Certains champs sont à corriger :",
+        "Hay campos que corregir:",
+        "Some fields need fixing:",
+    ),
+    ("name", "Raison sociale", "Razón social", "Trading name"),
+    ("description", "Description", "Descripción", "Description"),
+    (
+        "offers",
+        "Ce qu'elle propose",
+        "Lo que ofrece",
+        "What it offers",
+    ),
+    (
+        "seeks",
+        "Ce qu'elle recherche",
+        "Lo que busca",
+        "What it seeks",
+    ),
+    (
+        "activities",
+        "Activités (codes NACE/NAF, séparés par des virgules)",
+        "Actividades (códigos NACE/CNAE, separados por comas)",
+        "Activities (NACE/NAF codes, comma-separated)",
+    ),
+    (
+        "languages",
+        "Langues de travail (fr, es, en…)",
+        "Idiomas de trabajo (fr, es, en…)",
+        "Working languages (fr, es, en…)",
+    ),
+    (
+        "place_code",
+        "Code INSEE de la commune",
+        "Código INE/INSEE del municipio",
+        "INSEE/INE place code",
+    ),
+    ("contact", "Contact", "Contacto", "Contact"),
+    (
+        "contact_name",
+        "Nom du contact",
+        "Nombre del contacto",
+        "Contact name",
+    ),
+    (
+        "contact_email",
+        "Courriel du contact",
+        "Correo del contacto",
+        "Contact e-mail",
+    ),
+    (
+        "contact_phone",
+        "Téléphone du contact",
+        "Teléfono del contacto",
+        "Contact phone",
+    ),
+    ("visibility", "Visibilité", "Visibilidad", "Visibility"),
+    ("public", "Publique", "Pública", "Public"),
+    (
+        "advisers_only",
+        "Conseillers seulement",
+        "Solo asesores",
+        "Advisers only",
+    ),
+    (
+        "service_radius",
+        "Rayon d'action (km)",
+        "Radio de acción (km)",
+        "Service radius (km)",
+    ),
+    ("workflow", "Suivi", "Seguimiento", "Follow-up"),
+    ("st_proposed", "Proposée", "Propuesta", "Proposed"),
+    (
+        "st_shortlisted",
+        "Retenue",
+        "Preseleccionada",
+        "Shortlisted",
+    ),
+    ("st_contacted", "Contactée", "Contactada", "Contacted"),
+    ("st_meeting", "Rendez-vous", "Reunión", "Meeting"),
+    ("st_won", "Gagnée", "Ganada", "Won"),
+    ("st_lost", "Perdue", "Perdida", "Lost"),
+    ("st_dismissed", "Écartée", "Descartada", "Dismissed"),
+    ("do_shortlisted", "Retenir", "Preseleccionar", "Shortlist"),
+    ("do_contacted", "Contactée", "Contactada", "Contacted"),
+    ("do_meeting", "Rendez-vous", "Reunión", "Meeting"),
+    ("do_won", "Gagnée", "Ganada", "Won"),
+    ("do_lost", "Perdue", "Perdida", "Lost"),
+    ("do_dismissed", "Écarter", "Descartar", "Dismiss"),
+    (
+        "dismiss_reason",
+        "Motif pour écarter",
+        "Motivo para descartar",
+        "Reason to dismiss",
+    ),
+    (
+        "status_changed",
+        "Statut mis à jour.",
+        "Estado actualizado.",
+        "Status updated.",
+    ),
+    ("notes", "Notes", "Notas", "Notes"),
+    (
+        "add_note",
+        "Ajouter une note",
+        "Añadir una nota",
+        "Add a note",
+    ),
+    ("note", "Note", "Nota", "Note"),
+    (
+        "note_added",
+        "Note ajoutée.",
+        "Nota añadida.",
+        "Note added.",
+    ),
+    (
+        "export_leads",
+        "Exporter les pistes (CSV)",
+        "Exportar las pistas (CSV)",
+        "Export leads (CSV)",
+    ),
+    (
+        "listing_language",
+        "Annonce en langue d'origine",
+        "Anuncio en su idioma original",
+        "Listing in its own language",
+    ),
+    (
+        "key_terms",
+        "Termes clés (glossaire)",
+        "Términos clave (glosario)",
+        "Key terms (glossary)",
+    ),
+    (
+        "term",
+        "Terme de l'annonce",
+        "Término del anuncio",
+        "Term in the listing",
+    ),
+    ("in_french", "En français", "En francés", "In French"),
+    ("in_spanish", "En espagnol", "En español", "In Spanish"),
+    (
+        "firms_to_call",
+        "Entreprises à appeler",
+        "Empresas a las que llamar",
+        "Firms to call",
+    ),
+    ("kind", "Type", "Tipo", "Kind"),
+    ("budget", "Budget", "Presupuesto", "Budget"),
+    ("source", "Source", "Fuente", "Source"),
+    (
+        "query",
+        "Que cherchez-vous ?",
+        "¿Qué busca?",
+        "What are you looking for?",
+    ),
+    (
+        "around",
+        "Autour de (commune)",
+        "Alrededor de (municipio)",
+        "Around (place)",
+    ),
+    ("radius", "Rayon (km)", "Radio (km)", "Radius (km)"),
+    ("entity", "Chercher parmi", "Buscar entre", "Search among"),
+    ("all", "Tout", "Todo", "All"),
+    ("sort", "Trier par", "Ordenar por", "Sort by"),
+    ("relevance", "Pertinence", "Relevancia", "Relevance"),
+    ("nearest", "Distance", "Distancia", "Distance"),
+    ("soonest", "Échéance", "Plazo", "Deadline"),
+    ("newest", "Publication", "Publicación", "Publication"),
+    ("results", "résultats", "resultados", "results"),
+    ("facets", "Affiner", "Afinar", "Refine"),
+    ("languages_facet", "Langue", "Idioma", "Language"),
+    (
+        "division",
+        "Division NACE",
+        "División NACE",
+        "NACE division",
+    ),
+    (
+        "next_page",
+        "Page suivante",
+        "Página siguiente",
+        "Next page",
+    ),
+    (
+        "clear_filters",
+        "Effacer les filtres",
+        "Borrar filtros",
+        "Clear filters",
+    ),
+    (
+        "map_title",
+        "Carte : Gers, Aragon et La Rioja",
+        "Mapa: Gers, Aragón y La Rioja",
+        "Map: Gers, Aragón and La Rioja",
+    ),
+    (
+        "map_desc",
+        "Communes du Gers et municipalités d'Aragon et de La Rioja (points), entreprises (carrés) et annonces (losanges) ; la frontière franco-espagnole en pointillés (tracé approximatif).",
+        "Municipios del Gers, Aragón y La Rioja (puntos), empresas (cuadrados) y anuncios (rombos); la frontera franco-española en línea discontinua (trazado aproximado).",
+        "Gers communes and Aragón and La Rioja municipalities (dots), firms (squares) and listings (diamonds); the French–Spanish border dashed (approximate line).",
+    ),
+    ("border", "Frontière", "Frontera", "Border"),
+    (
+        "communes",
+        "Communes / municipalités",
+        "Municipios",
+        "Communes / municipalities",
+    ),
+    (
+        "not_found",
+        "Introuvable (ou hors de votre périmètre).",
+        "No encontrado (o fuera de su ámbito).",
+        "Not found (or outside your territory).",
+    ),
+    (
+        "forbidden",
+        "Action non autorisée pour cette clé.",
+        "Acción no permitida para esta clave.",
+        "Not allowed for this key.",
+    ),
+    ("error", "Erreur", "Error", "Error"),
+    ("back", "Retour", "Volver", "Back"),
+    ("view", "Voir", "Ver", "View"),
+    (
+        "signed_in_as",
+        "Connecté avec la clé",
+        "Conectado con la clave",
+        "Signed in with key",
+    ),
+    (
+        "version_conflict",
+        "Quelqu'un a modifié cette fiche entre-temps ; rechargez la page.",
+        "Alguien modificó esta ficha mientras tanto; recargue la página.",
+        "Someone changed this record meanwhile; reload the page.",
+    ),
+    (
+        "k_business_offer",
+        "Offre commerciale",
+        "Oferta comercial",
+        "Business offer",
+    ),
+    (
+        "k_business_request",
+        "Demande commerciale",
+        "Demanda comercial",
+        "Business request",
+    ),
+    ("k_partnership", "Partenariat", "Asociación", "Partnership"),
+    ("k_tender", "Appel d'offres", "Licitación", "Tender"),
+    (
+        "k_technology_offer",
+        "Offre de technologie",
+        "Oferta tecnológica",
+        "Technology offer",
+    ),
+    (
+        "k_technology_request",
+        "Demande de technologie",
+        "Demanda tecnológica",
+        "Technology request",
+    ),
+    ("o_draft", "Brouillon", "Borrador", "Draft"),
+    ("o_published", "Publiée", "Publicada", "Published"),
+    ("o_expired", "Expirée", "Caducada", "Expired"),
+    ("o_withdrawn", "Retirée", "Retirada", "Withdrawn"),
+    ("o_fulfilled", "Pourvue", "Cubierta", "Fulfilled"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_has_three_languages_and_keys_are_unique() {
+        let mut keys = std::collections::BTreeSet::new();
+        for (key, fr, es, en) in WORDS {
+            assert!(keys.insert(*key), "duplicate key {key}");
+            assert!(!fr.is_empty() && !es.is_empty() && !en.is_empty(), "{key}");
+        }
+        assert_eq!(Lang::Es.words()["search"], "Búsqueda");
+        assert_eq!(Lang::parse("de"), None);
+    }
+}

@@ -1,0 +1,598 @@
+//! The OpenAPI 3 document of the partner API, served at `/openapi.json`.
+//!
+//! Written by hand beside the handlers (`api.rs`) and the JSON shapes (`json.rs`); the
+//! gateway's tests and schemathesis check that answers conform to it.
+
+use serde_json::{Value, json};
+
+use crate::json::{
+    EntityJson, KindJson, LanguageJson, MatchStatusJson, OpportunityStatusJson, SchemeJson,
+    StatusChangeJson, VisibilityJson,
+};
+
+fn string_enum(values: &[&str]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn page_of(item: &str) -> Value {
+    json!({
+        "type": "object",
+        "required": ["items", "next_page_token"],
+        "properties": {
+            "items": { "type": "array", "items": reference(item) },
+            "next_page_token": { "type": "string", "description": "token of the next page; empty on the last one" }
+        }
+    })
+}
+
+fn query(name: &str, schema: Value, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description })
+}
+
+fn path_id(description: &str) -> Value {
+    json!({ "name": "id", "in": "path", "required": true,
+        "schema": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.~:-]{0,199}$" }, "description": description })
+}
+
+/// A comma-separated list parameter (`a,b,c`).
+fn list_param(name: &str, items: Value, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "style": "form", "explode": false,
+        "schema": { "type": "array", "items": items }, "description": description })
+}
+
+fn paging() -> Vec<Value> {
+    vec![
+        query(
+            "page_size",
+            json!({"type": "integer", "format": "int32", "minimum": 0, "maximum": 100}),
+            "at most this many items: 0 means the default (20, ten best for leads), at most 100",
+        ),
+        query(
+            "page_token",
+            json!({"type": "string"}),
+            "next_page_token of the previous page",
+        ),
+    ]
+}
+
+fn errors(codes: &[&str]) -> serde_json::Map<String, Value> {
+    codes
+        .iter()
+        .map(|code| {
+            (
+                (*code).to_owned(),
+                json!({ "$ref": format!("#/components/responses/E{code}") }),
+            )
+        })
+        .collect()
+}
+
+fn operation(
+    summary: &str,
+    parameters: Vec<Value>,
+    body: Option<&str>,
+    ok: (&str, &str),
+    error_codes: &[&str],
+) -> Value {
+    let mut responses = errors(error_codes);
+    responses.insert(
+        ok.0.to_owned(),
+        json!({ "description": "success", "content": { "application/json": { "schema": reference(ok.1) } } }),
+    );
+    let mut op = json!({
+        "summary": summary,
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if let Some(body) = body {
+        op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": reference(body) } } });
+    }
+    op
+}
+
+/// The writable part of an object's schema, at least one field: a PATCH body.
+fn patch_of(schema: &Value, writable: &[&str]) -> Value {
+    let properties: serde_json::Map<String, Value> = writable
+        .iter()
+        .filter_map(|name| Some(((*name).to_owned(), schema["properties"].get(*name)?.clone())))
+        .collect();
+    json!({
+        "type": "object", "additionalProperties": false, "minProperties": 1,
+        "description": "the fields to change (the update mask is the set of fields present); output-only fields are refused",
+        "properties": properties
+    })
+}
+
+const READ: &[&str] = &["400", "401", "403", "404", "429", "503"];
+const WRITE: &[&str] = &["400", "401", "403", "404", "409", "412", "429", "503"];
+
+fn with(mut params: Vec<Value>, more: Vec<Value>) -> Vec<Value> {
+    params.extend(more);
+    params
+}
+
+/// The document.
+pub fn document() -> Value {
+    let location = json!({
+        "type": "object", "additionalProperties": false,
+        "properties": {
+            "lat": { "type": "number", "minimum": -90, "maximum": 90 },
+            "lon": { "type": "number", "minimum": -180, "maximum": 180 },
+            "place_code": { "type": "string", "description": "INSEE commune or INE municipality code" },
+            "place_name": { "type": "string" }
+        }
+    });
+    let company = json!({
+        "type": "object", "additionalProperties": false,
+        "description": "A firm. Output-only fields (id, nace, version, created_at, updated_at) are ignored on input.",
+        "properties": {
+            "id": { "type": "string", "readOnly": true },
+            "source": { "type": "string" },
+            "external_id": { "type": "string" },
+            "name": { "type": "string" },
+            "country": { "type": "string", "description": "ISO 3166-1 alpha-2" },
+            "legal_id": {
+                "type": "object", "additionalProperties": false, "required": ["value"],
+                "properties": {
+                    "scheme": string_enum(SchemeJson::ALL),
+                    "value": { "type": "string" },
+                    "display": { "type": "string", "readOnly": true }
+                }
+            },
+            "activities": { "type": "array", "items": { "type": "string" }, "description": "NACE, NAF or CNAE codes" },
+            "nace": { "type": "array", "items": { "type": "string" }, "readOnly": true },
+            "language": string_enum(LanguageJson::ALL),
+            "description": { "type": "string" },
+            "offers": { "type": "string" },
+            "seeks": { "type": "string" },
+            "location": location,
+            "region": { "type": "string", "description": "ISO 3166-2" },
+            "employees": { "type": "integer", "format": "int32" },
+            "languages": { "type": "array", "items": { "type": "string" } },
+            "contact": {
+                "type": "object", "additionalProperties": false,
+                "properties": { "name": { "type": "string" }, "email": { "type": "string" }, "phone": { "type": "string" } }
+            },
+            "visibility": string_enum(VisibilityJson::ALL),
+            "service_radius_km": { "type": "number" },
+            "version": { "type": "integer", "format": "int64", "readOnly": true },
+            "created_at": { "type": "string", "format": "date-time", "readOnly": true },
+            "updated_at": { "type": "string", "format": "date-time", "readOnly": true }
+        }
+    });
+    let opportunity = json!({
+        "type": "object", "additionalProperties": false,
+        "description": "A listing. Output-only fields (id, nace, status, version, timestamps, expires_on) are ignored on input.",
+        "properties": {
+            "id": { "type": "string", "readOnly": true },
+            "source": { "type": "string" },
+            "external_id": { "type": "string" },
+            "kind": string_enum(KindJson::ALL),
+            "title": { "type": "string" },
+            "description": { "type": "string" },
+            "language": string_enum(LanguageJson::ALL),
+            "activities": { "type": "array", "items": { "type": "string" } },
+            "nace": { "type": "array", "items": { "type": "string" }, "readOnly": true },
+            "cpv": { "type": "array", "items": { "type": "string" } },
+            "location": location,
+            "region": { "type": "string" },
+            "published": { "type": "string", "format": "date" },
+            "deadline": { "type": "string", "format": "date" },
+            "budget_eur": { "type": "number" },
+            "status": { "allOf": [string_enum(OpportunityStatusJson::ALL)], "readOnly": true },
+            "source_version": { "type": "integer", "format": "int64" },
+            "version": { "type": "integer", "format": "int64", "readOnly": true },
+            "created_at": { "type": "string", "format": "date-time", "readOnly": true },
+            "updated_at": { "type": "string", "format": "date-time", "readOnly": true },
+            "expires_on": { "type": "string", "format": "date", "readOnly": true }
+        }
+    });
+    let matched = json!({
+        "type": "object",
+        "required": ["id", "company_id", "opportunity_id", "score", "reasons", "notes", "version"],
+        "properties": {
+            "id": { "type": "string" },
+            "company_id": { "type": "string" },
+            "opportunity_id": { "type": "string" },
+            "score": { "type": "number", "minimum": 0, "maximum": 1 },
+            "reasons": { "type": "array", "items": {
+                "type": "object",
+                "properties": {
+                    "feature": { "type": "string" }, "contribution": { "type": "number" },
+                    "text_fr": { "type": "string" }, "text_es": { "type": "string" }
+                }
+            } },
+            "status": string_enum(MatchStatusJson::ALL),
+            "dismiss_reason": { "type": "string" },
+            "notes": { "type": "array", "items": {
+                "type": "object",
+                "properties": { "author": { "type": "string" }, "text": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" } }
+            } },
+            "distance_km": { "type": "number" },
+            "opportunity_title": { "type": "string" },
+            "company_name": { "type": "string" },
+            "version": { "type": "integer", "format": "int64" },
+            "updated_at": { "type": "string", "format": "date-time" }
+        }
+    });
+    let facet_list = json!({ "type": "array", "items": { "type": "object", "properties": { "value": { "type": "string" }, "count": { "type": "integer" } } } });
+    let search = json!({
+        "type": "object",
+        "required": ["items", "next_page_token", "total"],
+        "properties": {
+            "items": { "type": "array", "items": {
+                "type": "object",
+                "required": ["id", "title"],
+                "properties": {
+                    "entity": string_enum(EntityJson::ALL),
+                    "id": { "type": "string" }, "score": { "type": "number" },
+                    "distance_km": { "type": "number" }, "title": { "type": "string" },
+                    "language": string_enum(LanguageJson::ALL),
+                    "snippets": { "type": "array", "items": { "type": "object", "properties": {
+                        "field": { "type": "string" }, "text": { "type": "string" },
+                        "highlights": { "type": "array", "items": { "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2 } }
+                    } } },
+                    "place_name": { "type": "string" }, "region": { "type": "string" },
+                    "kind": string_enum(KindJson::ALL),
+                    "deadline": { "type": "string", "format": "date" },
+                    "published": { "type": "string", "format": "date" },
+                    "status": string_enum(OpportunityStatusJson::ALL),
+                    "matched_concepts": { "type": "array", "items": { "type": "string" } },
+                    "source": { "type": "string" }
+                }
+            } },
+            "next_page_token": { "type": "string" },
+            "total": { "type": "integer" },
+            "facets": { "type": "object", "properties": {
+                "regions": facet_list, "kinds": facet_list, "nace_divisions": facet_list, "languages": facet_list
+            } },
+            "query_language": string_enum(LanguageJson::ALL),
+            "geo_fallback": { "type": "string" }
+        }
+    });
+    let error = json!({
+        "type": "object", "required": ["error"],
+        "properties": { "error": {
+            "type": "object", "required": ["code", "message", "violations"],
+            "properties": {
+                "code": { "type": "string", "description": "not_found, invalid_argument, permission_denied, …" },
+                "message": { "type": "string" },
+                "violations": { "type": "array", "items": {
+                    "type": "object", "required": ["field", "description"],
+                    "properties": { "field": { "type": "string" }, "description": { "type": "string" } }
+                } }
+            }
+        } }
+    });
+    let error_response = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": reference("Error") } } });
+    let mut retry = error_response("too many requests for this key");
+    retry["headers"] = json!({ "Retry-After": { "schema": { "type": "integer" }, "description": "seconds to wait" } });
+
+    let company_filters = with(
+        paging(),
+        vec![
+            query("region", json!({"type": "string"}), "ISO 3166-2 region"),
+            query("source", json!({"type": "string"}), "publisher"),
+            query(
+                "nace_prefix",
+                json!({"type": "string"}),
+                "NACE code at any level",
+            ),
+            query(
+                "name_prefix",
+                json!({"type": "string"}),
+                "name starts with (case and accents ignored)",
+            ),
+        ],
+    );
+    let opportunity_filters = with(
+        paging(),
+        vec![
+            query("source", json!({"type": "string"}), "publisher"),
+            query("status", string_enum(OpportunityStatusJson::ALL), "status"),
+            query("region", json!({"type": "string"}), "ISO 3166-2 region"),
+            query("kind", string_enum(KindJson::ALL), "kind"),
+            query(
+                "nace_prefix",
+                json!({"type": "string"}),
+                "NACE code at any level",
+            ),
+            query(
+                "published_from",
+                json!({"type": "string", "format": "date"}),
+                "first publication day",
+            ),
+            query(
+                "published_to",
+                json!({"type": "string", "format": "date"}),
+                "last publication day",
+            ),
+            query(
+                "deadline_from",
+                json!({"type": "string", "format": "date"}),
+                "first deadline day",
+            ),
+            query(
+                "deadline_to",
+                json!({"type": "string", "format": "date"}),
+                "last deadline day",
+            ),
+        ],
+    );
+    let version = query(
+        "expected_version",
+        json!({"type": "integer", "format": "int64", "minimum": 0}),
+        "the version read; absent or 0 skips the check (412 on conflict)",
+    );
+    let statuses = query(
+        "statuses",
+        json!({"type": "string"}),
+        "comma-separated match statuses; empty means all but dismissed",
+    );
+    let search_params = with(
+        paging(),
+        vec![
+            query(
+                "q",
+                json!({"type": "string"}),
+                "free text in French or Spanish",
+            ),
+            query(
+                "language",
+                string_enum(LanguageJson::ALL),
+                "language of q; identified when absent",
+            ),
+            query(
+                "entity",
+                string_enum(EntityJson::ALL),
+                "companies or opportunities only",
+            ),
+            query(
+                "kinds",
+                json!({"type": "string"}),
+                "comma-separated opportunity kinds",
+            ),
+            query(
+                "regions",
+                json!({"type": "string"}),
+                "comma-separated ISO 3166-2 regions or provinces",
+            ),
+            query("nace_prefix", json!({"type": "string"}), "NACE prefix"),
+            query("cpv_prefix", json!({"type": "string"}), "CPV prefix"),
+            query(
+                "sources",
+                json!({"type": "string"}),
+                "comma-separated publishers",
+            ),
+            query(
+                "place",
+                json!({"type": "string"}),
+                "centre of the radius: a gazetteer place name or code",
+            ),
+            query(
+                "lat",
+                json!({"type": "number", "minimum": -90, "maximum": 90}),
+                "centre latitude (without place)",
+            ),
+            query(
+                "lon",
+                json!({"type": "number", "minimum": -180, "maximum": 180}),
+                "centre longitude (without place)",
+            ),
+            query(
+                "radius_km",
+                json!({"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 1000}),
+                "radius, km (0 < r ≤ 1000)",
+            ),
+            query(
+                "sort",
+                string_enum(&["relevance", "distance", "deadline", "published"]),
+                "order",
+            ),
+            query("facets", json!({"type": "boolean"}), "compute facet counts"),
+            query(
+                "include_not_live",
+                json!({"type": "boolean"}),
+                "include expired, withdrawn, fulfilled and draft listings",
+            ),
+            query(
+                "public_only",
+                json!({"type": "boolean"}),
+                "only public company profiles",
+            ),
+            query(
+                "as_of",
+                json!({"type": "string", "format": "date"}),
+                "liveness as of this day",
+            ),
+            query(
+                "deadline_from",
+                json!({"type": "string", "format": "date"}),
+                "first deadline day",
+            ),
+            query(
+                "deadline_to",
+                json!({"type": "string", "format": "date"}),
+                "last deadline day",
+            ),
+            query(
+                "min_employees",
+                json!({"type": "integer", "format": "int32", "minimum": 0}),
+                "minimum headcount",
+            ),
+            query(
+                "max_employees",
+                json!({"type": "integer", "format": "int32", "minimum": 0}),
+                "maximum headcount",
+            ),
+        ],
+    );
+
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Pyred partner API",
+            "version": "1.0.0",
+            "description": "JSON over HTTPS in front of Pyred's gRPC services. Every call needs `Authorization: Bearer pyred_…` (the same keys, roles and object rules as gRPC: an object outside the key's scope answers 404). Invalid input answers 400 with one violation per bad field."
+        },
+        "servers": [ { "url": "/" } ],
+        "security": [ { "bearer": [] } ],
+        "paths": {
+            "/api/v1/companies": {
+                "get": operation("List companies (ordered by id)", company_filters, None, ("200", "CompanyPage"), READ),
+                "post": operation("Create a company", vec![], Some("Company"), ("201", "Company"), WRITE)
+            },
+            "/api/v1/companies/{id}": {
+                "get": operation("Read a company", vec![path_id("registry id")], None, ("200", "Company"), READ),
+                "patch": operation("Update the fields present in the body", vec![path_id("registry id"), version.clone()], Some("CompanyPatch"), ("200", "Company"), WRITE),
+                "delete": operation("Delete a company", vec![path_id("registry id"), version.clone()], None, ("200", "Deleted"), WRITE)
+            },
+            "/api/v1/companies/{id}/contact": {
+                "delete": operation("Erase a company's contact (GDPR)", vec![path_id("registry id")], None, ("200", "Company"), WRITE)
+            },
+            "/api/v1/companies/{id}/matches": {
+                "get": operation("A firm's best leads, scored and explained", with(paging(), vec![path_id("registry id of the firm"), statuses.clone(), query("as_of", json!({"type": "string", "format": "date"}), "liveness and deadlines as of this day")]), None, ("200", "MatchPage"), READ)
+            },
+            "/api/v1/opportunities": {
+                "get": operation("List opportunities (ordered by id)", opportunity_filters, None, ("200", "OpportunityPage"), READ),
+                "post": operation("Create an opportunity", vec![query("draft", json!({"type": "boolean"}), "create as a draft")], Some("Opportunity"), ("201", "Opportunity"), WRITE)
+            },
+            "/api/v1/opportunities/{id}": {
+                "get": operation("Read an opportunity", vec![path_id("registry id")], None, ("200", "Opportunity"), READ),
+                "patch": operation("Update the fields present in the body", vec![path_id("registry id"), version], Some("OpportunityPatch"), ("200", "Opportunity"), WRITE)
+            },
+            "/api/v1/opportunities/{id}/status": {
+                "post": operation("Publish, withdraw, fulfil or extend", vec![path_id("registry id")], Some("StatusChange"), ("200", "Opportunity"), WRITE)
+            },
+            "/api/v1/opportunities/{id}/matches": {
+                "get": operation("The firms to call about a listing (advisers)", with(paging(), vec![path_id("registry id of the listing"), statuses, list_param("regions", json!({"type": "string", "pattern": "^[A-Z]{2}-[A-Z0-9]{1,3}$"}), "comma-separated regions of the firms")]), None, ("200", "MatchPage"), READ)
+            },
+            "/api/v1/listings/sync": {
+                "post": operation("Upsert and withdraw a batch of one publisher's listings (agencies)", vec![], Some("SyncRequest"), ("200", "SyncResponse"), WRITE)
+            },
+            "/api/v1/matches/{id}": {
+                "get": operation("One lead with its history", vec![path_id("match id")], None, ("200", "Match"), READ)
+            },
+            "/api/v1/matches/{id}/status": {
+                "post": operation("Move a lead through the workflow (advisers)", vec![path_id("match id")], Some("MatchStatusChange"), ("200", "Match"), WRITE)
+            },
+            "/api/v1/matches/{id}/notes": {
+                "post": operation("Add a note to a lead (advisers)", vec![path_id("match id")], Some("Note"), ("200", "Match"), WRITE)
+            },
+            "/api/v1/search": {
+                "get": operation("Bilingual text and geographic search", search_params, None, ("200", "SearchResponse"), READ)
+            },
+            "/api/v1/places": {
+                "get": operation("Place autocomplete from the gazetteer", vec![
+                    query("prefix", json!({"type": "string"}), "beginning of a name or code"),
+                    query("limit", json!({"type": "integer", "format": "int32", "minimum": 0, "maximum": 50}), "at most this many (0: 10; at most 50)")
+                ], None, ("200", "Places"), READ)
+            }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "a Pyred API key, pyred_<id>_<secret>" } },
+            "schemas": {
+                "CompanyPatch": patch_of(&company, crate::api::COMPANY_WRITABLE),
+                "OpportunityPatch": patch_of(&opportunity, crate::api::OPPORTUNITY_WRITABLE),
+                "Company": company,
+                "Opportunity": opportunity,
+                "Match": matched,
+                "CompanyPage": page_of("Company"),
+                "OpportunityPage": page_of("Opportunity"),
+                "MatchPage": page_of("Match"),
+                "SearchResponse": search,
+                "Deleted": { "type": "object", "required": ["seq"], "properties": { "seq": { "type": "integer", "format": "int64" } } },
+                "StatusChange": {
+                    "type": "object", "additionalProperties": false, "required": ["change"],
+                    "properties": {
+                        "change": string_enum(StatusChangeJson::ALL),
+                        "new_deadline": { "type": "string", "format": "date" },
+                        "expected_version": { "type": "integer", "format": "int64", "minimum": 0 }
+                    }
+                },
+                "MatchStatusChange": {
+                    "description": "a forward move of the workflow (shortlisted → contacted → meeting → won/lost), or a dismissal with its reason; a move the workflow does not allow from the lead's current status is refused with 412",
+                    "oneOf": [
+                        {
+                            "type": "object", "additionalProperties": false, "required": ["status"],
+                            "properties": {
+                                "status": string_enum(&["shortlisted", "contacted", "meeting", "won", "lost"]),
+                                "expected_version": { "type": "integer", "format": "int64", "minimum": 0 }
+                            }
+                        },
+                        {
+                            "type": "object", "additionalProperties": false, "required": ["status", "dismiss_reason"],
+                            "properties": {
+                                "status": string_enum(&["dismissed"]),
+                                "dismiss_reason": { "type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S" },
+                                "expected_version": { "type": "integer", "format": "int64", "minimum": 0 }
+                            }
+                        }
+                    ]
+                },
+                "Note": { "type": "object", "additionalProperties": false, "required": ["text"], "properties": { "text": { "type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S" } } },
+                "SyncRequest": {
+                    "type": "object", "additionalProperties": false, "required": ["source"],
+                    "properties": {
+                        "source": { "type": "string" },
+                        "upserts": { "type": "array", "items": reference("Opportunity"), "maxItems": 1000 },
+                        "withdrawals": { "type": "array", "items": { "type": "string" } }
+                    }
+                },
+                "SyncResponse": {
+                    "type": "object", "required": ["results", "last_seq"],
+                    "properties": {
+                        "results": { "type": "array", "items": { "type": "object", "properties": {
+                            "external_id": { "type": "string" },
+                            "outcome": string_enum(&["created", "updated", "unchanged", "withdrawn", "rejected", "unspecified"]),
+                            "id": { "type": "string" },
+                            "violations": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "description": { "type": "string" } } } }
+                        } } },
+                        "last_seq": { "type": "integer", "format": "int64" }
+                    }
+                },
+                "Places": {
+                    "type": "object", "required": ["items"],
+                    "properties": { "items": { "type": "array", "items": { "type": "object", "required": ["code", "name", "region", "approximate"], "properties": {
+                        "code": { "type": "string" }, "name": { "type": "string" }, "region": { "type": "string" },
+                        "lat": { "type": "number" }, "lon": { "type": "number" }, "approximate": { "type": "boolean" }
+                    } } } }
+                },
+                "Error": error
+            },
+            "responses": {
+                "E400": error_response("invalid request: one violation per bad field"),
+                "E401": error_response("no key, or an unknown or revoked key"),
+                "E403": error_response("the key's role may not do this"),
+                "E404": error_response("no such object, or outside the key's scope"),
+                "E409": error_response("already exists"),
+                "E412": error_response("version conflict (expected_version)"),
+                "E429": retry,
+                "E503": error_response("a Pyred service is unavailable")
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reference_resolves() {
+        let document = document();
+        let text = document.to_string();
+        for piece in text.split("\"$ref\":\"").skip(1) {
+            let target = piece.split('"').next().unwrap_or_default();
+            let mut node = &document;
+            for part in target.trim_start_matches("#/").split('/') {
+                node = &node[part];
+            }
+            assert!(!node.is_null(), "dangling reference {target}");
+        }
+    }
+}

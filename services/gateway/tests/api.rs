@@ -1,0 +1,359 @@
+//! The JSON partner API against the real services (TLS, keys, the demo dataset): the
+//! same roles, the same refusals and the same field-level errors as gRPC.
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use common::World;
+use pyred_gateway::error::http_status;
+use pyred_proto::v1 as pb;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_mirrors_grpc_roles_errors_and_paging() {
+    let world = World::start().await;
+    let client = &world.client;
+    let adviser = world.adviser.expose().to_owned();
+    let firm_a = world.demo_firm("demo-gers-01").await;
+    let firm_b = world.demo_firm("demo-gers-02").await;
+    let key_a = world.key(pb::Role::Firm, &[], &firm_a.id, "").await;
+    let agency = world.key(pb::Role::Agency, &[], "", "arex").await;
+
+    // The OpenAPI document.
+    let doc = client.get("/openapi.json", &[]).await;
+    assert_eq!(doc.status, 200);
+    assert_eq!(doc.json()["openapi"], "3.0.3");
+    assert!(doc.json()["paths"]["/api/v1/companies/{id}"]["patch"].is_object());
+
+    // No key, or an unknown one: 401, as gRPC's Unauthenticated.
+    let none = client.get("/api/v1/companies", &[]).await;
+    assert_eq!(none.status, 401);
+    assert_eq!(none.json()["error"]["code"], "unauthenticated");
+    let bogus = client
+        .get_as("/api/v1/companies", "pyred_000000000000_nope")
+        .await;
+    assert_eq!(bogus.status, 401, "{}", bogus.text());
+
+    // Paging: two disjoint pages in id order.
+    let first = client
+        .get_as("/api/v1/companies?page_size=5", &adviser)
+        .await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let first = first.json();
+    assert_eq!(first["items"].as_array().unwrap().len(), 5);
+    let token = first["next_page_token"].as_str().unwrap();
+    assert!(!token.is_empty());
+    let second = client
+        .get_as(
+            &format!("/api/v1/companies?page_size=5&page_token={token}"),
+            &adviser,
+        )
+        .await
+        .json();
+    let ids = |page: &serde_json::Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (ids(&first), ids(&second));
+    assert!(a.iter().all(|id| !b.contains(id)));
+    assert!(a.last() < b.first(), "ordered by id across pages");
+
+    // Other tenants' objects: the HTTP status is exactly the gRPC code's.
+    let grpc_matches_b = world
+        .matchmaking_as(&key_a)
+        .list_company_matches(pb::ListCompanyMatchesRequest {
+            company_id: firm_b.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("firm A may not read firm B's leads");
+    let http_matches_b = client
+        .get_as(
+            &format!("/api/v1/companies/{}/matches", firm_b.id),
+            key_a.expose(),
+        )
+        .await;
+    assert_eq!(grpc_matches_b.code(), tonic::Code::NotFound);
+    assert_eq!(
+        http_matches_b.status,
+        http_status(grpc_matches_b.code()).0.as_u16()
+    );
+
+    let grpc_update_b = world
+        .registry_as(&key_a)
+        .update_company(pb::UpdateCompanyRequest {
+            company: Some(pb::Company {
+                id: firm_b.id.clone(),
+                offers: "x".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["offers".into()],
+            }),
+            expected_version: 0,
+        })
+        .await
+        .expect_err("firm A may not update firm B");
+    let http_update_b = client
+        .json(
+            "PATCH",
+            &format!("/api/v1/companies/{}", firm_b.id),
+            key_a.expose(),
+            &json!({"offers": "x"}),
+        )
+        .await;
+    assert_eq!(
+        http_update_b.status,
+        http_status(grpc_update_b.code()).0.as_u16(),
+        "{}",
+        http_update_b.text()
+    );
+    assert!(matches!(http_update_b.status, 403 | 404));
+
+    let grpc_agency = world
+        .registry_as(&agency)
+        .list_companies(pb::ListCompaniesRequest::default())
+        .await
+        .expect_err("agencies do not list companies");
+    let http_agency = client.get_as("/api/v1/companies", agency.expose()).await;
+    assert_eq!(grpc_agency.code(), tonic::Code::PermissionDenied);
+    assert_eq!(http_agency.status, 403);
+    assert_eq!(http_agency.json()["error"]["code"], "permission_denied");
+
+    // Another agency's listing is not found for "arex" (ader's listings are public to
+    // advisers, invisible to another agency), exactly as over gRPC.
+    let ader_listing = world
+        .registry()
+        .list_opportunities(pb::ListOpportunitiesRequest {
+            source: "ader".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .opportunities
+        .remove(0);
+    let grpc_other = world
+        .registry_as(&agency)
+        .get_opportunity(pb::GetOpportunityRequest {
+            id: ader_listing.id.clone(),
+        })
+        .await
+        .expect_err("another agency's listing");
+    let http_other = client
+        .get_as(
+            &format!("/api/v1/opportunities/{}", ader_listing.id),
+            agency.expose(),
+        )
+        .await;
+    assert_eq!(http_other.status, http_status(grpc_other.code()).0.as_u16());
+    let http_own = client
+        .get_as(
+            "/api/v1/opportunities?source=arex&page_size=3",
+            agency.expose(),
+        )
+        .await;
+    assert_eq!(http_own.status, 200, "{}", http_own.text());
+    assert_eq!(http_own.json()["items"].as_array().unwrap().len(), 3);
+
+    // The firm reads its own profile and its own leads.
+    let own = client
+        .get_as(&format!("/api/v1/companies/{}", firm_a.id), key_a.expose())
+        .await;
+    assert_eq!(own.status, 200);
+    assert_eq!(own.json()["name"], firm_a.name.as_str());
+    assert_eq!(own.json()["language"], "fr");
+
+    // Field-level errors: the same violations as gRPC, as JSON.
+    let bad = json!({"name": "", "employees": -3, "location": {"place_code": "99999"}});
+    let http_bad = client
+        .json(
+            "PATCH",
+            &format!("/api/v1/companies/{}", firm_a.id),
+            &adviser,
+            &bad,
+        )
+        .await;
+    assert_eq!(http_bad.status, 400, "{}", http_bad.text());
+    let mut http_fields: Vec<(String, String)> = http_bad.json()["error"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["field"].as_str().unwrap().to_owned(),
+                v["description"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let adviser_key = world.adviser.clone();
+    let grpc_bad = world
+        .registry_as(&adviser_key)
+        .update_company(pb::UpdateCompanyRequest {
+            company: Some(pb::Company {
+                id: firm_a.id.clone(),
+                name: String::new(),
+                employees: Some(-3),
+                location: Some(pb::Location {
+                    place_code: "99999".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["name".into(), "employees".into(), "location".into()],
+            }),
+            expected_version: 0,
+        })
+        .await
+        .expect_err("invalid");
+    let mut grpc_fields = pyred_runtime::error::violations_of(&grpc_bad);
+    http_fields.sort();
+    grpc_fields.sort();
+    assert_eq!(http_fields, grpc_fields);
+    let names: Vec<&str> = http_fields.iter().map(|(f, _)| f.as_str()).collect();
+    assert!(
+        names.contains(&"company.name") && names.contains(&"company.employees"),
+        "{names:?}"
+    );
+
+    // Malformed JSON and unknown fields: 400 in the same error shape.
+    let malformed = client
+        .send(
+            "POST",
+            "/api/v1/companies",
+            &[("authorization", &format!("Bearer {adviser}"))],
+            Some(("application/json", b"{".to_vec())),
+        )
+        .await;
+    assert_eq!(malformed.status, 400);
+    assert_eq!(malformed.json()["error"]["code"], "invalid_argument");
+    let unknown = client
+        .json(
+            "PATCH",
+            &format!("/api/v1/companies/{}", firm_a.id),
+            &adviser,
+            &json!({"colour": "red"}),
+        )
+        .await;
+    assert_eq!(unknown.status, 400);
+
+    // A stale version: 412, as FailedPrecondition.
+    let stale = client
+        .json(
+            "PATCH",
+            &format!("/api/v1/companies/{}?expected_version=999", firm_a.id),
+            &adviser,
+            &json!({"offers": "Foie gras"}),
+        )
+        .await;
+    assert_eq!(stale.status, 412, "{}", stale.text());
+
+    // A valid update persists (seen through gRPC).
+    let updated = client
+        .json(
+            "PATCH",
+            &format!("/api/v1/companies/{}", firm_a.id),
+            &adviser,
+            &json!({"employees": 31}),
+        )
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.text());
+    let stored = world
+        .registry()
+        .get_company(pb::GetCompanyRequest {
+            id: firm_a.id.clone(),
+            legal_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stored.employees, Some(31));
+    assert_eq!(
+        stored.name, firm_a.name,
+        "fields absent from the body are untouched"
+    );
+
+    // Leads and their workflow: the adviser moves one, the firm may only read.
+    let leads = client
+        .get_as(
+            &format!("/api/v1/companies/{}/matches", firm_a.id),
+            &adviser,
+        )
+        .await;
+    assert_eq!(leads.status, 200, "{}", leads.text());
+    let lead = leads.json()["items"][0].clone();
+    let lead_id = lead["id"].as_str().unwrap().to_owned();
+    assert!(lead["reasons"].as_array().is_some_and(|r| !r.is_empty()));
+    let moved = client
+        .json(
+            "POST",
+            &format!("/api/v1/matches/{lead_id}/status"),
+            &adviser,
+            &json!({"status": "shortlisted"}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    let seen = world
+        .matchmaking()
+        .get_match(pb::GetMatchRequest {
+            id: lead_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(seen.status, pb::MatchStatus::Shortlisted as i32);
+    let by_firm = client
+        .json(
+            "POST",
+            &format!("/api/v1/matches/{lead_id}/status"),
+            key_a.expose(),
+            &json!({"status": "contacted"}),
+        )
+        .await;
+    assert_eq!(by_firm.status, 403, "{}", by_firm.text());
+    let no_reason = client
+        .json(
+            "POST",
+            &format!("/api/v1/matches/{lead_id}/status"),
+            &adviser,
+            &json!({"status": "dismissed"}),
+        )
+        .await;
+    assert_eq!(
+        no_reason.status,
+        400,
+        "dismissal needs a reason: {}",
+        no_reason.text()
+    );
+
+    // Search with facets, and a bad radius named as a field.
+    let found = client
+        .get_as("/api/v1/search?q=foie%20gras&facets=true", &adviser)
+        .await;
+    assert_eq!(found.status, 200, "{}", found.text());
+    assert!(found.json()["total"].as_i64().unwrap() > 0);
+    assert!(found.json()["facets"]["regions"].is_array());
+    let far = client
+        .get_as("/api/v1/search?q=bois&place=Auch&radius_km=5000", &adviser)
+        .await;
+    assert_eq!(far.status, 400);
+    assert!(far.text().contains("radius"), "{}", far.text());
+    let places = client
+        .get_as("/api/v1/places?prefix=Auch", &adviser)
+        .await
+        .json();
+    assert_eq!(places["items"][0]["name"], "Auch");
+
+    // Unknown resources answer the API's 404 shape.
+    let missing = client.get_as("/api/v1/nothing", &adviser).await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["error"]["code"], "not_found");
+
+    world.stop().await;
+}

@@ -1,0 +1,208 @@
+//! Shared harness of the gateway's end-to-end tests: the three services in-process with
+//! the demo dataset, the gateway in front of them over HTTPS, keys of each role, and a
+//! small HTTP/1.1 client (plain or TLS) for the API and for WebDriver.
+
+#![allow(dead_code, clippy::unwrap_used, missing_docs)]
+
+pub mod http;
+pub mod webdriver;
+
+use std::time::Duration;
+
+use pyred_e2e::{TestStack, spawn_stack, test_settings};
+use pyred_gateway::{Gateway, GatewaySettings, UpstreamUrls};
+use pyred_proto::v1 as pb;
+use pyred_runtime::Secret;
+use tokio_util::sync::CancellationToken;
+
+use pb::access_client::AccessClient;
+use pb::company_registry_client::CompanyRegistryClient;
+use pb::matchmaking_client::MatchmakingClient;
+
+/// A stack with the demo data, a gateway in front, and keys.
+pub struct World {
+    pub test: TestStack,
+    pub base_url: String,
+    pub client: http::Client,
+    pub admin: Secret,
+    pub adviser: Secret,
+    pub shutdown: CancellationToken,
+    gateway_task: tokio::task::JoinHandle<()>,
+}
+
+impl World {
+    pub async fn start() -> Self {
+        let test = spawn_stack().await;
+        let connector = test.connector();
+        pyred::import::load_demo(&connector, &test.stack.addresses.registry)
+            .await
+            .expect("demo loads");
+        let settings = test_settings(test.data_dir.path());
+        let urls = UpstreamUrls {
+            registry: test.stack.addresses.registry.clone(),
+            geo_search: test.stack.addresses.geo_search.clone(),
+            matchmaking: test.stack.addresses.matchmaking.clone(),
+        };
+        let gateway = Gateway::build(
+            &settings,
+            &GatewaySettings {
+                port: 0,
+                session_minutes: 30,
+            },
+            &urls,
+        )
+        .await
+        .expect("gateway binds");
+        let base_url = gateway.base_url();
+        assert!(
+            base_url.starts_with("https://"),
+            "TLS by default: {base_url}"
+        );
+        let shutdown = CancellationToken::new();
+        let token = shutdown.clone();
+        let gateway_task = tokio::spawn(async move {
+            gateway
+                .run_until_stopped(token)
+                .await
+                .expect("gateway serves");
+        });
+        let ca = std::fs::read(settings.tls_ca_file()).expect("dev CA");
+        let client = http::Client::new(gateway_local(&base_url), Some(&ca));
+        let admin = std::fs::read_to_string(test.data_dir.path().join("admin.key"))
+            .map(|key| Secret::new(key.trim()))
+            .expect("admin key of the stack");
+        let mut world = Self {
+            test,
+            base_url,
+            client,
+            admin: admin.clone(),
+            adviser: admin,
+            shutdown,
+            gateway_task,
+        };
+        world.adviser = world.key(pb::Role::Adviser, &["FR-32"], "", "").await;
+        world.wait_indexed().await;
+        world
+    }
+
+    /// Creates a key with the admin key.
+    pub async fn key(
+        &self,
+        role: pb::Role,
+        territory: &[&str],
+        company_id: &str,
+        source: &str,
+    ) -> Secret {
+        let issued = AccessClient::new(self.test.channel(&self.test.stack.addresses.registry))
+            .create_key(pb::CreateKeyRequest {
+                name: format!("gateway test {role:?}"),
+                role: role as i32,
+                territory: territory.iter().map(|t| (*t).to_owned()).collect(),
+                company_id: company_id.to_owned(),
+                source: source.to_owned(),
+            })
+            .await
+            .expect("key created")
+            .into_inner();
+        Secret::new(issued.secret)
+    }
+
+    pub fn registry(&self) -> CompanyRegistryClient<pyred_runtime::client::ServiceChannel> {
+        CompanyRegistryClient::new(self.test.channel(&self.test.stack.addresses.registry))
+    }
+
+    pub fn registry_as(
+        &self,
+        key: &Secret,
+    ) -> CompanyRegistryClient<pyred_runtime::client::ServiceChannel> {
+        CompanyRegistryClient::new(
+            self.test
+                .channel_with_key(&self.test.stack.addresses.registry, key),
+        )
+    }
+
+    pub fn matchmaking(&self) -> MatchmakingClient<pyred_runtime::client::ServiceChannel> {
+        MatchmakingClient::new(self.test.channel(&self.test.stack.addresses.matchmaking))
+    }
+
+    pub fn matchmaking_as(
+        &self,
+        key: &Secret,
+    ) -> MatchmakingClient<pyred_runtime::client::ServiceChannel> {
+        MatchmakingClient::new(
+            self.test
+                .channel_with_key(&self.test.stack.addresses.matchmaking, key),
+        )
+    }
+
+    /// Every company, with the admin key.
+    pub async fn companies(&self) -> Vec<pb::Company> {
+        let mut all = Vec::new();
+        let mut token = String::new();
+        loop {
+            let page = self
+                .registry()
+                .list_companies(pb::ListCompaniesRequest {
+                    page: Some(pb::PageRequest {
+                        page_size: 100,
+                        page_token: token,
+                    }),
+                    ..Default::default()
+                })
+                .await
+                .expect("companies")
+                .into_inner();
+            all.extend(page.companies);
+            if page.next_page_token.is_empty() {
+                return all;
+            }
+            token = page.next_page_token;
+        }
+    }
+
+    /// The demo firm with this external id.
+    pub async fn demo_firm(&self, external_id: &str) -> pb::Company {
+        self.companies()
+            .await
+            .into_iter()
+            .find(|c| c.external_id == external_id)
+            .expect("demo firm present")
+    }
+
+    /// Waits until geo-search has indexed everything the registry holds.
+    async fn wait_indexed(&self) {
+        let mut geo = pb::geo_search_client::GeoSearchClient::new(
+            self.test.channel(&self.test.stack.addresses.geo_search),
+        );
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let status = geo
+                .get_index_status(pb::GetIndexStatusRequest {})
+                .await
+                .expect("index status")
+                .into_inner();
+            if status.documents >= 71 && status.applied_seq >= status.registry_seq {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "index not caught up: {status:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.gateway_task).await;
+        self.test.stack.stop().await.expect("stack stops");
+    }
+}
+
+fn gateway_local(base_url: &str) -> std::net::SocketAddr {
+    base_url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .parse()
+        .expect("socket address")
+}

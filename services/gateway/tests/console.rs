@@ -1,0 +1,736 @@
+//! The console end to end: over HTTPS at the HTTP level (cookies, CSRF, CSV, map,
+//! language), and in a real headless Chromium driven through chromedriver (sign in,
+//! search, open a firm, move a lead, add a note, edit with field errors), each change
+//! checked through the gRPC API.
+//!
+//! The browser test needs Debian's `chromium` and `chromium-driver`; without them it
+//! says so and passes, unless `PYRED_REQUIRE_BROWSER=1` (set by
+//! `scripts/check-gateway.sh`, which installs them). With `PYRED_SCREENSHOTS=DIR` it saves
+//! screenshots of the main pages there.
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::World;
+use common::webdriver::{self, Browser};
+use pyred_proto::v1 as pb;
+
+/// Signs in over plain HTTP; returns the session cookie and the page's CSRF token.
+async fn sign_in(world: &World, key: &str) -> (String, String) {
+    let page = world.client.get("/console/login", &[]).await;
+    assert_eq!(page.status, 200);
+    let login_cookie = page
+        .headers_named("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with("pyred_login_csrf="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = login_cookie
+        .trim_start_matches("pyred_login_csrf=")
+        .to_owned();
+    let form = format!("key={}&csrf={token}", key);
+    let reply = world
+        .client
+        .send(
+            "POST",
+            "/console/login",
+            &[("cookie", &login_cookie)],
+            Some(("application/x-www-form-urlencoded", form.into_bytes())),
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.text());
+    let session = reply
+        .headers_named("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with("pyred_session="))
+        .unwrap()
+        .to_owned();
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict"] {
+        assert!(
+            session.contains(flag),
+            "session cookie lacks {flag}: {session}"
+        );
+    }
+    assert!(!session.contains(key), "the key never goes into the cookie");
+    let cookie = session.split(';').next().unwrap().to_owned();
+    let dashboard = world.client.get("/console", &[("cookie", &cookie)]).await;
+    assert_eq!(dashboard.status, 200);
+    let html = dashboard.text();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    (cookie, csrf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_sessions_csrf_exports_and_languages() {
+    let world = World::start().await;
+    let client = &world.client;
+    let firm = world.demo_firm("demo-gers-04").await;
+
+    // Without a session every page leads to the sign-in form, in French by default.
+    let anonymous = client.get("/console", &[]).await;
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(anonymous.header("location"), Some("/console/login"));
+    let login = client.get("/console/login", &[]).await.text();
+    assert!(
+        login.contains("lang=\"fr\"") && login.contains("Clé de conseiller"),
+        "{login}"
+    );
+    assert!(login.contains("<label for=\"key\">"), "labelled input");
+
+    // A wrong key, and a sign-in without the form's token, are refused.
+    let page = client.get("/console/login", &[]).await;
+    let login_cookie = page.headers_named("set-cookie")[0]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = login_cookie.split('=').nth(1).unwrap().to_owned();
+    let wrong = client
+        .send(
+            "POST",
+            "/console/login",
+            &[("cookie", &login_cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("key=pyred_000000000000_x&csrf={token}").into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.text().contains("Clé inconnue"));
+    let forged = client
+        .send(
+            "POST",
+            "/console/login",
+            &[],
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("key={}&csrf=forged", world.adviser.expose()).into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    // A firm's key may not use the console.
+    let firm_key = world.key(pb::Role::Firm, &[], &firm.id, "").await;
+    let as_firm = client
+        .send(
+            "POST",
+            "/console/login",
+            &[("cookie", &login_cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("key={}&csrf={token}", firm_key.expose()).into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(as_firm.status, 403);
+
+    let (cookie, csrf) = sign_in(&world, world.adviser.expose()).await;
+    let dashboard = client.get("/console", &[("cookie", &cookie)]).await.text();
+    assert!(
+        dashboard.contains(&firm.name),
+        "the adviser's Gers firm is listed"
+    );
+    assert!(dashboard.contains("Échéances dans les 14 prochains jours"));
+
+    // Every form post needs the session's token: a missing or foreign one changes nothing.
+    let leads = world
+        .matchmaking()
+        .list_company_matches(pb::ListCompanyMatchesRequest {
+            company_id: firm.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .matches;
+    let lead = &leads[0];
+    let forged = client
+        .send(
+            "POST",
+            &format!("/console/matches/{}/status", lead.id),
+            &[("cookie", &cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                b"status=won&csrf=0000".to_vec(),
+            )),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let unchanged = world
+        .matchmaking()
+        .get_match(pb::GetMatchRequest {
+            id: lead.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        unchanged.status, lead.status,
+        "a forged post changes nothing"
+    );
+    let genuine = client
+        .send(
+            "POST",
+            &format!("/console/matches/{}/status", lead.id),
+            &[("cookie", &cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                format!(
+                    "status=contacted&csrf={csrf}&back=/console/firms/{}",
+                    firm.id
+                )
+                .into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(genuine.status, 303, "{}", genuine.text());
+    let changed = world
+        .matchmaking()
+        .get_match(pb::GetMatchRequest {
+            id: lead.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(changed.status, pb::MatchStatus::Contacted as i32);
+
+    // CSV exports: UTF-8 with a BOM, the moved lead in the pipeline.
+    let csv = client
+        .get(
+            &format!("/console/firms/{}/leads.csv", firm.id),
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert_eq!(&csv.body[..3], b"\xEF\xBB\xBF");
+    assert!(csv.text().lines().count() > 1);
+    let pipeline = client
+        .get("/console/pipeline.csv", &[("cookie", &cookie)])
+        .await;
+    assert_eq!(&pipeline.body[..3], b"\xEF\xBB\xBF");
+    let pipeline = pipeline.text();
+    assert!(
+        pipeline.contains(&lead.opportunity_id) && pipeline.contains("Contactée"),
+        "{pipeline}"
+    );
+
+    // The map: gazetteer points, the border, this adviser's firms.
+    let svg = client.get("/console/map.svg", &[("cookie", &cookie)]).await;
+    assert_eq!(
+        svg.header("content-type"),
+        Some("image/svg+xml; charset=utf-8")
+    );
+    let svg = svg.text();
+    assert!(svg.matches("<circle").count() > 1000);
+    assert!(svg.contains("id=\"border\"") && svg.contains(&format!("/console/firms/{}", firm.id)));
+
+    // New leads since the last visit: the first visit shows the proposed leads; the next
+    // session shows only what appeared since, here a listing published in between.
+    let first_visit = client.get("/console", &[("cookie", &cookie)]).await.text();
+    let new_section = |html: &str| {
+        html.split("id=\"new-h\"")
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        new_section(&first_visit).contains("class=\"lead\""),
+        "a first visit shows new leads"
+    );
+    let original = world
+        .registry()
+        .get_opportunity(pb::GetOpportunityRequest {
+            id: leads[1].opportunity_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let copy = world
+        .registry()
+        .create_opportunity(pb::CreateOpportunityRequest {
+            opportunity: Some(pb::Opportunity {
+                id: String::new(),
+                external_id: format!("{}-bis", original.external_id),
+                version: 0,
+                status: 0,
+                created_at: None,
+                updated_at: None,
+                expires_on: None,
+                ..original.clone()
+            }),
+            draft: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (again, _) = sign_in(&world, world.adviser.expose()).await;
+        let html = client.get("/console", &[("cookie", &again)]).await.text();
+        let section = new_section(&html);
+        assert!(
+            html.contains("dernière visite"),
+            "the previous visit is shown"
+        );
+        if section.contains(&copy.id) {
+            assert!(
+                !section.contains(&format!("/console/opportunities/{}\"", original.id)),
+                "a lead already shown is not new"
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the new listing never showed as a new lead:\n{section}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    // Languages: Spanish and English on request; only local return paths.
+    let switch = client
+        .get(
+            "/console/lang/es?back=/console/search",
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(switch.header("location"), Some("/console/search"));
+    let lang_cookie = switch.headers_named("set-cookie")[0]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let both = format!("{cookie}; {lang_cookie}");
+    let spanish = client
+        .get("/console/search", &[("cookie", &both)])
+        .await
+        .text();
+    assert!(spanish.contains("lang=\"es\"") && spanish.contains("Búsqueda"));
+    let open_redirect = client
+        .get("/console/lang/en?back=//evil.example", &[])
+        .await;
+    assert_eq!(open_redirect.header("location"), Some("/console"));
+
+    // Another territory's firm is "not found", as in the API.
+    let rioja = world.key(pb::Role::Adviser, &["ES-RI"], "", "").await;
+    let (rioja_cookie, _) = sign_in(&world, rioja.expose()).await;
+    let foreign = client
+        .get(
+            &format!("/console/firms/{}/leads.csv", firm.id),
+            &[("cookie", &rioja_cookie)],
+        )
+        .await;
+    assert_eq!(foreign.status, 404);
+
+    // A key revoked during a session ends it: the next page goes to the sign-in form.
+    pb::access_client::AccessClient::new(world.test.channel(&world.test.stack.addresses.registry))
+        .revoke_key(pb::RevokeKeyRequest {
+            id: pyred_gateway::upstream::Bearer::key_id(&rioja),
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let revoked = client.get("/console", &[("cookie", &rioja_cookie)]).await;
+    assert_eq!(revoked.status, 303);
+    assert_eq!(revoked.header("location"), Some("/console/login"));
+    assert_eq!(
+        client
+            .get("/console", &[("cookie", &rioja_cookie)])
+            .await
+            .status,
+        303
+    );
+
+    // Sign-out ends the session.
+    let out = client
+        .send(
+            "POST",
+            "/console/logout",
+            &[("cookie", &cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("csrf={csrf}").into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(out.status, 303);
+    assert_eq!(
+        client.get("/console", &[("cookie", &cookie)]).await.status,
+        303
+    );
+
+    world.stop().await;
+}
+
+/// The scenario's future is large in a debug build: it runs on a thread with a big stack.
+#[test]
+fn an_adviser_works_a_lead_in_headless_chromium() {
+    let outcome = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_stack_size(16 << 20)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(Box::pin(browser_scenario()));
+        })
+        .unwrap()
+        .join();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Inputs of the current page without a label (hidden ones aside).
+const UNLABELLED: &str = "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.name || e.id);";
+
+async fn browser_scenario() {
+    let Some((chromium, chromedriver)) = webdriver::installed() else {
+        assert!(
+            std::env::var("PYRED_REQUIRE_BROWSER").is_err(),
+            "chromium and chromium-driver are required (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("SKIPPED: chromium or chromium-driver not installed");
+        return;
+    };
+    let shots: Option<PathBuf> = std::env::var_os("PYRED_SCREENSHOTS").map(PathBuf::from);
+    if let Some(dir) = &shots {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let world = World::start().await;
+    let firm = world.demo_firm("demo-gers-04").await;
+    let base = world.base_url.clone();
+    let browser = Browser::start(&chromium, &chromedriver).await;
+    let shoot = |name: &'static str| {
+        let file = shots.as_ref().map(|dir| dir.join(name));
+        let browser = &browser;
+        async move {
+            if let Some(file) = file {
+                browser.fit_height().await;
+                browser.screenshot(&file).await;
+                browser.reset_height().await;
+            }
+        }
+    };
+
+    // Sign in.
+    browser.goto(&format!("{base}/console")).await;
+    assert!(browser.url().await.ends_with("/console/login"));
+    shoot("01-connexion.png").await;
+    browser.type_into("#key", world.adviser.expose()).await;
+    browser.click("#sign-in").await;
+    browser
+        .wait_url("the dashboard", |url| url.ends_with("/console"))
+        .await;
+    assert_eq!(browser.text("h1").await, "Tableau de bord");
+    let cookies = browser.cookies().await;
+    let session = cookies
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "pyred_session")
+        .unwrap();
+    assert_eq!(session["httpOnly"], true);
+    assert_eq!(session["secure"], true);
+    assert_eq!(session["sameSite"], "Strict");
+    // Keyboard: the first Tab reaches the skip link.
+    let focused = browser.tab(1).await;
+    assert_eq!(focused["href"], "#main", "{focused}");
+    shoot("02-tableau-de-bord.png").await;
+
+    // Search, with the place autocomplete.
+    browser.click("nav a[href='/console/search']").await;
+    browser
+        .type_into("#q", "usinage de pièces aéronautiques")
+        .await;
+    browser.type_into("#place", "Sarag").await;
+    let mut suggested = false;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if browser.count("#place-list option").await > 0 {
+            suggested = true;
+            break;
+        }
+    }
+    assert!(suggested, "the place autocomplete filled its list");
+    browser.type_into("#place", "").await;
+    assert_eq!(
+        browser.script(UNLABELLED).await,
+        serde_json::json!([]),
+        "every input of the search page is labelled"
+    );
+    browser.click("#search-button").await;
+    browser
+        .wait_url("a search", |url| url.contains("q=usinage"))
+        .await;
+    let results = browser.text("#results-h").await;
+    let total: i64 = results.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(total > 0, "{results}");
+    assert!(
+        browser.count(".hit mark").await > 0,
+        "matched terms highlighted"
+    );
+    assert!(browser.count(".facets a").await > 0, "facets offered");
+    shoot("03-recherche.png").await;
+    // A facet narrows the results; a second facet of the same kind replaces the first.
+    browser.click(".facets a[href*='regions=ES-AR']").await;
+    browser
+        .wait_url("a region facet", |url| url.contains("regions=ES-AR"))
+        .await;
+    let narrowed: i64 = browser
+        .text("#results-h")
+        .await
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(narrowed > 0 && narrowed <= total, "{narrowed} of {total}");
+    assert_eq!(
+        browser.count(".hit .meta").await,
+        browser.count(".hit").await
+    );
+    let in_region = browser.script("return [...document.querySelectorAll('.hit .meta')].every(e => e.textContent.includes('(ES-AR)'));").await;
+    assert_eq!(in_region, serde_json::json!(true));
+    let first_listing = browser
+        .attribute(".hit-opportunity h3 a", "href")
+        .await
+        .unwrap();
+    browser.goto(&format!("{base}{first_listing}")).await;
+    assert!(
+        browser.count("#terms tbody tr").await > 0,
+        "key terms with their French labels"
+    );
+    shoot("04-opportunite.png").await;
+
+    // Open a firm and move its best lead forward.
+    browser
+        .goto(&format!("{base}/console/firms/{}", firm.id))
+        .await;
+    assert_eq!(browser.text("h1").await, firm.name);
+    let lead_id = browser
+        .attribute("article.lead", "id")
+        .await
+        .unwrap()
+        .trim_start_matches("lead-")
+        .to_owned();
+    shoot("05-entreprise.png").await;
+    assert_eq!(
+        browser.script(UNLABELLED).await,
+        serde_json::json!([]),
+        "every input of the firm page is labelled"
+    );
+    browser
+        .click(&format!(
+            "[id='lead-{lead_id}'] button[data-action='shortlisted']"
+        ))
+        .await;
+    browser
+        .wait_url("the firm page after the change", |url| {
+            url.contains("ok=status_changed")
+        })
+        .await;
+    assert_eq!(
+        browser
+            .attribute(&format!("[id='lead-{lead_id}'] .status"), "data-status")
+            .await
+            .as_deref(),
+        Some("shortlisted")
+    );
+    let stored = world
+        .matchmaking()
+        .get_match(pb::GetMatchRequest {
+            id: lead_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        stored.status,
+        pb::MatchStatus::Shortlisted as i32,
+        "the change persisted in matchmaking"
+    );
+
+    // A note, persisted too.
+    browser
+        .click(&format!(
+            "[id='lead-{lead_id}'] details:last-of-type summary"
+        ))
+        .await;
+    browser
+        .type_into(
+            &format!("[id='note-{lead_id}']"),
+            "Appeler M. Dupuy mardi — intéressé par Saragosse",
+        )
+        .await;
+    browser
+        .click(&format!(
+            "[id='lead-{lead_id}'] form[action$='/notes'] button"
+        ))
+        .await;
+    browser
+        .wait_url("the firm page after the note", |url| {
+            url.contains("ok=note_added")
+        })
+        .await;
+    let stored = world
+        .matchmaking()
+        .get_match(pb::GetMatchRequest {
+            id: lead_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        stored.notes.iter().any(|n| n.text.contains("Dupuy")),
+        "{:?}",
+        stored.notes
+    );
+
+    // Dismissing another lead needs a reason, which is kept.
+    let second = world
+        .matchmaking()
+        .list_company_matches(pb::ListCompanyMatchesRequest {
+            company_id: firm.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .matches
+        .into_iter()
+        .find(|m| m.id != lead_id && m.status == pb::MatchStatus::Proposed as i32)
+        .unwrap();
+    browser
+        .goto(&format!("{base}/console/firms/{}", firm.id))
+        .await;
+    browser
+        .type_into(
+            &format!("[id='reason-{}']", second.id),
+            "hors cible : volumes trop faibles",
+        )
+        .await;
+    browser
+        .click(&format!(
+            "[id='lead-{}'] button[data-action='dismissed']",
+            second.id
+        ))
+        .await;
+    browser
+        .wait_url("the firm page after the dismissal", |url| {
+            url.contains("ok=status_changed")
+        })
+        .await;
+    let dismissed = world
+        .matchmaking()
+        .get_match(pb::GetMatchRequest {
+            id: second.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(dismissed.status, pb::MatchStatus::Dismissed as i32);
+    assert_eq!(
+        dismissed.dismiss_reason,
+        "hors cible : volumes trop faibles"
+    );
+
+    // The edit form shows the registry's field-level messages next to the fields.
+    browser.click("#edit-link").await;
+    browser
+        .wait_url("the edit form", |url| url.ends_with("/edit"))
+        .await;
+    browser.type_into("#f-employees", "-4").await;
+    browser.type_into("#f-location_place_code", "99999").await;
+    browser.click("#save").await;
+    browser.element("#e-employees").await;
+    let employees_error = browser.text("#e-employees").await;
+    assert!(!employees_error.is_empty());
+    assert_eq!(
+        browser
+            .attribute("#f-employees", "aria-invalid")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    assert!(
+        browser
+            .text("#e-location_place_code")
+            .await
+            .contains("99999")
+    );
+    shoot("06-modification-erreurs.png").await;
+    assert_eq!(
+        browser.script(UNLABELLED).await,
+        serde_json::json!([]),
+        "every input of the edit form is labelled"
+    );
+    let unchanged = world
+        .registry()
+        .get_company(pb::GetCompanyRequest {
+            id: firm.id.clone(),
+            legal_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        unchanged.employees, firm.employees,
+        "nothing saved on error"
+    );
+    browser.type_into("#f-employees", "42").await;
+    browser
+        .type_into(
+            "#f-location_place_code",
+            &firm.location.as_ref().unwrap().place_code,
+        )
+        .await;
+    browser.click("#save").await;
+    browser
+        .wait_url("the firm page after saving", |url| url.contains("ok=saved"))
+        .await;
+    let saved = world
+        .registry()
+        .get_company(pb::GetCompanyRequest {
+            id: firm.id.clone(),
+            legal_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(saved.employees, Some(42));
+
+    // The map, and the Spanish console.
+    browser.goto(&format!("{base}/console/map")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    shoot("07-carte.png").await;
+    browser
+        .goto(&format!(
+            "{base}/console/lang/es?back=/console/firms/{}",
+            firm.id
+        ))
+        .await;
+    browser
+        .wait_url("the firm page", |url| url.contains("/console/firms/"))
+        .await;
+    assert!(browser.source().await.contains("Mejores pistas"));
+    shoot("08-empresa-es.png").await;
+
+    browser.quit().await;
+    world.stop().await;
+}
