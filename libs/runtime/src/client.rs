@@ -84,8 +84,16 @@ pub type ServiceChannel = InterceptedService<Retrying, OutgoingContext>;
 pub fn is_idempotent(path: &str) -> bool {
     let method = path.rsplit('/').next().unwrap_or_default();
     [
-        "Get", "List", "Search", "Suggest", "Authenticate", "Sync", "Import", "Export",
-        "Watch", "Check",
+        "Get",
+        "List",
+        "Search",
+        "Suggest",
+        "Authenticate",
+        "Sync",
+        "Import",
+        "Export",
+        "Watch",
+        "Check",
     ]
     .iter()
     .any(|prefix| method.starts_with(prefix))
@@ -178,7 +186,11 @@ impl tower::Service<http::Request<tonic::body::Body>> for Retrying {
                 if !retry || attempt >= 8 || left <= pause {
                     return outcome;
                 }
-                tracing::debug!(path = parts.uri.path(), attempt, "retrying on another replica");
+                tracing::debug!(
+                    path = parts.uri.path(),
+                    attempt,
+                    "retrying on another replica"
+                );
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(400));
                 attempt += 1;

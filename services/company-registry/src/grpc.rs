@@ -514,7 +514,9 @@ impl CompanyRegistry for RegistryApi {
             .await
             .map_err(Status::from)?;
         opportunities.retain(|o| caller.sees_opportunity(&o.source, is_public(o)));
-        Ok(Response::new(pb::BatchGetOpportunitiesResponse { opportunities }))
+        Ok(Response::new(pb::BatchGetOpportunitiesResponse {
+            opportunities,
+        }))
     }
 
     #[tracing::instrument(skip_all, fields(ids = request.get_ref().ids.len()))]

@@ -580,7 +580,8 @@ impl Registrar {
         ids: &[String],
     ) -> Result<Vec<pb::Opportunity>, RegistryError> {
         let ids = batch_ids(ids)?;
-        let mut found: std::collections::HashMap<String, pb::Opportunity> = std::collections::HashMap::new();
+        let mut found: std::collections::HashMap<String, pb::Opportunity> =
+            std::collections::HashMap::new();
         for chunk in ids.chunks(BATCH_GET_CHUNK) {
             for opportunity in self.store.opportunities_by_ids(chunk, Day::today()).await? {
                 found.insert(opportunity.id.clone(), opportunity);
@@ -590,9 +591,13 @@ impl Registrar {
     }
 
     /// Reads up to [`MAX_BATCH_GET`] companies without contacts, in request order.
-    pub async fn batch_get_companies(&self, ids: &[String]) -> Result<Vec<pb::Company>, RegistryError> {
+    pub async fn batch_get_companies(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<pb::Company>, RegistryError> {
         let ids = batch_ids(ids)?;
-        let mut found: std::collections::HashMap<String, pb::Company> = std::collections::HashMap::new();
+        let mut found: std::collections::HashMap<String, pb::Company> =
+            std::collections::HashMap::new();
         for chunk in ids.chunks(BATCH_GET_CHUNK) {
             for company in self.store.companies_by_ids(chunk).await? {
                 found.insert(company.id.clone(), company);

@@ -607,7 +607,10 @@ impl Store {
     }
 
     /// The companies among `ids`, without contacts (one query), in no order.
-    pub async fn companies_by_ids(&self, ids: &[String]) -> Result<Vec<pb::Company>, RegistryError> {
+    pub async fn companies_by_ids(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<pb::Company>, RegistryError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

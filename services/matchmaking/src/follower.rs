@@ -61,7 +61,9 @@ pub async fn follow(
             () = shutdown.cancelled() => return,
             leadership = lead(&store, &shutdown) => leadership,
         };
-        let Some(_leadership) = leadership else { return };
+        let Some(_leadership) = leadership else {
+            return;
+        };
         let outcome = tokio::select! {
             () = shutdown.cancelled() => return,
             outcome = follow_once(&registry, &leads, &store, &progress, &shutdown) => outcome,

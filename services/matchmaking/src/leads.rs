@@ -483,9 +483,7 @@ impl Leads {
                     .map(|r| r.into_inner().opportunities)
                     .map_err(upstream)
             },
-            |leads, record: pb::Opportunity| {
-                Ok((record.id.clone(), leads.listing(record)?))
-            },
+            |leads, record: pb::Opportunity| Ok((record.id.clone(), leads.listing(record)?)),
         )
         .await
     }
