@@ -274,6 +274,8 @@ impl Connector {
             let mut endpoint = Endpoint::from_shared(one.clone())
                 .map_err(invalid)?
                 .connect_timeout(self.timeout.min(Duration::from_secs(5)))
+                // Error details travel in headers: accept more than h2's 16 KB default.
+                .http2_max_header_list_size(256 * 1024)
                 .tcp_nodelay(true);
             if let Some(tls) = &self.tls {
                 endpoint = endpoint.tls_config(tls.clone()).map_err(invalid)?;

@@ -75,6 +75,19 @@ impl FieldViolations {
     }
 }
 
+/// Most violations one status carries.
+pub const MAX_STATUS_VIOLATIONS: usize = 50;
+/// Longest field path or description one status carries, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 200;
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
 /// A request with one or more bad fields.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct InvalidInput {
@@ -93,19 +106,38 @@ impl InvalidInput {
     }
 
     /// An `InvalidArgument` status with a `google.rpc.BadRequest` detail.
+    ///
+    /// Statuses travel in HTTP/2 headers, which peers cap (16 KB by default): at most
+    /// [`MAX_STATUS_VIOLATIONS`] violations are sent (then one saying how many more), each
+    /// description cut to [`MAX_DESCRIPTION_CHARS`], and the message to 1,000 characters.
+    /// A caller sending garbage therefore gets a readable error, not a broken connection.
     pub fn to_status(&self) -> tonic::Status {
-        let details = ErrorDetails::with_bad_request(
-            self.violations
-                .iter()
-                .map(|violation| {
-                    tonic_types::FieldViolation::new(
-                        violation.field.clone(),
-                        violation.description.clone(),
-                    )
-                })
-                .collect::<Vec<_>>(),
-        );
-        tonic::Status::with_error_details(tonic::Code::InvalidArgument, self.to_string(), details)
+        let mut sent: Vec<tonic_types::FieldViolation> = self
+            .violations
+            .iter()
+            .take(MAX_STATUS_VIOLATIONS)
+            .map(|violation| {
+                tonic_types::FieldViolation::new(
+                    cut(&violation.field, MAX_DESCRIPTION_CHARS),
+                    cut(&violation.description, MAX_DESCRIPTION_CHARS),
+                )
+            })
+            .collect();
+        if self.violations.len() > MAX_STATUS_VIOLATIONS {
+            sent.push(tonic_types::FieldViolation::new(
+                "",
+                format!(
+                    "and {} more bad fields",
+                    self.violations.len() - MAX_STATUS_VIOLATIONS
+                ),
+            ));
+        }
+        let details = ErrorDetails::with_bad_request(sent);
+        tonic::Status::with_error_details(
+            tonic::Code::InvalidArgument,
+            cut(&self.to_string(), 1000),
+            details,
+        )
     }
 }
 
@@ -157,5 +189,20 @@ mod tests {
     #[test]
     fn no_violation_is_ok() {
         assert!(FieldViolations::new().into_result().is_ok());
+    }
+
+    #[test]
+    fn a_flood_of_violations_stays_small_enough_for_headers() {
+        let mut violations = FieldViolations::new();
+        for index in 0..500 {
+            violations.add(format!("upserts[{index}].title"), "x".repeat(5000));
+        }
+        let status = violations.into_result().expect_err("bad").to_status();
+        let carried = violations_of(&status);
+        assert_eq!(carried.len(), MAX_STATUS_VIOLATIONS + 1);
+        assert!(carried[MAX_STATUS_VIOLATIONS].1.contains("450 more"));
+        assert!(carried[0].1.chars().count() <= MAX_DESCRIPTION_CHARS + 1);
+        assert!(status.message().chars().count() <= 1001);
+        assert!(status.details().len() < 16 * 1024, "{} bytes", status.details().len());
     }
 }

@@ -131,7 +131,8 @@ pub fn date_text(date: &pb::Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year, date.month, date.day)
 }
 
-/// A proto date from `YYYY-MM-DD` (the service checks that the day exists).
+/// A proto date from `YYYY-MM-DD`, only when that calendar day exists (`2024-13-01` and
+/// `2023-02-29` are refused here, as the OpenAPI `format: date` says, before any call).
 pub fn parse_date(text: &str) -> Option<pb::Date> {
     let mut parts = text.trim().splitn(3, '-');
     let year = parts.next()?;
@@ -140,10 +141,13 @@ pub fn parse_date(text: &str) -> Option<pb::Date> {
     if year.len() != 4 || month.len() != 2 || day.len() != 2 {
         return None;
     }
+    let (year, month, day): (i32, u32, u32) =
+        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    pyred_domain::Day::new(year, month, day).ok()?;
     Some(pb::Date {
-        year: year.parse().ok()?,
-        month: month.parse().ok()?,
-        day: day.parse().ok()?,
+        year,
+        month: i32::try_from(month).ok()?,
+        day: i32::try_from(day).ok()?,
     })
 }
 
@@ -806,6 +810,9 @@ mod tests {
         );
         assert_eq!(parse_date("2026-1-01"), None);
         assert_eq!(parse_date("soon"), None);
+        assert_eq!(parse_date("2024-13-01"), None);
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert!(parse_date("2024-02-29").is_some());
     }
 
     #[test]
