@@ -203,6 +203,10 @@ mod tests {
         assert!(carried[MAX_STATUS_VIOLATIONS].1.contains("450 more"));
         assert!(carried[0].1.chars().count() <= MAX_DESCRIPTION_CHARS + 1);
         assert!(status.message().chars().count() <= 1001);
-        assert!(status.details().len() < 16 * 1024, "{} bytes", status.details().len());
+        assert!(
+            status.details().len() < 16 * 1024,
+            "{} bytes",
+            status.details().len()
+        );
     }
 }
