@@ -21,10 +21,10 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked \
-        --bin company-registry --bin geo-search --bin matchmaking --bin pyred \
+        --bin company-registry --bin geo-search --bin matchmaking --bin gateway --bin pyred \
  && mkdir -p /out \
  && cp target/release/company-registry target/release/geo-search \
-       target/release/matchmaking target/release/pyred /out/
+       target/release/matchmaking target/release/gateway target/release/pyred /out/
 
 # --- runtime -----------------------------------------------------------------------
 FROM debian:bookworm-slim AS runtime

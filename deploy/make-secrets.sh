@@ -44,7 +44,7 @@ database_url = "postgres://pyred:${password}@postgres:5432/matchmaking"
 service_token = "${service_token}"
 TOML
 
-names=(company-registry geo-search geo-search-1 geo-search-2 matchmaking matchmaking-1 matchmaking-2 localhost)
+names=(company-registry geo-search geo-search-1 geo-search-2 matchmaking matchmaking-1 matchmaking-2 gateway localhost)
 san=$(printf 'DNS:%s,' "${names[@]}")IP:127.0.0.1
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \
   -subj "/CN=Pyred compose CA" -keyout "$staging/ca.key" -out "$staging/ca.pem" 2>/dev/null
