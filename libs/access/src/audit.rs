@@ -68,7 +68,7 @@ impl AuditLog {
             Engine::Sqlite => CREATE_SQLITE,
             Engine::Postgres => CREATE_POSTGRES,
         };
-        sqlx::query(create).execute(&db.pool).await?;
+        pyred_runtime::db::create_if_missing(&db, create).await?;
         Ok(Self { db })
     }
 

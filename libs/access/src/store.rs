@@ -91,7 +91,7 @@ fn record(row: &sqlx::any::AnyRow) -> Result<KeyRecord, sqlx::Error> {
 impl KeyStore {
     /// Opens the key store in `db` (creating its table), hashing with `hash_secret`.
     pub async fn open(db: Database, hash_secret: Secret) -> Result<Self, KeyError> {
-        sqlx::query(CREATE).execute(&db.pool).await?;
+        pyred_runtime::db::create_if_missing(&db, CREATE).await?;
         Ok(Self {
             db,
             hasher: KeyHasher::new(hash_secret),

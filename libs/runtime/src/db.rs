@@ -127,7 +127,26 @@ impl Database {
             Engine::Sqlite => migrations.sqlite,
             Engine::Postgres => migrations.postgres,
         };
-        migrator.run(&pool).await?;
+        if engine == Engine::Postgres {
+            // Replicas starting together: sqlx creates its bookkeeping table before it
+            // takes its own lock, so two first starts can collide. One at a time.
+            let mut connection = pool.acquire().await.map_err(DbError::Connect)?;
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(DDL_LOCK)
+                .execute(&mut *connection)
+                .await
+                .map_err(DbError::Connect)?;
+            // The lock is held by this session; the migration runs on the pool.
+            let migrated = migrator.run(&pool).await;
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(DDL_LOCK)
+                .execute(&mut *connection)
+                .await;
+            migrated?;
+            unlocked.map_err(DbError::Connect)?;
+        } else {
+            migrator.run(&pool).await?;
+        }
         Ok(Self { pool, engine })
     }
 
@@ -221,6 +240,25 @@ fn create_sqlite_dir(url: &str) -> Result<(), DbError> {
     }
     Ok(())
 }
+
+/// Runs `statement` (idempotent DDL such as `CREATE TABLE IF NOT EXISTS`) so that replicas
+/// starting together on one PostgreSQL database do not race: PostgreSQL's `IF NOT EXISTS`
+/// is not safe under concurrency (two creators can both pass the check and one fails on
+/// `pg_type`), so the statement runs under a transaction-scoped advisory lock.
+pub async fn create_if_missing(db: &Database, statement: &'static str) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    if db.engine == Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(DDL_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(statement).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// Advisory-lock key of [`create_if_missing`].
+const DDL_LOCK: i64 = 0x7079_7265_645f_6464; // "pyred_dd"
 
 /// Test support: a fresh database per test, on SQLite or on the PostgreSQL server named
 /// by `PYRED_TEST_DATABASE_URL`.
