@@ -26,6 +26,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        // Undecodable messages answer InvalidArgument, not Internal (src/codec.rs).
+        .codec_path("crate::codec::PyredCodec")
         .compile_fds(descriptors)?;
     Ok(())
 }

@@ -101,15 +101,31 @@ async fn a_firm_gets_scored_explained_leads_and_a_dismissed_one_stays_away() {
     );
     assert!(!top.opportunity_title.is_empty());
 
-    matchmaking
-        .update_match_status(pb::UpdateMatchStatusRequest {
-            id: top.id.clone(),
-            status: pb::MatchStatus::Dismissed as i32,
-            dismiss_reason: "déjà client".to_owned(),
-            expected_version: top.version,
-        })
-        .await
-        .expect("dismissed");
+    // The feed follower may re-score the lead between our read and our write (optimistic
+    // concurrency): as a client should, read it again and retry on FailedPrecondition.
+    let mut version = top.version;
+    for attempt in 0..5 {
+        let result = matchmaking
+            .update_match_status(pb::UpdateMatchStatusRequest {
+                id: top.id.clone(),
+                status: pb::MatchStatus::Dismissed as i32,
+                dismiss_reason: "déjà client".to_owned(),
+                expected_version: version,
+            })
+            .await;
+        match result {
+            Ok(_) => break,
+            Err(status) if status.code() == tonic::Code::FailedPrecondition && attempt < 4 => {
+                version = matchmaking
+                    .get_match(pb::GetMatchRequest { id: top.id.clone() })
+                    .await
+                    .expect("the lead reads again")
+                    .into_inner()
+                    .version;
+            }
+            Err(status) => panic!("dismissed: {status:?}"),
+        }
+    }
     let again = matchmaking
         .list_company_matches(leads("demo-gers-01"))
         .await

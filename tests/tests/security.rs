@@ -1215,10 +1215,25 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
                 .await,
         ),
     );
-    // A firm's alert stream never carries another firm's lead (asked for explicitly).
+    // A firm asking for another firm's alerts explicitly is answered as for a firm it
+    // cannot see; with no filter, its stream never carries another firm's lead.
+    check(
+        "firm B WatchAlerts of firm A",
+        false,
+        Code::NotFound,
+        code(
+            matchmaking(&k.firm_b)
+                .watch_alerts(pb::WatchAlertsRequest {
+                    company_ids: vec![w.firm_a.id.clone()],
+                    min_score: 0.0,
+                    since_seq: 1,
+                })
+                .await,
+        ),
+    );
     let mut alerts = matchmaking(&k.firm_b)
         .watch_alerts(pb::WatchAlertsRequest {
-            company_ids: vec![w.firm_a.id.clone()],
+            company_ids: vec![],
             min_score: 0.0,
             since_seq: 1,
         })
@@ -1711,4 +1726,430 @@ async fn a_key_over_its_rate_gets_resource_exhausted_with_a_retry_delay() {
     );
     let _stream = tokio_stream::iter([1]).next().await;
     stack.stop().await.expect("stops");
+}
+
+/// A codec that sends the given bytes as the request message, unchecked: what a broken
+/// or hostile client puts on the wire.
+#[derive(Debug, Clone, Default)]
+struct RawCodec;
+
+#[derive(Debug, Clone, Default)]
+struct RawEncoder;
+
+impl tonic::codec::Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        buf: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        use pyred_proto::prost::bytes::BufMut as _;
+        buf.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = ();
+    type Encoder = RawEncoder;
+    type Decoder = pyred_proto::tonic_prost::ProstDecoder<()>;
+
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        pyred_proto::tonic_prost::ProstDecoder::default()
+    }
+}
+
+/// Sends `bytes` as the request of the unary RPC `path` (`/pkg.Service/Method`).
+async fn raw_call(
+    channel: pyred_runtime::client::ServiceChannel,
+    path: &'static str,
+    bytes: Vec<u8>,
+) -> tonic::Status {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.expect("channel ready");
+    grpc.unary(
+        tonic::Request::new(bytes),
+        tonic::codegen::http::uri::PathAndQuery::from_static(path),
+        RawCodec,
+    )
+    .await
+    .expect_err("an undecodable request is refused")
+}
+
+/// The registry's view of a company, for before/after comparisons.
+async fn stored_company(
+    registry: &mut CompanyRegistryClient<pyred_runtime::client::ServiceChannel>,
+    id: &str,
+) -> pb::Company {
+    registry
+        .get_company(pb::GetCompanyRequest {
+            id: id.to_owned(),
+            legal_id: String::new(),
+        })
+        .await
+        .expect("admin reads")
+        .into_inner()
+}
+
+/// What an import or sync item's outcome says, as the status a single write would give.
+fn item_code(item: &pb::SyncItemResult) -> Code {
+    match pb::SyncOutcome::try_from(item.outcome) {
+        Ok(pb::SyncOutcome::Rejected) => {
+            if item
+                .violations
+                .iter()
+                .any(|v| v.description.contains("not found"))
+            {
+                Code::NotFound
+            } else {
+                Code::InvalidArgument
+            }
+        }
+        Ok(_) => Code::Ok,
+        Err(_) => Code::Unknown,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upserts_of_foreign_records_not_live_search_and_undecodable_messages() {
+    let w = world().await;
+    let t = &w.test;
+    let a = &t.stack.addresses;
+    let registry = |key: &Secret| CompanyRegistryClient::new(t.channel_with_key(&a.registry, key));
+    let geo = |key: &Secret| GeoSearchClient::new(t.channel_with_key(&a.geo_search, key));
+    let matchmaking =
+        |key: &Secret| MatchmakingClient::new(t.channel_with_key(&a.matchmaking, key));
+    let mut admin = CompanyRegistryClient::new(t.channel(&a.registry));
+    let k = &w.keys;
+    let mut cases: Vec<Case> = Vec::new();
+    let mut check = |what: &str, owned: bool, expected: Code, got: Code| {
+        cases.push(Case {
+            what: what.to_owned(),
+            owned,
+            expected,
+            got,
+        });
+    };
+
+    // An Aragón firm, followed by the Aragón adviser.
+    let mut aragon_firm = w.firm_a.clone();
+    aragon_firm.id = String::new();
+    aragon_firm.external_id = "aragon-firm-1".into();
+    aragon_firm.source = "arex-firms".into();
+    aragon_firm.legal_id = None;
+    aragon_firm.name = "Talleres Ebro".into();
+    aragon_firm.region = "ES-Z".into();
+    aragon_firm.location = Some(pb::Location {
+        lat: 41.6488,
+        lon: -0.8891,
+        place_code: "50297".into(),
+        place_name: "Zaragoza".into(),
+    });
+    aragon_firm.country = "ES".into();
+    let aragon_firm = registry(&k.adviser_aragon)
+        .create_company(pb::CreateCompanyRequest {
+            company: Some(aragon_firm),
+        })
+        .await
+        .expect("the Aragón adviser creates a firm of its territory")
+        .into_inner();
+
+    // --- ImportCompanies onto an existing record of another territory, both ways.
+    // The attacker's payload is valid for its own territory (`template`) and carries the
+    // victim's key.
+    let takeover = |victim: &pb::Company, template: &pb::Company| pb::ImportCompaniesRequest {
+        source: victim.source.clone(),
+        companies: vec![pb::Company {
+            id: String::new(),
+            source: victim.source.clone(),
+            external_id: victim.external_id.clone(),
+            name: "Empresa Usurpadora".into(),
+            contact: Some(pb::Contact {
+                name: "Intruso".into(),
+                email: "intruso@example.es".into(),
+                phone: "+34 976 00 00 00".into(),
+            }),
+            legal_id: None,
+            version: 0,
+            ..template.clone()
+        }],
+    };
+    for (what, key, victim, template) in [
+        (
+            "Aragón adviser ImportCompanies onto a Gers firm (advisers only)",
+            &k.adviser_aragon,
+            &w.firm_a,
+            &aragon_firm,
+        ),
+        (
+            "Aragón adviser ImportCompanies onto a Gers firm (public)",
+            &k.adviser_aragon,
+            &w.firm_b,
+            &aragon_firm,
+        ),
+        (
+            "Gers adviser ImportCompanies onto an Aragón firm",
+            &k.adviser_gers,
+            &aragon_firm,
+            &w.firm_a,
+        ),
+    ] {
+        let before = stored_company(&mut admin, &victim.id).await;
+        let response = registry(key)
+            .import_companies(takeover(victim, template))
+            .await
+            .expect("the batch is answered item by item")
+            .into_inner();
+        let item = &response.results[0];
+        check(what, false, Code::NotFound, item_code(item));
+        assert_eq!(
+            item.violations[0].field, "companies[0].external_id",
+            "{what}: {item:?}"
+        );
+        assert_eq!(response.last_seq, 0, "{what}: nothing committed");
+        let after = stored_company(&mut admin, &victim.id).await;
+        assert_eq!(after, before, "{what}: the victim firm is unchanged");
+    }
+    // The same import by the adviser who follows the firm goes through.
+    let mut own = takeover(&w.firm_a, &w.firm_a);
+    own.companies[0].name = "Nouveau nom par le conseiller du Gers".into();
+    own.companies[0].contact = w.firm_a.contact.clone();
+    let response = registry(&k.adviser_gers)
+        .import_companies(own)
+        .await
+        .expect("own territory")
+        .into_inner();
+    check(
+        "Gers adviser ImportCompanies onto its own firm",
+        true,
+        Code::Ok,
+        item_code(&response.results[0]),
+    );
+    assert_eq!(
+        stored_company(&mut admin, &w.firm_a.id).await.name,
+        "Nouveau nom par le conseiller du Gers"
+    );
+
+    // --- SyncListings between agencies: another agency's external id and source.
+    let before = admin
+        .get_opportunity(pb::GetOpportunityRequest {
+            id: w.arex_listing.id.clone(),
+        })
+        .await
+        .expect("admin reads")
+        .into_inner();
+    let mut overwrite = w.arex_listing.clone();
+    overwrite.id = String::new();
+    overwrite.source = "ader".into();
+    overwrite.title = "Título sustituido por otra agencia".into();
+    overwrite.source_version += 1000;
+    let response = registry(&k.ader)
+        .sync_listings(pb::SyncListingsRequest {
+            source: "ader".into(),
+            upserts: vec![overwrite.clone()],
+            withdrawals: vec![w.arex_listing.external_id.clone()],
+        })
+        .await
+        .expect("answered item by item")
+        .into_inner();
+    for (i, item) in response.results.iter().enumerate() {
+        check(
+            &format!("ader SyncListings item {i} onto an arex listing"),
+            false,
+            Code::InvalidArgument,
+            item_code(item),
+        );
+    }
+    check(
+        "ader SyncListings as arex",
+        false,
+        Code::PermissionDenied,
+        code(
+            registry(&k.ader)
+                .sync_listings(pb::SyncListingsRequest {
+                    source: "arex".into(),
+                    upserts: vec![w.arex_listing.clone()],
+                    withdrawals: vec![w.arex_listing.external_id.clone()],
+                })
+                .await,
+        ),
+    );
+    let after = admin
+        .get_opportunity(pb::GetOpportunityRequest {
+            id: w.arex_listing.id.clone(),
+        })
+        .await
+        .expect("admin reads")
+        .into_inner();
+    assert_eq!(after, before, "arex's listing is unchanged");
+
+    // --- Search with include_not_live: a draft is found by no one but admins.
+    let mut geo_admin = GeoSearchClient::new(t.channel(&a.geo_search));
+    let not_live = |query: &str| pb::SearchRequest {
+        query: query.to_owned(),
+        filters: Some(pb::SearchFilters {
+            include_not_live: true,
+            entity: pb::EntityKind::Opportunity as i32,
+            ..Default::default()
+        }),
+        page: Some(pb::PageRequest {
+            page_size: 100,
+            page_token: String::new(),
+        }),
+        facets: true,
+        ..Default::default()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let everything = loop {
+        let found = geo_admin
+            .search(not_live(""))
+            .await
+            .expect("admin searches")
+            .into_inner();
+        if found.hits.iter().any(|hit| hit.id == w.arex_draft.id) {
+            break found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the draft is never indexed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for (what, key) in [
+        ("Gers adviser", &k.adviser_gers),
+        ("Aragón adviser", &k.adviser_aragon),
+        ("firm A", &k.firm_a),
+    ] {
+        for query in ["", w.arex_draft.title.as_str()] {
+            let found = geo(key)
+                .search(not_live(query))
+                .await
+                .expect("search")
+                .into_inner();
+            let leaks = found.hits.iter().any(|hit| hit.id == w.arex_draft.id);
+            check(
+                &format!("{what} Search include_not_live {query:?} finds arex's draft"),
+                false,
+                Code::NotFound,
+                if leaks { Code::Ok } else { Code::NotFound },
+            );
+            if query.is_empty() {
+                assert_eq!(found.total, everything.total - 1, "{what}: the total");
+                let kinds: i64 = found
+                    .facets
+                    .as_ref()
+                    .map(|f| f.kinds.iter().map(|k| k.count).sum())
+                    .unwrap_or_default();
+                assert_eq!(kinds, found.total, "{what}: facets count no draft");
+            }
+        }
+    }
+    check(
+        "agency Search",
+        false,
+        Code::PermissionDenied,
+        code(geo(&k.arex).search(not_live("")).await),
+    );
+
+    // --- WatchAlerts filtered on a company outside the caller's scope.
+    for (what, key, company, owned, expected) in [
+        (
+            "firm A WatchAlerts of firm B",
+            &k.firm_a,
+            &w.firm_b.id,
+            false,
+            Code::NotFound,
+        ),
+        (
+            "Aragón adviser WatchAlerts of firm A",
+            &k.adviser_aragon,
+            &w.firm_a.id,
+            false,
+            Code::NotFound,
+        ),
+        (
+            "Gers adviser WatchAlerts of firm A",
+            &k.adviser_gers,
+            &w.firm_a.id,
+            true,
+            Code::Ok,
+        ),
+        (
+            "firm A WatchAlerts of itself",
+            &k.firm_a,
+            &w.firm_a.id,
+            true,
+            Code::Ok,
+        ),
+    ] {
+        let got = code(
+            matchmaking(key)
+                .watch_alerts(pb::WatchAlertsRequest {
+                    company_ids: vec![company.clone()],
+                    min_score: 0.0,
+                    since_seq: 0,
+                })
+                .await,
+        );
+        check(what, owned, expected, got);
+    }
+
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter(|c| c.got != c.expected)
+        .map(|c| format!("{}: expected {:?}, got {:?}", c.what, c.expected, c.got))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert_eq!(
+        cases
+            .iter()
+            .filter(|c| !c.owned && c.got == Code::Ok)
+            .count(),
+        0
+    );
+
+    // --- Undecodable requests: InvalidArgument with the decoder's reason, everywhere.
+    let bodies: [(&str, Vec<u8>); 5] = [
+        ("invalid UTF-8 in a string", vec![0x0a, 0x02, 0xff, 0xfe]),
+        ("truncated varint", vec![0x10, 0xff]),
+        ("length past the end", vec![0x0a, 0x09, b'a']),
+        ("wrong wire type", vec![0x0b]),
+        ("tag 0", vec![0x00, 0x01]),
+    ];
+    let paths: [(&str, &'static str); 4] = [
+        (a.registry.as_str(), "/pyred.v1.CompanyRegistry/GetCompany"),
+        (a.geo_search.as_str(), "/pyred.v1.GeoSearch/Search"),
+        (
+            a.matchmaking.as_str(),
+            "/pyred.v1.Matchmaking/ListCompanyMatches",
+        ),
+        (a.matchmaking.as_str(), "/pyred.v1.Matchmaking/GetMatch"),
+    ];
+    for (url, path) in paths {
+        for (what, bytes) in &bodies {
+            let status = raw_call(
+                t.channel_with_key(url, &k.adviser_gers),
+                path,
+                bytes.clone(),
+            )
+            .await;
+            assert_eq!(
+                status.code(),
+                Code::InvalidArgument,
+                "{path} with {what}: {status:?}"
+            );
+            assert!(
+                status.message().contains("cannot be decoded"),
+                "{path} with {what}: {}",
+                status.message()
+            );
+        }
+    }
 }

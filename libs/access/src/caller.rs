@@ -74,6 +74,21 @@ impl Role {
     }
 }
 
+/// Listing states anyone authenticated may read: published, expired and fulfilled. A
+/// draft (never published) and a withdrawn listing are seen only by their publisher,
+/// admins and services (`docs/security.md`); the registry's reads and geo-search's
+/// filter both follow this list.
+pub const PUBLIC_OPPORTUNITY_STATUSES: [pb::OpportunityStatus; 3] = [
+    pb::OpportunityStatus::Published,
+    pb::OpportunityStatus::Expired,
+    pb::OpportunityStatus::Fulfilled,
+];
+
+/// Whether a listing in `status` (a `pb::OpportunityStatus`) is public.
+pub fn is_public_status(status: i32) -> bool {
+    pb::OpportunityStatus::try_from(status).is_ok_and(|s| PUBLIC_OPPORTUNITY_STATUSES.contains(&s))
+}
+
 /// How much of a company a caller may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompanyView {

@@ -21,5 +21,5 @@ pub mod store;
 
 pub use audit::AuditLog;
 pub use authenticate::{Authenticator, Verifier};
-pub use caller::{Caller, CompanyView, Role};
+pub use caller::{Caller, CompanyView, PUBLIC_OPPORTUNITY_STATUSES, Role, is_public_status};
 pub use store::KeyStore;

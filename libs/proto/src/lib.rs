@@ -3,6 +3,8 @@
 //! Every service depends on this crate for its messages, clients and servers, and on the
 //! `tonic`/`prost` it re-exports, so that no service can drift to another version.
 
+pub mod codec;
+
 pub use prost;
 pub use prost_types;
 pub use tonic;

@@ -126,14 +126,9 @@ fn shaped(mut company: pb::Company, view: CompanyView) -> Option<pb::Company> {
     }
 }
 
-/// Listings anyone authenticated may read: published, expired or fulfilled.
+/// Listings anyone authenticated may read (`pyred_access::PUBLIC_OPPORTUNITY_STATUSES`).
 fn is_public(opportunity: &pb::Opportunity) -> bool {
-    matches!(
-        pb::OpportunityStatus::try_from(opportunity.status),
-        Ok(pb::OpportunityStatus::Published
-            | pb::OpportunityStatus::Expired
-            | pb::OpportunityStatus::Fulfilled)
-    )
+    pyred_access::is_public_status(opportunity.status)
 }
 
 /// `PermissionDenied` naming the field that leaves the caller's territory.
@@ -603,7 +598,7 @@ impl CompanyRegistry for RegistryApi {
         let source = request.get_ref().source.trim().to_owned();
         let result = self
             .registrar
-            .import_companies(request.get_ref())
+            .import_companies(&caller, request.get_ref())
             .await
             .map_err(Status::from);
         self.audit

@@ -7,6 +7,7 @@
 //! nothing, an older version never overwrites a newer one, a bad item is rejected alone,
 //! and items are committed in bounded transactions.
 
+use pyred_access::{Caller, CompanyView};
 use pyred_domain::{Day, Nif, Siren, Siret};
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::error::{FieldViolations, InvalidInput};
@@ -431,9 +432,15 @@ impl Registrar {
         })
     }
 
-    /// Imports companies idempotently by `(source, external_id)`.
+    /// Imports companies idempotently by `(source, external_id)` on behalf of `caller`.
+    ///
+    /// An upsert is authorized against the record already stored under its key, not only
+    /// against the new values: a company the caller may not change (another territory's
+    /// firm) is answered as one it cannot see (`companies[i].external_id`: not found) and
+    /// left exactly as it was.
     pub async fn import_companies(
         &self,
+        caller: &Caller,
         request: &pb::ImportCompaniesRequest,
     ) -> Result<pb::ImportCompaniesResponse, RegistryError> {
         let source = batch_source(&request.source, request.companies.len())?;
@@ -470,6 +477,17 @@ impl Registrar {
                 company.id.clone_from(&external_id);
                 let legal = company.legal_id.as_ref().map(|id| id.value.clone());
                 match tx.company_by_key(&source, &external_id).await? {
+                    Some((stored, _)) if !may_change(caller, &stored) => {
+                        let hidden = RegistryError::NotFound {
+                            entity: "company",
+                            id: stored.id.clone(),
+                        };
+                        results.push(rejected(
+                            &external_id,
+                            format!("{prefix}.external_id"),
+                            &hidden.to_string(),
+                        ));
+                    }
                     Some((stored, stored_contact)) => {
                         let mut candidate = company.clone();
                         candidate.created_at = stored.created_at;
@@ -974,6 +992,13 @@ impl Registrar {
             }
         }
     }
+}
+
+/// Whether `caller` may change the stored company `stored` (its full view: an adviser of
+/// its territory, the firm itself, an admin).
+fn may_change(caller: &Caller, stored: &pb::Company) -> bool {
+    let public = stored.visibility == pb::Visibility::Public as i32;
+    caller.company_view(&stored.id, &stored.region, public) == CompanyView::Full
 }
 
 fn batch_source(source: &str, items: usize) -> Result<String, InvalidInput> {

@@ -35,12 +35,15 @@ use tantivy::schema::{Field, IndexRecordOption, Value as _};
 use tantivy::{Searcher, TantivyDocument, Term};
 
 use crate::collector::{FacetCounts, HitCollector};
-use crate::document::{Entity, date_of, kind_from_name, language_to_pb, status_from_name};
+use crate::document::{
+    Entity, date_of, kind_from_name, language_to_pb, status_from_name, status_name,
+};
 use crate::error::SearchError;
 use crate::index::IndexStore;
 use crate::request::{Geo, SearchQuery, page_token};
 use crate::schema::{Fields, LangFields, TEXT_FIELDS};
 use crate::snippet::{self, FRAGMENT_BYTES, FUZZY_MIN_CHARS, QueryTerms};
+use pyred_access::PUBLIC_OPPORTUNITY_STATUSES;
 
 /// Weights of the text fields in a word clause.
 const TITLE_BOOST: f32 = 2.0;
@@ -384,16 +387,36 @@ impl SearchEngine {
             ])));
         }
         if let Some(scope) = &query.private_scope {
+            // A restricted caller finds public listings only: never a draft or a
+            // withdrawn listing, whatever `include_not_live` says (counts and facets
+            // come from the same query, so they cannot reveal them either).
+            let public_statuses: Vec<String> = PUBLIC_OPPORTUNITY_STATUSES
+                .iter()
+                .map(|status| status_name(*status).to_owned())
+                .collect();
             let mut allowed = vec![
-                entity(Entity::Opportunity),
+                all_of(vec![
+                    entity(Entity::Opportunity),
+                    text_terms(fields.status, &public_statuses),
+                ]),
                 term_query(fields.visibility, "public", 1.0),
             ];
+            // The territory and the firm's own id open companies only: a listing of the
+            // territory is still subject to the public states above.
             if !scope.regions.is_empty() {
-                allowed.push(text_terms(fields.region, &scope.regions));
-                allowed.push(text_terms(fields.subdivision, &scope.regions));
+                allowed.push(all_of(vec![
+                    entity(Entity::Company),
+                    any_of(vec![
+                        text_terms(fields.region, &scope.regions),
+                        text_terms(fields.subdivision, &scope.regions),
+                    ]),
+                ]));
             }
             if let Some(id) = &scope.company_id {
-                allowed.push(term_query(fields.id, id, 1.0));
+                allowed.push(all_of(vec![
+                    entity(Entity::Company),
+                    term_query(fields.id, id, 1.0),
+                ]));
             }
             clauses.push(filter(any_of(allowed)));
         }

@@ -483,8 +483,23 @@ impl Matchmaking for MatchmakingApi {
         } else {
             request.since_seq
         };
-        let companies: std::collections::HashSet<String> =
-            request.company_ids.into_iter().collect();
+        let companies: std::collections::HashSet<String> = request
+            .company_ids
+            .iter()
+            .map(|id| id.trim().to_owned())
+            .collect();
+        // A filter naming a company outside the caller's scope answers as every other
+        // RPC does for it (`NotFound`), before any stream opens.
+        let mut seen = HashMap::new();
+        for id in &companies {
+            if !self.sees_company(&caller, id, &mut seen).await? {
+                return Err(MatchError::NotFound {
+                    entity: "company",
+                    id: id.clone(),
+                }
+                .into());
+            }
+        }
         let (sender, receiver) = tokio::sync::mpsc::channel(64);
         let api = self.clone();
         tokio::spawn(async move {
