@@ -217,6 +217,7 @@ async fn a_newly_synced_matching_listing_raises_an_alert_within_two_seconds() {
                 ..Default::default()
             }],
             withdrawals: vec![],
+            ..Default::default()
         })
         .await
         .expect("synced");

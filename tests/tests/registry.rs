@@ -49,6 +49,7 @@ async fn bad_listings_come_back_with_their_fields_and_good_ones_are_stored() {
             source: "ader".to_owned(),
             upserts: vec![listing("ader-1"), bad],
             withdrawals: vec![],
+            ..Default::default()
         })
         .await
         .expect("sync answers")
@@ -115,6 +116,7 @@ async fn the_change_feed_streams_live_and_resumes_without_repeats() {
             source: "ader".to_owned(),
             upserts: vec![listing("ader-1"), listing("ader-2"), listing("ader-3")],
             withdrawals: vec!["ader-1".to_owned()],
+            ..Default::default()
         })
         .await
         .expect("sync");

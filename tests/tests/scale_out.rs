@@ -310,6 +310,7 @@ async fn replicas_share_the_load_survive_a_sigkill_and_agree() {
                     source,
                     upserts: batch,
                     withdrawals: vec![],
+                    ..Default::default()
                 })
                 .await
                 .expect("a sync never fails")

@@ -498,6 +498,7 @@ async fn a_withdrawn_listing_disappears_and_a_new_one_appears_within_a_second() 
             source: fresh.source.clone(),
             upserts: vec![fresh],
             withdrawals: vec![],
+            ..Default::default()
         })
         .await
         .expect("synced")

@@ -617,6 +617,7 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         source: source.to_owned(),
         upserts: vec![],
         withdrawals: vec![w.arex_listing.external_id.clone()],
+        ..Default::default()
     };
     check(
         "ader SyncListings as arex",
@@ -1379,6 +1380,7 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
                         ..fresh.clone()
                     }],
                     withdrawals: vec![],
+                    ..Default::default()
                 })
                 .await,
         ),
@@ -1393,6 +1395,7 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
                     source: "ader".into(),
                     upserts: vec![],
                     withdrawals: vec![],
+                    ..Default::default()
                 })
                 .await,
         ),
@@ -1955,6 +1958,7 @@ async fn upserts_of_foreign_records_not_live_search_and_undecodable_messages() {
             source: "ader".into(),
             upserts: vec![overwrite.clone()],
             withdrawals: vec![w.arex_listing.external_id.clone()],
+            ..Default::default()
         })
         .await
         .expect("answered item by item")
@@ -1977,6 +1981,7 @@ async fn upserts_of_foreign_records_not_live_search_and_undecodable_messages() {
                     source: "arex".into(),
                     upserts: vec![w.arex_listing.clone()],
                     withdrawals: vec![w.arex_listing.external_id.clone()],
+                    ..Default::default()
                 })
                 .await,
         ),

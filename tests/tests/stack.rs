@@ -240,6 +240,7 @@ async fn shutdown_lets_in_flight_requests_finish() {
                             .map(|i| listing(format!("ader-{b}-{i:04}")))
                             .collect(),
                         withdrawals: vec![],
+                        ..Default::default()
                     })
                     .await
             })

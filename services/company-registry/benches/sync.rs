@@ -70,6 +70,7 @@ async fn registry_sync(url: &Secret, n: usize) -> (f64, f64) {
             source: "arex".to_owned(),
             upserts: chunk.iter().map(|i| listing(*i)).collect(),
             withdrawals: vec![],
+            ..Default::default()
         })
         .collect();
     let started = Instant::now();

@@ -575,6 +575,26 @@ impl CompanyRegistry for RegistryApi {
         result.map(Response::new)
     }
 
+    async fn get_feed_cursor(
+        &self,
+        request: Request<pb::GetFeedCursorRequest>,
+    ) -> Result<Response<pb::FeedCursor>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Agency], "read a feed cursor")?;
+        let source = request.get_ref().source.trim();
+        if !caller.manages_source(source) {
+            return Err(Status::permission_denied(format!(
+                "source: this key reads only the feeds of {:?}",
+                caller.source
+            )));
+        }
+        self.registrar
+            .feed_cursor(request.get_ref())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
+
     #[tracing::instrument(skip_all, fields(source = %request.get_ref().source, items = request.get_ref().companies.len()))]
     async fn import_companies(
         &self,

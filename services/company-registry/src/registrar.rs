@@ -126,6 +126,14 @@ const OPPORTUNITY_FIELDS: &[&str] = &[
     "published",
     "deadline",
     "budget_eur",
+    "buyer",
+    "official_url",
+    "procedure",
+    "lots",
+    "tender_stage",
+    "location_approximate",
+    "nuts",
+    "contract_type",
 ];
 
 fn mask_paths(
@@ -187,6 +195,14 @@ fn merge_opportunity(current: &mut pb::Opportunity, given: &pb::Opportunity, pat
             "published" => current.published.clone_from(&given.published),
             "deadline" => current.deadline.clone_from(&given.deadline),
             "budget_eur" => current.budget_eur = given.budget_eur,
+            "buyer" => current.buyer.clone_from(&given.buyer),
+            "official_url" => current.official_url.clone_from(&given.official_url),
+            "procedure" => current.procedure = given.procedure,
+            "lots" => current.lots.clone_from(&given.lots),
+            "tender_stage" => current.tender_stage = given.tender_stage,
+            "location_approximate" => current.location_approximate = given.location_approximate,
+            "nuts" => current.nuts.clone_from(&given.nuts),
+            "contract_type" => current.contract_type = given.contract_type,
             _ => {}
         }
     }
@@ -819,18 +835,20 @@ impl Registrar {
         })
     }
 
-    /// Upserts and withdraws one publisher's listings, item by item.
+    /// Upserts and withdraws one publisher's listings, item by item, then moves its feed
+    /// cursor when the batch carries one.
     pub async fn sync_listings(
         &self,
         request: &pb::SyncListingsRequest,
     ) -> Result<pb::SyncListingsResponse, RegistryError> {
         let source = batch_source(
             &request.source,
-            request.upserts.len() + request.withdrawals.len(),
+            request.upserts.len() + request.withdrawals.len() + request.tombstones.len(),
         )?;
+        let cursor = request.cursor.as_ref().map(feed_cursor).transpose()?;
         let today = Day::today();
         // Validate everything first, outside the write lock.
-        let validated: Vec<Result<pb::Opportunity, InvalidInput>> = request
+        let validated: Vec<Result<(pb::Opportunity, Lifecycle), InvalidInput>> = request
             .upserts
             .iter()
             .enumerate()
@@ -843,22 +861,27 @@ impl Registrar {
                 if !given.source.trim().is_empty() && given.source.trim() != source {
                     violations.add(format!("{prefix}.source"), "must be the batch's source");
                 }
+                let wanted = publisher_lifecycle(&mut violations, &prefix, given.status);
                 let mut with_source = given.clone();
                 with_source.source.clone_from(&source);
                 let record = validate::opportunity(&mut violations, &prefix, &with_source, today);
                 violations.into_result()?;
-                record.ok_or_else(|| InvalidInput::single(prefix, "is invalid"))
+                match (record, wanted) {
+                    (Some(record), Some(wanted)) => Ok((record, wanted)),
+                    _ => Err(InvalidInput::single(prefix, "is invalid")),
+                }
             })
             .collect();
 
-        let mut results = Vec::with_capacity(validated.len() + request.withdrawals.len());
+        let items = validated.len() + request.withdrawals.len() + request.tombstones.len();
+        let mut results = Vec::with_capacity(items);
         let mut last_seq = 0;
         for (chunk_index, chunk) in validated.chunks(ITEMS_PER_TRANSACTION).enumerate() {
             let mut tx = self.store.begin_write().await?;
             // One look-up per chunk: replays, the common case, then cost one query.
             let keys: Vec<&str> = chunk
                 .iter()
-                .filter_map(|item| item.as_ref().ok().map(|r| r.external_id.as_str()))
+                .filter_map(|item| item.as_ref().ok().map(|(r, _)| r.external_id.as_str()))
                 .collect();
             let mut stored = tx.opportunities_by_keys(&source, &keys, today).await?;
             let new_ids: Vec<&str> = keys
@@ -867,11 +890,12 @@ impl Registrar {
                 .filter(|key| !stored.contains_key(*key))
                 .collect();
             let mut taken = tx.opportunity_ids_taken(&new_ids).await?;
+            let mut pending = tx.take_pending_withdrawals(&source, &new_ids).await?;
             for (offset, item) in chunk.iter().enumerate() {
                 let index = chunk_index * ITEMS_PER_TRANSACTION + offset;
                 let external_id = request.upserts[index].external_id.trim().to_owned();
-                let record = match item {
-                    Ok(record) => record.clone(),
+                let (record, wanted) = match item {
+                    Ok((record, wanted)) => (record.clone(), *wanted),
                     Err(invalid) => {
                         results.push(pb::SyncItemResult {
                             external_id,
@@ -883,8 +907,14 @@ impl Registrar {
                     }
                 };
                 let previous = stored.remove(&record.external_id);
+                let tombstone = pending.remove(&record.external_id);
+                let listing = Listing {
+                    record,
+                    wanted,
+                    tombstone,
+                };
                 let result =
-                    Self::upsert_listing(&mut tx, record, previous, &mut taken, index, today)
+                    Self::upsert_listing(&mut tx, listing, previous, &mut taken, index, today)
                         .await?;
                 results.push(result);
             }
@@ -926,7 +956,110 @@ impl Registrar {
                 last_seq = committed;
             }
         }
+        for (chunk_index, chunk) in request.tombstones.chunks(ITEMS_PER_TRANSACTION).enumerate() {
+            let mut tx = self.store.begin_write().await?;
+            for (offset, tombstone) in chunk.iter().enumerate() {
+                let index = chunk_index * ITEMS_PER_TRANSACTION + offset;
+                let result =
+                    Self::apply_tombstone(&mut tx, &source, tombstone, index, today).await?;
+                results.push(result);
+            }
+            let committed = tx.commit().await?;
+            if committed > 0 {
+                last_seq = committed;
+            }
+        }
+        if let Some((feed, position)) = cursor {
+            let mut tx = self.store.begin_write().await?;
+            tx.advance_feed_cursor(&source, &feed, &position).await?;
+            tx.commit().await?;
+        }
         Ok(pb::SyncListingsResponse { results, last_seq })
+    }
+
+    /// Where a publisher's feed stands: NotFound when it was never synced.
+    pub async fn feed_cursor(
+        &self,
+        request: &pb::GetFeedCursorRequest,
+    ) -> Result<pb::FeedCursor, RegistryError> {
+        let source = batch_source(&request.source, 0)?;
+        let feed = request.feed.trim();
+        match self.store.feed_cursor(&source, feed).await? {
+            Some((position, updated_at)) => Ok(pb::FeedCursor {
+                feed: feed.to_owned(),
+                position,
+                updated_at: Some(crate::store::timestamp(updated_at)),
+            }),
+            None => Err(RegistryError::NotFound {
+                entity: "feed cursor",
+                id: format!("{source}/{feed}"),
+            }),
+        }
+    }
+
+    /// Withdraws the listing a tombstone names unless it is older than the stored
+    /// listing; remembers it when no listing is stored yet.
+    async fn apply_tombstone(
+        tx: &mut crate::store::WriteTx<'_>,
+        source: &str,
+        tombstone: &pb::Tombstone,
+        index: usize,
+        today: Day,
+    ) -> Result<pb::SyncItemResult, RegistryError> {
+        let external_id = tombstone.external_id.trim();
+        let prefix = format!("tombstones[{index}]");
+        let mut violations = FieldViolations::new();
+        if external_id.is_empty() {
+            violations.add(format!("{prefix}.external_id"), "is required");
+        } else if external_id.len() > 128 {
+            violations.add(
+                format!("{prefix}.external_id"),
+                "must be at most 128 characters",
+            );
+        }
+        let reason = validate::normalise(&tombstone.reason);
+        if reason.chars().count() > 200 {
+            violations.add(format!("{prefix}.reason"), "must be at most 200 characters");
+        } else if reason.chars().any(char::is_control) {
+            violations.add(
+                format!("{prefix}.reason"),
+                "must not contain control characters",
+            );
+        }
+        if tombstone.source_version < 0 {
+            violations.add(format!("{prefix}.source_version"), "must not be negative");
+        }
+        if let Err(invalid) = violations.into_result() {
+            return Ok(pb::SyncItemResult {
+                external_id: external_id.to_owned(),
+                outcome: pb::SyncOutcome::Rejected as i32,
+                id: String::new(),
+                violations: violations_of(&invalid),
+            });
+        }
+        let Some(StoredOpportunity {
+            mut record,
+            lifecycle,
+        }) = tx.opportunity_by_key(source, external_id, today).await?
+        else {
+            tx.remember_withdrawal(source, external_id, tombstone.source_version, &reason)
+                .await?;
+            return Ok(outcome(external_id, pb::SyncOutcome::Unchanged, ""));
+        };
+        let older = tombstone.source_version < record.source_version;
+        let same = lifecycle == Lifecycle::Withdrawn
+            && record.withdrawal_reason == reason
+            && record.source_version == tombstone.source_version;
+        if older || same {
+            return Ok(outcome(external_id, pb::SyncOutcome::Unchanged, &record.id));
+        }
+        record.withdrawal_reason = reason;
+        record.source_version = tombstone.source_version;
+        let version = record.version;
+        let stored = tx
+            .update_opportunity(record, Lifecycle::Withdrawn, version, today)
+            .await?;
+        Ok(outcome(external_id, pb::SyncOutcome::Withdrawn, &stored.id))
     }
 
     /// Upserts one validated listing given what is stored under its key. `taken` holds
@@ -934,12 +1067,17 @@ impl Registrar {
     /// external id creates it once and then treats the repeat as an update).
     async fn upsert_listing(
         tx: &mut crate::store::WriteTx<'_>,
-        mut record: pb::Opportunity,
+        listing: Listing,
         previous: Option<StoredOpportunity>,
         taken: &mut std::collections::HashSet<String>,
         index: usize,
         today: Day,
     ) -> Result<pb::SyncItemResult, RegistryError> {
+        let Listing {
+            mut record,
+            wanted,
+            tombstone,
+        } = listing;
         let external_id = record.external_id.clone();
         let previous = match previous {
             Some(previous) => Some(previous),
@@ -960,9 +1098,16 @@ impl Registrar {
                         "already the id of another publisher's listing",
                     ));
                 }
-                let stored = tx
-                    .insert_opportunity(record, Lifecycle::Published, today)
-                    .await?;
+                let mut lifecycle = wanted;
+                // A withdrawal that arrived first, and is not older, still holds.
+                if let Some((version, reason)) = tombstone
+                    && version >= record.source_version
+                {
+                    lifecycle = Lifecycle::Withdrawn;
+                    record.source_version = version;
+                    record.withdrawal_reason = reason;
+                }
+                let stored = tx.insert_opportunity(record, lifecycle, today).await?;
                 taken.insert(stored.id.clone());
                 Ok(outcome(&external_id, pb::SyncOutcome::Created, &stored.id))
             }
@@ -973,17 +1118,32 @@ impl Registrar {
                 let newer = record.source_version > stored.source_version;
                 let older = record.source_version < stored.source_version;
                 record.id.clone_from(&stored.id);
-                if older || (!newer && publisher_content(&record) == publisher_content(&stored)) {
+                // The same version again keeps an ending the listing already has
+                // (a tombstone, an adviser's withdrawal) unless the publisher ends it itself.
+                let next = match lifecycle {
+                    Lifecycle::Withdrawn | Lifecycle::Fulfilled
+                        if !newer && wanted == Lifecycle::Published =>
+                    {
+                        lifecycle
+                    }
+                    _ => wanted,
+                };
+                if next == Lifecycle::Withdrawn && record.withdrawal_reason.is_empty() {
+                    record
+                        .withdrawal_reason
+                        .clone_from(&stored.withdrawal_reason);
+                }
+                if older
+                    || (!newer
+                        && next == lifecycle
+                        && publisher_content(&record) == publisher_content(&stored))
+                {
                     return Ok(outcome(
                         &external_id,
                         pb::SyncOutcome::Unchanged,
                         &stored.id,
                     ));
                 }
-                let next = match lifecycle {
-                    Lifecycle::Withdrawn | Lifecycle::Fulfilled if !newer => lifecycle,
-                    _ => Lifecycle::Published,
-                };
                 record.created_at = stored.created_at;
                 let updated = tx
                     .update_opportunity(record, next, stored.version, today)
@@ -992,6 +1152,60 @@ impl Registrar {
             }
         }
     }
+}
+
+/// One validated upsert of a sync batch: the record, the lifecycle its publisher gives
+/// it, and a withdrawal received before it (version, reason), if any.
+struct Listing {
+    record: pb::Opportunity,
+    wanted: Lifecycle,
+    tombstone: Option<(i64, String)>,
+}
+
+/// The lifecycle a publisher may give a listing in a sync: live, fulfilled (awarded)
+/// or withdrawn (annulled); `None` (with a violation) for any other status.
+fn publisher_lifecycle(
+    violations: &mut FieldViolations,
+    prefix: &str,
+    status: i32,
+) -> Option<Lifecycle> {
+    match pb::OpportunityStatus::try_from(status) {
+        Ok(pb::OpportunityStatus::Unspecified | pb::OpportunityStatus::Published) => {
+            Some(Lifecycle::Published)
+        }
+        Ok(pb::OpportunityStatus::Fulfilled) => Some(Lifecycle::Fulfilled),
+        Ok(pb::OpportunityStatus::Withdrawn) => Some(Lifecycle::Withdrawn),
+        _ => {
+            violations.add(
+                format!("{prefix}.status"),
+                "a sync stores a listing published, fulfilled or withdrawn (or leaves it unspecified)",
+            );
+            None
+        }
+    }
+}
+
+/// A feed cursor's (feed, position), checked.
+fn feed_cursor(cursor: &pb::FeedCursor) -> Result<(String, String), InvalidInput> {
+    let mut violations = FieldViolations::new();
+    let feed = cursor.feed.trim();
+    let position = cursor.position.trim();
+    if feed.is_empty() {
+        violations.add("cursor.feed", "is required");
+    } else if feed.chars().count() > 500 {
+        violations.add("cursor.feed", "must be at most 500 characters");
+    } else if feed.chars().any(char::is_control) {
+        violations.add("cursor.feed", "must not contain control characters");
+    }
+    if position.is_empty() {
+        violations.add("cursor.position", "is required");
+    } else if position.chars().count() > 100 {
+        violations.add("cursor.position", "must be at most 100 characters");
+    } else if position.chars().any(char::is_control) {
+        violations.add("cursor.position", "must not contain control characters");
+    }
+    violations.into_result()?;
+    Ok((feed.to_owned(), position.to_owned()))
 }
 
 /// Whether `caller` may change the stored company `stored` (its full view: an adviser of

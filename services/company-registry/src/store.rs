@@ -440,6 +440,23 @@ impl Store {
         Ok(row.try_get("last")?)
     }
 
+    /// The stored position of a publisher's feed and when it last moved (µs).
+    pub async fn feed_cursor(
+        &self,
+        source: &str,
+        feed: &str,
+    ) -> Result<Option<(String, i64)>, RegistryError> {
+        let row = sqlx::query(
+            "SELECT position, updated_at FROM feed_cursors WHERE source = $1 AND feed = $2",
+        )
+        .bind(source)
+        .bind(feed)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        row.map(|row| Ok((row.try_get("position")?, row.try_get("updated_at")?)))
+            .transpose()
+    }
+
     /// Up to `limit` changes with a sequence number above `after`, in order.
     pub async fn changes_after(
         &self,
@@ -964,6 +981,97 @@ impl WriteTx<'_> {
         )
         .await?;
         Ok(company)
+    }
+
+    /// Moves a feed's cursor to `position` unless the stored one is already at or past it
+    /// (positions sort as text).
+    pub async fn advance_feed_cursor(
+        &mut self,
+        source: &str,
+        feed: &str,
+        position: &str,
+    ) -> Result<(), RegistryError> {
+        sqlx::query(
+            "INSERT INTO feed_cursors (source, feed, position, updated_at) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (source, feed) DO UPDATE SET position = excluded.position, \
+             updated_at = excluded.updated_at WHERE excluded.position > feed_cursors.position",
+        )
+        .bind(source)
+        .bind(feed)
+        .bind(position)
+        .bind(self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps a withdrawal that names no stored listing yet, the newest per key.
+    pub async fn remember_withdrawal(
+        &mut self,
+        source: &str,
+        external_id: &str,
+        source_version: i64,
+        reason: &str,
+    ) -> Result<(), RegistryError> {
+        sqlx::query(
+            "INSERT INTO pending_withdrawals (source, external_id, source_version, reason, \
+             created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (source, external_id) DO UPDATE SET \
+             source_version = excluded.source_version, reason = excluded.reason \
+             WHERE excluded.source_version > pending_withdrawals.source_version",
+        )
+        .bind(source)
+        .bind(external_id)
+        .bind(source_version)
+        .bind(reason)
+        .bind(self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes the pending withdrawals of one source among `external_ids` (version, reason),
+    /// deleting them: the listings about to be created consume them.
+    pub async fn take_pending_withdrawals(
+        &mut self,
+        source: &str,
+        external_ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, (i64, String)>, RegistryError> {
+        let mut found = std::collections::HashMap::new();
+        if external_ids.is_empty() {
+            return Ok(found);
+        }
+        let list: Vec<String> = (0..external_ids.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let list = list.join(", ");
+        let select = format!(
+            "SELECT external_id, source_version, reason FROM pending_withdrawals \
+             WHERE source = $1 AND external_id IN ({list})"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(select)).bind(source.to_owned());
+        for external_id in external_ids {
+            query = query.bind((*external_id).to_owned());
+        }
+        for row in query.fetch_all(&mut *self.tx).await? {
+            let external_id: String = row.try_get("external_id")?;
+            found.insert(
+                external_id,
+                (row.try_get("source_version")?, row.try_get("reason")?),
+            );
+        }
+        if !found.is_empty() {
+            let delete = format!(
+                "DELETE FROM pending_withdrawals WHERE source = $1 AND external_id IN ({list})"
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(delete)).bind(source.to_owned());
+            for external_id in external_ids {
+                query = query.bind((*external_id).to_owned());
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(found)
     }
 
     /// The stored opportunity of `(source, external_id)`.

@@ -37,6 +37,13 @@ mod bounds {
     pub const EMAIL: usize = 254;
     pub const PHONE: usize = 32;
     pub const PLACE_NAME: usize = 200;
+    pub const BUYER_NAME: usize = 300;
+    pub const BUYER_CODE: usize = 20;
+    pub const URL: usize = 2000;
+    pub const LOTS: usize = 500;
+    pub const LOT_ID: usize = 50;
+    pub const REASON: usize = 200;
+    pub const NUTS: usize = 5;
 }
 
 /// NFC-normalised and trimmed.
@@ -674,7 +681,7 @@ pub fn opportunity(
         for (i, code) in given.cpv.iter().enumerate() {
             if let Some(code) = violations.check(format!("{}[{i}]", f("cpv")), Cpv::parse(code)) {
                 let text = code.to_string();
-                if !cpv.contains(&text) {
+                if !cpv.iter().any(|c: &String| c.get(..8) == text.get(..8)) {
                     cpv.push(text);
                 }
             }
@@ -709,6 +716,41 @@ pub fn opportunity(
     if given.source_version < 0 {
         violations.add(f("source_version"), "must not be negative");
     }
+    let buyer = buyer(violations, &f("buyer"), given.buyer.as_ref());
+    let official_url = official_url(violations, f("official_url"), &given.official_url);
+    let procedure = known_enum(
+        violations,
+        f("procedure"),
+        given.procedure,
+        pb::ProcedureType::try_from(given.procedure).is_ok(),
+    );
+    let tender_stage = known_enum(
+        violations,
+        f("tender_stage"),
+        given.tender_stage,
+        pb::TenderStage::try_from(given.tender_stage).is_ok(),
+    );
+    let contract_type = known_enum(
+        violations,
+        f("contract_type"),
+        given.contract_type,
+        pb::ContractType::try_from(given.contract_type).is_ok(),
+    );
+    let lots = lots(violations, &f("lots"), &given.lots);
+    let withdrawal_reason = text(
+        violations,
+        f("withdrawal_reason"),
+        &given.withdrawal_reason,
+        false,
+        bounds::REASON,
+    );
+    let nuts = given.nuts.trim().to_ascii_uppercase();
+    if !nuts.is_empty() && !is_nuts(&nuts) {
+        violations.add(
+            f("nuts"),
+            "must be a NUTS code: two letters then up to three letters or digits (\"ES243\")",
+        );
+    }
     if violations.iter().count() > before {
         return None;
     }
@@ -738,5 +780,141 @@ pub fn opportunity(
         created_at: None,
         updated_at: None,
         expires_on: Some(to_pb_date(expires_on)),
+        buyer,
+        official_url,
+        procedure,
+        lots,
+        tender_stage,
+        withdrawal_reason,
+        location_approximate: given.location_approximate,
+        nuts,
+        contract_type,
     })
+}
+
+/// The contracting body: absent when every field is empty.
+fn buyer(
+    violations: &mut FieldViolations,
+    prefix: &str,
+    given: Option<&pb::ContractingBody>,
+) -> Option<pb::ContractingBody> {
+    let given = given?;
+    let name = text(
+        violations,
+        format!("{prefix}.name"),
+        &given.name,
+        false,
+        bounds::BUYER_NAME,
+    );
+    let nif = registration_code(violations, format!("{prefix}.nif"), &given.nif);
+    let dir3 = registration_code(violations, format!("{prefix}.dir3"), &given.dir3);
+    if name.is_empty() && nif.is_empty() && dir3.is_empty() {
+        return None;
+    }
+    Some(pb::ContractingBody { name, nif, dir3 })
+}
+
+/// A tax or directory code: letters and digits (spaces, dots and dashes dropped),
+/// upper-cased, at most 20.
+fn registration_code(violations: &mut FieldViolations, field: String, value: &str) -> String {
+    let code: String = value
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect::<String>()
+        .to_uppercase();
+    if code.chars().count() > bounds::BUYER_CODE {
+        violations.add(
+            field,
+            format!("must be at most {} characters", bounds::BUYER_CODE),
+        );
+    } else if !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        violations.add(field, "may contain only letters and digits");
+    }
+    code
+}
+
+/// A link to an official notice: absolute http(s), no spaces or control characters.
+fn official_url(violations: &mut FieldViolations, field: String, value: &str) -> String {
+    let url = value.trim().to_owned();
+    if url.is_empty() {
+        return url;
+    }
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    if url.len() > bounds::URL {
+        violations.add(field, format!("must be at most {} characters", bounds::URL));
+    } else if rest.is_none_or(|rest| rest.is_empty() || rest.starts_with('/')) {
+        violations.add(field, "must be an absolute http:// or https:// address");
+    } else if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        violations.add(field, "must not contain spaces or control characters");
+    }
+    url
+}
+
+/// An enum value the contract defines (unknown numbers are refused, not stored).
+fn known_enum(violations: &mut FieldViolations, field: String, value: i32, known: bool) -> i32 {
+    if !known {
+        violations.add(field, format!("{value} is not a known value"));
+    }
+    value
+}
+
+fn lots(violations: &mut FieldViolations, prefix: &str, given: &[pb::Lot]) -> Vec<pb::Lot> {
+    if given.len() > bounds::LOTS {
+        violations.add(prefix.to_owned(), format!("at most {} lots", bounds::LOTS));
+        return Vec::new();
+    }
+    let mut lots = Vec::with_capacity(given.len());
+    for (i, lot) in given.iter().enumerate() {
+        let p = format!("{prefix}[{i}]");
+        let id = text(violations, format!("{p}.id"), &lot.id, true, bounds::LOT_ID);
+        if lots.iter().any(|other: &pb::Lot| other.id == id) {
+            violations.add(format!("{p}.id"), format!("repeats lot {id:?}"));
+        }
+        let title = text(
+            violations,
+            format!("{p}.title"),
+            &lot.title,
+            false,
+            bounds::TITLE,
+        );
+        let mut cpv = Vec::new();
+        if lot.cpv.len() > bounds::CODES {
+            violations.add(
+                format!("{p}.cpv"),
+                format!("at most {} codes", bounds::CODES),
+            );
+        } else {
+            for (j, code) in lot.cpv.iter().enumerate() {
+                if let Some(code) = violations.check(format!("{p}.cpv[{j}]"), Cpv::parse(code)) {
+                    let text = code.to_string();
+                    if !cpv.iter().any(|c: &String| c.get(..8) == text.get(..8)) {
+                        cpv.push(text);
+                    }
+                }
+            }
+        }
+        if let Some(budget) = lot.budget_eur
+            && !(budget.is_finite() && (0.0..=1e12).contains(&budget))
+        {
+            violations.add(format!("{p}.budget_eur"), "must be between 0 and 10^12");
+        }
+        lots.push(pb::Lot {
+            id,
+            title,
+            cpv,
+            budget_eur: lot.budget_eur,
+        });
+    }
+    lots
+}
+
+/// A NUTS code of any level: a country's two letters, then 1..3 letters or digits.
+fn is_nuts(code: &str) -> bool {
+    let bytes = code.as_bytes();
+    (2..=bounds::NUTS).contains(&bytes.len())
+        && bytes[..2].iter().all(u8::is_ascii_uppercase)
+        && bytes[2..].iter().all(u8::is_ascii_alphanumeric)
 }

@@ -78,6 +78,7 @@ fn batch(index: usize, version: i64) -> pb::SyncListingsRequest {
         source: "arex".to_owned(),
         upserts: (0..PER_BATCH).map(|i| listing(index, i, version)).collect(),
         withdrawals: vec![],
+        ..Default::default()
     }
 }
 

@@ -68,6 +68,8 @@ storage_suite!(
     concurrent_writers_leave_a_gap_free_ordered_feed,
     opportunities_list_with_filters,
     opportunity_update_applies_the_mask_and_checks_the_version,
+    feed_semantics_tombstones_publisher_endings_and_cursor,
+    tender_fields_are_checked_and_stored,
 );
 
 fn violation_fields(error: RegistryError) -> Vec<String> {
@@ -809,6 +811,7 @@ async fn sync_is_idempotent_and_versioned(store: Store, _url: Secret) {
             zaragoza_listing("arex-2026-0701", 3),
         ],
         withdrawals: vec!["arex-2026-0701".to_owned(), "arex-nope".to_owned()],
+        ..Default::default()
     };
     let first = registrar.sync_listings(&batch).await.expect("sync");
     assert_eq!(
@@ -840,6 +843,7 @@ async fn sync_is_idempotent_and_versioned(store: Store, _url: Secret) {
             source: "arex".to_owned(),
             upserts: vec![zaragoza_listing("arex-2026-0701", 2)],
             withdrawals: vec![],
+            ..Default::default()
         })
         .await
         .expect("older");
@@ -857,6 +861,7 @@ async fn sync_is_idempotent_and_versioned(store: Store, _url: Secret) {
                 zaragoza_listing("arex-2026-0700", 2),
             ],
             withdrawals: vec![],
+            ..Default::default()
         })
         .await
         .expect("newer");
@@ -878,6 +883,7 @@ async fn sync_is_idempotent_and_versioned(store: Store, _url: Secret) {
             source: "ader".to_owned(),
             upserts: vec![zaragoza_listing("arex-2026-0700", 9)],
             withdrawals: vec!["arex-2026-0700".to_owned()],
+            ..Default::default()
         })
         .await
         .expect("other source");
@@ -903,6 +909,7 @@ async fn sync_is_idempotent_and_versioned(store: Store, _url: Secret) {
                 zaragoza_listing("arex-2026-0703", 2),
             ],
             withdrawals: vec![],
+            ..Default::default()
         })
         .await
         .expect("repeated key");
@@ -925,6 +932,7 @@ async fn sync_is_idempotent_and_versioned(store: Store, _url: Secret) {
             source: String::new(),
             upserts: vec![],
             withdrawals: vec![],
+            ..Default::default()
         })
         .await
         .expect_err("source required");
@@ -940,6 +948,7 @@ async fn replaying_ten_thousand_listings_changes_nothing(store: Store, _url: Sec
                 .map(|i| zaragoza_listing(&format!("arex-bulk-{b:02}-{i:03}"), 1))
                 .collect(),
             withdrawals: vec![],
+            ..Default::default()
         })
         .collect();
     for batch in &batches {
@@ -1020,6 +1029,7 @@ async fn concurrent_writers_leave_a_gap_free_ordered_feed(store: Store, url: Sec
                         .map(|i| zaragoza_listing(&format!("arex-w{w}-{b}-{i}"), 1))
                         .collect(),
                     withdrawals: vec![],
+                    ..Default::default()
                 };
                 registrar
                     .sync_listings(&batch)
@@ -1256,5 +1266,260 @@ async fn opportunity_update_applies_the_mask_and_checks_the_version(store: Store
         feed(&store).await.len(),
         2,
         "create + one successful update"
+    );
+}
+
+async fn sync_one(
+    registrar: &Registrar,
+    upserts: Vec<pb::Opportunity>,
+    tombstones: Vec<pb::Tombstone>,
+) -> pb::SyncListingsResponse {
+    registrar
+        .sync_listings(&pb::SyncListingsRequest {
+            source: "arex".to_owned(),
+            upserts,
+            tombstones,
+            ..Default::default()
+        })
+        .await
+        .expect("sync")
+}
+
+fn tombstone(external_id: &str, source_version: i64) -> pb::Tombstone {
+    pb::Tombstone {
+        external_id: external_id.to_owned(),
+        reason: "ANULADA".to_owned(),
+        source_version,
+    }
+}
+
+fn stored_status(record: &pb::Opportunity) -> pb::OpportunityStatus {
+    pb::OpportunityStatus::try_from(record.status).expect("known status")
+}
+
+async fn feed_semantics_tombstones_publisher_endings_and_cursor(store: Store, _url: Secret) {
+    use pb::OpportunityStatus::{Fulfilled, Published, Withdrawn};
+    use pb::SyncOutcome::{Created, Unchanged, Updated};
+    let registrar = Registrar::new(store.clone());
+
+    // A tombstone newer than the listing withdraws it, with its reason; a replay of it
+    // and of the older entry changes nothing.
+    let live = zaragoza_listing("placsp-1", 10);
+    assert_eq!(
+        outcomes(&sync_one(&registrar, vec![live.clone()], vec![]).await),
+        [Created]
+    );
+    let withdrawn = sync_one(&registrar, vec![], vec![tombstone("placsp-1", 20)]).await;
+    assert_eq!(outcomes(&withdrawn), [pb::SyncOutcome::Withdrawn]);
+    let record = registrar.get_opportunity("placsp-1").await.expect("stored");
+    assert_eq!(stored_status(&record), Withdrawn);
+    assert_eq!(record.withdrawal_reason, "ANULADA");
+    assert_eq!(record.source_version, 20);
+    let seq = store.last_seq().await.expect("seq");
+    let replay = sync_one(
+        &registrar,
+        vec![live.clone()],
+        vec![tombstone("placsp-1", 20)],
+    )
+    .await;
+    assert_eq!(outcomes(&replay), [Unchanged, Unchanged]);
+    assert_eq!(
+        store.last_seq().await.expect("seq"),
+        seq,
+        "no feed movement"
+    );
+    // An older tombstone does not withdraw a newer version.
+    let newer = zaragoza_listing("placsp-1", 30);
+    assert_eq!(
+        outcomes(&sync_one(&registrar, vec![newer], vec![]).await),
+        [Updated]
+    );
+    let older = sync_one(&registrar, vec![], vec![tombstone("placsp-1", 20)]).await;
+    assert_eq!(outcomes(&older), [Unchanged]);
+    let record = registrar.get_opportunity("placsp-1").await.expect("stored");
+    assert_eq!(stored_status(&record), Published);
+    assert_eq!(record.withdrawal_reason, "", "a newer entry opens it again");
+
+    // Out of order: the tombstone first, then the older entry it withdrew: stored
+    // withdrawn; a newer entry still opens it.
+    let first = sync_one(&registrar, vec![], vec![tombstone("placsp-2", 50)]).await;
+    assert_eq!(outcomes(&first), [Unchanged]);
+    assert_eq!(first.results[0].id, "");
+    let late = sync_one(&registrar, vec![zaragoza_listing("placsp-2", 40)], vec![]).await;
+    assert_eq!(outcomes(&late), [Created]);
+    let record = registrar.get_opportunity("placsp-2").await.expect("stored");
+    assert_eq!(stored_status(&record), Withdrawn);
+    assert_eq!(record.withdrawal_reason, "ANULADA");
+    let seq = store.last_seq().await.expect("seq");
+    let again = sync_one(&registrar, vec![zaragoza_listing("placsp-2", 40)], vec![]).await;
+    assert_eq!(outcomes(&again), [Unchanged]);
+    assert_eq!(store.last_seq().await.expect("seq"), seq);
+    // A pending tombstone older than the entry does not hold.
+    sync_one(&registrar, vec![], vec![tombstone("placsp-3", 5)]).await;
+    sync_one(&registrar, vec![zaragoza_listing("placsp-3", 6)], vec![]).await;
+    let record = registrar.get_opportunity("placsp-3").await.expect("stored");
+    assert_eq!(stored_status(&record), Published);
+
+    // The publisher ends a listing itself: awarded → fulfilled, and the same version
+    // sent again as live does not reopen it; a newer live version does.
+    let mut awarded = zaragoza_listing("placsp-4", 1);
+    awarded.status = Fulfilled as i32;
+    assert_eq!(
+        outcomes(&sync_one(&registrar, vec![awarded.clone()], vec![]).await),
+        [Created]
+    );
+    let record = registrar.get_opportunity("placsp-4").await.expect("stored");
+    assert_eq!(stored_status(&record), Fulfilled);
+    let same = sync_one(&registrar, vec![zaragoza_listing("placsp-4", 1)], vec![]).await;
+    assert_eq!(outcomes(&same), [Unchanged]);
+    assert_eq!(
+        outcomes(&sync_one(&registrar, vec![awarded], vec![]).await),
+        [Unchanged]
+    );
+    let mut draft = zaragoza_listing("placsp-5", 1);
+    draft.status = pb::OpportunityStatus::Draft as i32;
+    let refused = sync_one(&registrar, vec![draft], vec![]).await;
+    assert_eq!(refused.results[0].violations[0].field, "upserts[0].status");
+
+    // The cursor: stored once the batch is applied, never moved back, readable.
+    let missing = registrar
+        .feed_cursor(&pb::GetFeedCursorRequest {
+            source: "arex".to_owned(),
+            feed: "https://example.org/feed.atom".to_owned(),
+        })
+        .await;
+    assert!(matches!(missing, Err(RegistryError::NotFound { .. })));
+    for position in ["2026-11-30T08:00:00.000Z", "2026-11-29T08:00:00.000Z"] {
+        registrar
+            .sync_listings(&pb::SyncListingsRequest {
+                source: "arex".to_owned(),
+                cursor: Some(pb::FeedCursor {
+                    feed: "https://example.org/feed.atom".to_owned(),
+                    position: position.to_owned(),
+                    updated_at: None,
+                }),
+                ..Default::default()
+            })
+            .await
+            .expect("cursor alone");
+    }
+    let cursor = registrar
+        .feed_cursor(&pb::GetFeedCursorRequest {
+            source: "arex".to_owned(),
+            feed: "https://example.org/feed.atom".to_owned(),
+        })
+        .await
+        .expect("cursor");
+    assert_eq!(cursor.position, "2026-11-30T08:00:00.000Z");
+    assert!(cursor.updated_at.is_some());
+    let bad = registrar
+        .sync_listings(&pb::SyncListingsRequest {
+            source: "arex".to_owned(),
+            cursor: Some(pb::FeedCursor::default()),
+            ..Default::default()
+        })
+        .await
+        .expect_err("empty cursor");
+    assert_eq!(violation_fields(bad), ["cursor.feed", "cursor.position"]);
+}
+
+async fn tender_fields_are_checked_and_stored(store: Store, _url: Secret) {
+    let registrar = Registrar::new(store.clone());
+    let mut tender = zaragoza_listing("placsp-19163035", 1);
+    tender.kind = pb::OpportunityKind::Tender as i32;
+    tender.buyer = Some(pb::ContractingBody {
+        name: "Ayuntamiento de Zaragoza".to_owned(),
+        nif: "p-5030300-g".to_owned(),
+        dir3: "L01502973".to_owned(),
+    });
+    tender.official_url =
+        "https://contrataciondelestado.es/wps/poc?uri=deeplink:detalle_licitacion&idEvl=abc"
+            .to_owned();
+    tender.procedure = pb::ProcedureType::Open as i32;
+    tender.contract_type = pb::ContractType::Services as i32;
+    tender.tender_stage = pb::TenderStage::Open as i32;
+    tender.nuts = "es243".to_owned();
+    tender.lots = vec![
+        pb::Lot {
+            id: "1".to_owned(),
+            title: "Lote 1".to_owned(),
+            cpv: vec!["45233140-2".to_owned(), "45233140".to_owned()],
+            budget_eur: Some(1000.0),
+        },
+        pb::Lot {
+            id: "2".to_owned(),
+            title: String::new(),
+            cpv: vec![],
+            budget_eur: None,
+        },
+    ];
+    let created = sync_one(&registrar, vec![tender.clone()], vec![]).await;
+    assert_eq!(
+        outcomes(&created),
+        [pb::SyncOutcome::Created],
+        "{created:?}"
+    );
+    let record = registrar
+        .get_opportunity("placsp-19163035")
+        .await
+        .expect("stored");
+    let buyer = record.buyer.as_ref().expect("buyer");
+    assert_eq!(buyer.nif, "P5030300G");
+    assert_eq!(record.nuts, "ES243");
+    assert_eq!(record.lots.len(), 2);
+    assert_eq!(
+        record.lots[0].cpv,
+        ["45233140-2"],
+        "one code, as first given"
+    );
+    assert_eq!(record.procedure, pb::ProcedureType::Open as i32);
+    // The change feed carries them to the index.
+    let last = feed(&store).await.pop().expect("a change");
+    match last.record {
+        Some(pb::change::Record::Opportunity(o)) => {
+            assert_eq!(o.official_url, tender.official_url);
+            assert_eq!(o.lots.len(), 2);
+        }
+        other => panic!("expected an opportunity, got {other:?}"),
+    }
+
+    let mut bad = tender.clone();
+    bad.external_id = "placsp-bad".to_owned();
+    bad.official_url = "javascript:alert(1)".to_owned();
+    bad.procedure = 99;
+    bad.nuts = "E".to_owned();
+    bad.buyer = Some(pb::ContractingBody {
+        name: "x".repeat(301),
+        nif: "Ñ123".to_owned(),
+        dir3: String::new(),
+    });
+    bad.lots.push(pb::Lot {
+        id: "1".to_owned(),
+        title: String::new(),
+        cpv: vec!["123".to_owned()],
+        budget_eur: Some(-1.0),
+    });
+    let rejected = sync_one(&registrar, vec![bad], vec![]).await;
+    let fields: Vec<&str> = rejected.results[0]
+        .violations
+        .iter()
+        .map(|v| v.field.as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "upserts[0].buyer.name",
+            "upserts[0].buyer.nif",
+            "upserts[0].official_url",
+            "upserts[0].procedure",
+            "upserts[0].lots[2].id",
+            "upserts[0].lots[2].cpv[0]",
+            "upserts[0].lots[2].budget_eur",
+            "upserts[0].nuts",
+        ]
+    );
+    assert!(
+        registrar.get_opportunity("placsp-bad").await.is_err(),
+        "nothing stored"
     );
 }

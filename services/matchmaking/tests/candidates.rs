@@ -423,6 +423,7 @@ async fn import(
                     source: source.clone(),
                     upserts: chunk.to_vec(),
                     withdrawals: vec![],
+                    ..Default::default()
                 })
                 .await
                 .expect("sync")

@@ -494,6 +494,7 @@ impl Importer {
                 source: batch.source,
                 upserts,
                 withdrawals: Vec::new(),
+                ..Default::default()
             };
             let answer = self
                 .with_retries(move || {

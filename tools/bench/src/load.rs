@@ -190,6 +190,7 @@ pub async fn load(
                 source,
                 upserts: batch,
                 withdrawals: Vec::new(),
+                ..Default::default()
             };
             let response = call_with_retry(|| {
                 let mut client = client.clone();
