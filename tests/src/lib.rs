@@ -46,6 +46,7 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     settings.geo_search.metrics_port = 0;
     settings.matchmaking.metrics_port = 0;
     settings.gateway.port = 0;
+    settings.sync.metrics_port = 0;
     settings.server.shutdown_grace_secs = 15;
     settings
 }

@@ -22,8 +22,8 @@ mod xml;
 
 pub use error::FeedError;
 pub use model::{
-    Amount, ContractType, ContractingBody, Deadline, FolderStatus, Lot, Notice, Place, Problem,
-    ProcedureType, Rejected, Source, Tombstone, Version, iso639_1, parse_cpv,
+    Amount, ContractType, ContractingBody, Deadline, FolderStatus, Lot, Notice, NoticeForm, Place,
+    Problem, ProcedureType, Rejected, Source, Tombstone, Version, iso639_1, parse_cpv,
 };
 pub use placsp::Page;
 pub use ted::ParsedNotice;

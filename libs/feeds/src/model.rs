@@ -347,6 +347,18 @@ impl FolderStatus {
     }
 }
 
+/// The eForms notice a TED document is (its root element).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoticeForm {
+    /// `PriorInformationNotice`: a tender announced ahead.
+    PriorInformation,
+    /// `ContractNotice`: a call for tenders (or its change).
+    Contract,
+    /// `ContractAwardNotice`: the result.
+    Award,
+}
+
 /// One tender notice, whichever feed it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Notice {
@@ -392,6 +404,9 @@ pub struct Notice {
     pub contract_type_code: Option<String>,
     /// PLACSP folder status (none for TED).
     pub status: Option<FolderStatus>,
+    /// TED: which eForms notice the document is; none for PLACSP (whose folder
+    /// status says where the tender stands).
+    pub form: Option<NoticeForm>,
     /// ISO 639-1 language of the notice (`es` for PLACSP).
     pub language: String,
     /// Non-fatal problems: fields dropped because their value was unreadable.

@@ -373,6 +373,7 @@ fn entry(doc: &Doc, e: usize, index: usize) -> Result<Notice, Rejected> {
     match (id, version, title, p.list.is_empty()) {
         (Some(external_id), Some(version), Some(title), true) => Ok(Notice {
             source: Source::Placsp,
+            form: None,
             external_id,
             version,
             folder_id,

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::error::FeedError;
 use crate::model::{
-    ContractType, ContractingBody, Deadline, Lot, Notice, Place, Problem, ProcedureType, Rejected,
-    Source, Version, iso639_1, parse_cpv, split_offset,
+    ContractType, ContractingBody, Deadline, Lot, Notice, NoticeForm, Place, Problem,
+    ProcedureType, Rejected, Source, Version, iso639_1, parse_cpv, split_offset,
 };
 use crate::placsp::amount;
 use crate::xml::{self, Doc, Limits};
@@ -331,6 +331,11 @@ fn notice(doc: &Doc, root: usize) -> ParsedNotice {
     match (external_id, version, title, problems.is_empty()) {
         (Some(external_id), Some(version), Some(title), true) => ParsedNotice::Notice(Notice {
             source: Source::Ted,
+            form: Some(match doc.node(root).local.as_str() {
+                "PriorInformationNotice" => NoticeForm::PriorInformation,
+                "ContractAwardNotice" => NoticeForm::Award,
+                _ => NoticeForm::Contract,
+            }),
             link: publication_id.as_deref().map(notice_url),
             external_id,
             version,

@@ -104,6 +104,61 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// TLS of every server and client.
     pub tls: TlsSettings,
+    /// Feed followers (PLACSP, TED), off until a feed URL is given.
+    pub sync: SyncSettings,
+}
+
+/// The feed followers: `[sync]`, `[sync.placsp]`, `[sync.ted]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    /// Port of the followers' `GET /metrics` and `/ready`; 0 picks a free one.
+    pub metrics_port: u16,
+    /// The PLACSP ATOM feed.
+    pub placsp: FeedSettings,
+    /// TED eForms notices.
+    pub ted: FeedSettings,
+}
+
+/// One followed feed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSettings {
+    /// The feed's URL (`https://…`); none: not followed.
+    pub url: Option<String>,
+    /// Time between polls: `90s`, `15m`, `1h` (at least 10 seconds).
+    pub every: String,
+    /// Whether minor contracts (contratos menores) become listings.
+    pub include_minor: bool,
+    /// The registry source of the listings; default the feed's name (`placsp`, `ted`).
+    pub source: Option<String>,
+    /// Most pages one poll walks back.
+    pub max_pages: usize,
+}
+
+impl FeedSettings {
+    /// The poll interval.
+    pub fn interval(&self) -> Option<Duration> {
+        parse_interval(&self.every)
+    }
+}
+
+/// `90s`, `15m`, `1h`, `2d` or plain seconds; at least 10 seconds.
+pub fn parse_interval(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let n: u64 = number.parse().ok()?;
+    let seconds = match unit.trim() {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    (seconds >= 10).then(|| Duration::from_secs(seconds))
 }
 
 /// The gateway: adviser console and JSON partner API over HTTPS.
@@ -370,6 +425,33 @@ impl Settings {
         ] {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return bad(key, "must start with http:// or https://");
+            }
+        }
+        for (key, feed) in [
+            ("sync.placsp", &self.sync.placsp),
+            ("sync.ted", &self.sync.ted),
+        ] {
+            if feed.interval().is_none() {
+                return Err(ConfigError::BadValue {
+                    key: if key == "sync.placsp" {
+                        "sync.placsp.every"
+                    } else {
+                        "sync.ted.every"
+                    },
+                    reason: "must be a duration of at least 10 seconds: 90s, 15m, 1h".to_owned(),
+                });
+            }
+            if let Some(url) = &feed.url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err(ConfigError::BadValue {
+                    key: if key == "sync.placsp" {
+                        "sync.placsp.url"
+                    } else {
+                        "sync.ted.url"
+                    },
+                    reason: "must start with http:// or https://".to_owned(),
+                });
             }
         }
         for (key, url) in [

@@ -1,6 +1,7 @@
 //! `pyred`: run the whole stack locally (`pyred up`), talk to it (`pyred status`),
 //! load JSON Lines files into it (`pyred import companies|opportunities FILE`), and
-//! measure or query the matchmaking model (`pyred eval DIR`, `pyred match`).
+//! measure or query the matchmaking model (`pyred eval DIR`, `pyred match`), and bring
+//! real public-procurement feeds in (`pyred sync placsp|ted SOURCE`).
 //!
 //! Messages meant for advisers are in French; errors name the setting or file at fault.
 
@@ -68,6 +69,10 @@ enum Command {
     Keys(pyred::admin::KeysArgs),
     /// Read the audit log of every service (admin).
     Audit(pyred::admin::AuditArgs),
+    /// Bring public-procurement notices into the registry: `pyred sync placsp SOURCE`
+    /// (PLACSP ATOM pages) or `pyred sync ted SOURCE` (TED eForms), SOURCE being a file,
+    /// a directory, a .zip or an https:// feed (`--follow` keeps polling it).
+    Sync(pyred_feed_sync::cli::SyncArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,6 +155,17 @@ fn main() -> ExitCode {
             }
             Command::Keys(args) => pyred::admin::keys(&settings, &connector, &args).await,
             Command::Audit(args) => pyred::admin::audit(&settings, &connector, &args).await,
+            Command::Sync(args) => {
+                let registry = match StackAddresses::read(&settings.data_dir) {
+                    Ok(Some(addresses)) => addresses.registry,
+                    Ok(None) => settings.registry.url.clone(),
+                    Err(error) => {
+                        eprintln!("pyred: {error}");
+                        return ExitCode::from(2);
+                    }
+                };
+                pyred_feed_sync::cli::run(&args, &connector, &registry).await
+            }
         }
     })
 }

@@ -34,6 +34,9 @@ pub enum StackError {
     /// The gateway failed.
     #[error("gateway: {0}")]
     Gateway(#[from] pyred_gateway::GatewayError),
+    /// The feed follower failed.
+    #[error("feed-sync: {0}")]
+    Follower(String),
     /// A service did not become healthy in time.
     #[error("{service} not healthy after {seconds} s: {reason}")]
     NotHealthy {
@@ -307,6 +310,31 @@ pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
         "matchmaking",
         tokio::spawn(async move { Ok(matchmaking.run_until_stopped(token).await?) }),
     ));
+
+    let feeds = pyred_feed_sync::follower::FollowedFeed::from_settings(&settings);
+    if !feeds.is_empty() {
+        let follower = pyred_feed_sync::follower::Follower::build(
+            feeds,
+            &connector,
+            &settings.registry.url,
+            &settings.server.host,
+            Some(settings.sync.metrics_port),
+            pyred_feed_sync::fetch::FetchOptions::default(),
+        )
+        .await
+        .map_err(|error| StackError::Follower(error.to_string()))?;
+        metrics.push(("feed-sync", endpoint(follower.metrics_addr())));
+        let token = shutdown.clone();
+        tasks.push((
+            "feed-sync",
+            tokio::spawn(async move {
+                follower
+                    .run_until_stopped(token)
+                    .await
+                    .map_err(|error| StackError::Follower(error.to_string()))
+            }),
+        ));
+    }
 
     let gateway = pyred_gateway::Gateway::build(
         &settings,
