@@ -51,8 +51,8 @@ pub struct SyncArgs {
     /// Most pages one walk of a URL follows back.
     #[arg(long, default_value_t = 200)]
     pub max_pages: usize,
-    /// Where to write rejected entries (TSV); default SOURCE.rejects.tsv for a local
-    /// source, ./FORMAT.rejects.tsv for a URL.
+    /// Where to write rejected entries (TSV); default ./NAME.rejects.tsv in the working
+    /// directory (NAME: the file or directory name; the source name for a URL).
     #[arg(long, value_name = "PATH")]
     pub rejects: Option<PathBuf>,
 }
@@ -141,10 +141,14 @@ pub async fn run(args: &SyncArgs, connector: &Connector, registry_url: &str) -> 
         return ExitCode::from(CANNOT_RUN);
     }
     let syncer = Syncer::new(channel, args.config());
+    // Rejects go to the working directory: a source directory may be read-only or shared.
     let rejects_path = args.rejects.clone().unwrap_or_else(|| match &spec {
         SourceSpec::Url(_) => PathBuf::from(format!("{}.rejects.tsv", syncer.config().source)),
         SourceSpec::File(p) | SourceSpec::Dir(p) | SourceSpec::Zip(p) => {
-            let mut name = p.as_os_str().to_owned();
+            let base = p
+                .file_name()
+                .map_or_else(|| "sync".into(), std::ffi::OsStr::to_os_string);
+            let mut name = base;
             name.push(".rejects.tsv");
             PathBuf::from(name)
         }

@@ -159,7 +159,7 @@ impl Summary {
     /// One line for an adviser, in French.
     pub fn line(&self) -> String {
         format!(
-            "{} document(s), {} avis lus : {} créés, {} mis à jour, {} inchangés, {} retirés ; {} hors territoire, {} contrats menors écartés, {} rejetés, {} avertissements{}",
+            "{} document(s), {} avis lus : {} créés, {} mis à jour, {} inchangés, {} retirés ; {} hors territoire, {} contrats mineurs écartés, {} rejetés, {} avertissements{}",
             self.documents,
             self.entries + self.tombstones,
             self.created,
