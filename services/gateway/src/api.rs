@@ -256,11 +256,33 @@ pub const OPPORTUNITY_WRITABLE: &[&str] = &[
     "published",
     "deadline",
     "budget_eur",
+    "buyer",
+    "official_url",
+    "procedure",
+    "lots",
+    "tender_stage",
+    "location_approximate",
+    "nuts",
+    "contract_type",
 ];
 
-fn parse_body<T: DeserializeOwned>(body: Map<String, Value>) -> Result<T, ApiError> {
-    serde_json::from_value(Value::Object(body))
-        .map_err(|error| ApiError::invalid("body", error.to_string()))
+/// Reads a JSON object as `T`; a field that does not fit (wrong type, unknown word,
+/// unknown field) is named `prefix.field` — the path the services use — when one alone
+/// explains the error, else the body as a whole.
+fn parse_body<T: DeserializeOwned>(body: Map<String, Value>, prefix: &str) -> Result<T, ApiError> {
+    let body = Value::Object(body);
+    T::deserialize(&body).map_err(|error| {
+        let culprit = body.as_object().and_then(|fields| {
+            fields.iter().find(|(key, value)| {
+                let alone = Map::from_iter([((*key).clone(), (*value).clone())]);
+                T::deserialize(&Value::Object(alone)).is_err()
+            })
+        });
+        match culprit {
+            Some((key, _)) => ApiError::invalid(format!("{prefix}.{key}"), error.to_string()),
+            None => ApiError::invalid("body", error.to_string()),
+        }
+    })
 }
 
 fn comma_list(text: Option<&str>) -> Vec<String> {
@@ -347,7 +369,7 @@ async fn create_company(
     ApiKey(key): ApiKey,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<(StatusCode, Json<CompanyJson>), ApiError> {
-    let company: CompanyJson = parse_body(body)?;
+    let company: CompanyJson = parse_body(body, "company")?;
     let created = state
         .upstream
         .registry()
@@ -384,7 +406,7 @@ async fn update_company(
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Json<CompanyJson>, ApiError> {
     let paths = mask_of(&body, COMPANY_WRITABLE)?;
-    let given: CompanyJson = parse_body(body)?;
+    let given: CompanyJson = parse_body(body, "company")?;
     let mut company = given.to_pb();
     company.id = id;
     let updated = state
@@ -564,7 +586,7 @@ async fn create_opportunity(
     ApiQuery(query): ApiQuery<DraftQuery>,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<(StatusCode, Json<OpportunityJson>), ApiError> {
-    let given: OpportunityJson = parse_body(body)?;
+    let given: OpportunityJson = parse_body(body, "opportunity")?;
     let created = state
         .upstream
         .registry()
@@ -599,7 +621,7 @@ async fn update_opportunity(
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Json<OpportunityJson>, ApiError> {
     let paths = mask_of(&body, OPPORTUNITY_WRITABLE)?;
-    let given: OpportunityJson = parse_body(body)?;
+    let given: OpportunityJson = parse_body(body, "opportunity")?;
     let mut opportunity = given.to_pb("opportunity")?;
     opportunity.id = id;
     let updated = state
@@ -723,6 +745,7 @@ async fn sync_listings(
             source: body.source,
             upserts,
             withdrawals: body.withdrawals,
+            ..Default::default()
         }))
         .await?
         .into_inner();

@@ -22,7 +22,10 @@ use crate::AppState;
 use crate::api::{PlacesQuery, SearchQuery, search_request};
 use crate::error::ApiError;
 use crate::i18n::Lang;
-use crate::json::{KindJson, MatchStatusJson, date_text, timestamp_text, today_plus};
+use crate::json::{
+    ContractTypeJson, KindJson, MatchStatusJson, ProcedureJson, TenderStageJson, date_text,
+    timestamp_text, today_plus,
+};
 use crate::session::{
     LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Session, cookie, random_token, same_token,
     set_cookie,
@@ -1193,7 +1196,12 @@ async fn opportunity_page(
     };
     let mut terms = Vec::new();
     if let Ok(glossary) = pyred_text::Glossary::embedded() {
-        let text = format!("{}\n{}", opportunity.title, opportunity.description);
+        // A tender's lot titles say what it buys as much as its description does.
+        let mut text = format!("{}\n{}", opportunity.title, opportunity.description);
+        for lot in &opportunity.lots {
+            text.push('\n');
+            text.push_str(&lot.title);
+        }
         let mut seen = BTreeSet::new();
         for hit in glossary.extract(&text, language) {
             if seen.insert(hit.concept.id().to_owned()) {
@@ -1225,11 +1233,82 @@ async fn opportunity_page(
                 "source": opportunity.source,
                 "cpv": opportunity.cpv,
                 "nace": opportunity.activities.iter().map(|a| a.nace.clone()).collect::<Vec<_>>(),
+                "buyer": opportunity.buyer.as_ref().map(|b| json!({"name": b.name, "nif": b.nif, "dir3": b.dir3})),
+                "official_url": safe_link(&opportunity.official_url),
+                "official_host": safe_link(&opportunity.official_url).map(link_host),
+                "procedure": ProcedureJson::from_pb(opportunity.procedure).map(ProcedureJson::as_str),
+                "contract_type": ContractTypeJson::from_pb(opportunity.contract_type).map(ContractTypeJson::as_str),
+                "tender_stage": TenderStageJson::from_pb(opportunity.tender_stage).map(TenderStageJson::as_str),
+                "lots": opportunity.lots.iter().map(|lot| json!({
+                    "id": lot.id,
+                    "title": lot.title,
+                    "cpv": lot.cpv,
+                    "budget": lot.budget_eur.map(|b| format!("{b:.0} €")),
+                })).collect::<Vec<_>>(),
+                "nuts": opportunity.nuts,
+                "location_approximate": opportunity.location_approximate,
+                "withdrawal_reason": (opportunity.status == pb::OpportunityStatus::Withdrawn as i32)
+                    .then_some(opportunity.withdrawal_reason.as_str())
+                    .filter(|reason| !reason.is_empty()),
             },
             "terms": terms,
             "firms": firms.iter().map(|m| match_view(console.lang, m)).collect::<Vec<_>>(),
         }),
     )
+}
+
+/// `url` when it is an absolute http(s) link, for an `href`: the registry refuses other
+/// schemes, and a page never links to `javascript:` or `data:` whatever it is given.
+fn safe_link(url: &str) -> Option<&str> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    let host_first = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    let clean = !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    (host_first && clean).then_some(url)
+}
+
+/// The host of a web link, as shown beside it (`contrataciondelestado.es`).
+fn link_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority.rsplit('@').next().unwrap_or(authority)
+}
+
+/// The contracting bodies of the listings among `hits`, by id (one registry call; a
+/// failure leaves the rows without buyers rather than failing the search page).
+async fn buyers_of(
+    state: &AppState,
+    key: &Bearer,
+    hits: &[pb::SearchHit],
+) -> std::collections::HashMap<String, String> {
+    let ids: Vec<String> = hits
+        .iter()
+        .filter(|hit| hit.entity == pb::EntityKind::Opportunity as i32)
+        .map(|hit| hit.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Default::default();
+    }
+    match state
+        .upstream
+        .registry()
+        .batch_get_opportunities(key.request(pb::BatchGetRequest { ids }))
+        .await
+    {
+        Ok(response) => response
+            .into_inner()
+            .opportunities
+            .into_iter()
+            .filter_map(|o| Some((o.id, o.buyer?.name)).filter(|(_, name)| !name.is_empty()))
+            .collect(),
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "buyers of search hits not read");
+            Default::default()
+        }
+    }
 }
 
 // ----- search -----
@@ -1280,6 +1359,18 @@ async fn search_page(
             {
                 Ok(response) => {
                     let response = response.into_inner();
+                    let buyers = buyers_of(&state, console.key(), &response.hits).await;
+                    let hits: Vec<Value> = response
+                        .hits
+                        .iter()
+                        .map(|hit| {
+                            let mut row = hit_view(hit);
+                            if let Some(buyer) = buyers.get(&hit.id) {
+                                row["buyer"] = Value::from(buyer.as_str());
+                            }
+                            row
+                        })
+                        .collect();
                     let facet = |counts: &Vec<pb::FacetCount>| {
                         counts
                             .iter()
@@ -1289,7 +1380,7 @@ async fn search_page(
                     let facets = response.facets.clone().unwrap_or_default();
                     results = json!({
                         "total": response.total,
-                        "hits": response.hits.iter().map(hit_view).collect::<Vec<_>>(),
+                        "hits": hits,
                         "next": response.next_page_token,
                         "facets": {
                             "regions": facet(&facets.regions),
@@ -1566,4 +1657,40 @@ async fn pipeline_csv(State(state): State<AppState>, console: Console) -> Respon
         }
     }
     csv_response("suivi-pyred.csv", rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_links_are_linked() {
+        assert_eq!(
+            safe_link(" https://contrataciondelestado.es/x?a=1&b=2 "),
+            Some("https://contrataciondelestado.es/x?a=1&b=2")
+        );
+        assert_eq!(
+            safe_link("HTTP://ted.europa.eu/n"),
+            Some("HTTP://ted.europa.eu/n")
+        );
+        assert_eq!(
+            link_host("https://user@contrataciondelestado.es/wps?x#y"),
+            "contrataciondelestado.es"
+        );
+        assert_eq!(link_host("http://ted.europa.eu"), "ted.europa.eu");
+        for bad in [
+            "",
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,<b>",
+            "//evil.example",
+            "https://",
+            "https:///x",
+            "https://a b",
+            "https://a\u{0}b",
+            "ftp://x",
+        ] {
+            assert_eq!(safe_link(bad), None, "{bad}");
+        }
+    }
 }

@@ -451,6 +451,176 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ("o_expired", "Expirée", "Caducada", "Expired"),
     ("o_withdrawn", "Retirée", "Retirada", "Withdrawn"),
     ("o_fulfilled", "Pourvue", "Cubierta", "Fulfilled"),
+    (
+        "official_notice",
+        "Voir l'avis officiel",
+        "Ver el anuncio oficial",
+        "View the official notice",
+    ),
+    (
+        "new_tab",
+        "(s'ouvre dans un nouvel onglet)",
+        "(se abre en una pestaña nueva)",
+        "(opens in a new tab)",
+    ),
+    (
+        "withdrawal_reason",
+        "Motif du retrait :",
+        "Motivo de la retirada:",
+        "Withdrawal reason:",
+    ),
+    (
+        "buyer",
+        "Acheteur public",
+        "Órgano de contratación",
+        "Contracting body",
+    ),
+    (
+        "buyer_colon",
+        "Acheteur :",
+        "Órgano de contratación:",
+        "Contracting body:",
+    ),
+    ("procedure", "Procédure", "Procedimiento", "Procedure"),
+    (
+        "contract_type",
+        "Type de marché",
+        "Tipo de contrato",
+        "Contract type",
+    ),
+    ("tender_stage", "Étape", "Fase", "Stage"),
+    (
+        "location_approximate",
+        "(localisation approximative)",
+        "(ubicación aproximada)",
+        "(approximate location)",
+    ),
+    ("lots", "Lots", "Lotes", "Lots"),
+    ("lot_number", "N°", "N.º", "No."),
+    ("lot_title", "Intitulé", "Título", "Title"),
+    (
+        "budget_net",
+        "Budget HT",
+        "Presupuesto sin IVA",
+        "Budget excl. VAT",
+    ),
+    ("pr_open", "Ouverte", "Abierto", "Open"),
+    (
+        "pr_open_simplified",
+        "Ouverte simplifiée",
+        "Abierto simplificado",
+        "Simplified open",
+    ),
+    ("pr_restricted", "Restreinte", "Restringido", "Restricted"),
+    (
+        "pr_negotiated_with_publication",
+        "Négociée avec publicité préalable",
+        "Negociado con publicidad",
+        "Negotiated with prior publication",
+    ),
+    (
+        "pr_negotiated_without_publication",
+        "Négociée sans publicité préalable",
+        "Negociado sin publicidad",
+        "Negotiated without prior publication",
+    ),
+    (
+        "pr_competitive_dialogue",
+        "Dialogue compétitif",
+        "Diálogo competitivo",
+        "Competitive dialogue",
+    ),
+    (
+        "pr_innovation_partnership",
+        "Partenariat d'innovation",
+        "Asociación para la innovación",
+        "Innovation partnership",
+    ),
+    (
+        "pr_design_contest",
+        "Concours",
+        "Concurso de proyectos",
+        "Design contest",
+    ),
+    (
+        "pr_framework_derived",
+        "Marché subséquent d'un accord-cadre",
+        "Derivado de acuerdo marco",
+        "Contract under a framework agreement",
+    ),
+    (
+        "pr_dynamic_purchasing_system",
+        "Système d'acquisition dynamique",
+        "Sistema dinámico de adquisición",
+        "Dynamic purchasing system",
+    ),
+    (
+        "pr_negotiated_tender",
+        "Procédure avec négociation",
+        "Licitación con negociación",
+        "Tender with negotiation",
+    ),
+    (
+        "pr_minor",
+        "Contrat mineur (sans mise en concurrence)",
+        "Contrato menor",
+        "Minor contract",
+    ),
+    (
+        "pr_internal_rules",
+        "Règles internes de l'acheteur",
+        "Normas internas",
+        "Contracting body's internal rules",
+    ),
+    (
+        "pr_other",
+        "Autre procédure",
+        "Otro procedimiento",
+        "Other procedure",
+    ),
+    ("ct_supplies", "Fournitures", "Suministros", "Supplies"),
+    ("ct_services", "Services", "Servicios", "Services"),
+    ("ct_works", "Travaux", "Obras", "Works"),
+    (
+        "ct_services_concession",
+        "Concession de services",
+        "Concesión de servicios",
+        "Services concession",
+    ),
+    (
+        "ct_works_concession",
+        "Concession de travaux",
+        "Concesión de obras",
+        "Works concession",
+    ),
+    ("ct_combined", "Mixte", "Mixto", "Combined"),
+    ("ct_other", "Autre", "Otro", "Other"),
+    (
+        "ts_prior_notice",
+        "Avis de préinformation",
+        "Anuncio previo",
+        "Prior information notice",
+    ),
+    (
+        "ts_open",
+        "Ouverte aux offres",
+        "En plazo",
+        "Open for tenders",
+    ),
+    (
+        "ts_evaluation",
+        "Offres en cours d'examen",
+        "Pendiente de adjudicación",
+        "Tenders under evaluation",
+    ),
+    ("ts_awarded", "Attribuée", "Adjudicada", "Awarded"),
+    (
+        "ts_resolved",
+        "Contrat signé",
+        "Resuelta",
+        "Contract signed",
+    ),
+    ("ts_cancelled", "Annulée", "Anulada", "Cancelled"),
 ];
 
 #[cfg(test)]
@@ -466,5 +636,29 @@ mod tests {
         }
         assert_eq!(Lang::Es.words()["search"], "Búsqueda");
         assert_eq!(Lang::parse("de"), None);
+    }
+
+    #[test]
+    fn every_tender_word_of_the_api_has_a_label() {
+        use crate::json::{ContractTypeJson, ProcedureJson, TenderStageJson};
+        let words = Lang::Es.words();
+        let groups: [(&str, &[&str]); 3] = [
+            ("pr_", ProcedureJson::ALL),
+            ("ct_", ContractTypeJson::ALL),
+            ("ts_", TenderStageJson::ALL),
+        ];
+        for (prefix, all) in groups {
+            for word in all {
+                assert!(
+                    words.contains_key(format!("{prefix}{word}").as_str()),
+                    "{prefix}{word}"
+                );
+            }
+        }
+        assert_eq!(words["location_approximate"], "(ubicación aproximada)");
+        assert_eq!(
+            Lang::Fr.words()["location_approximate"],
+            "(localisation approximative)"
+        );
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Field names are the proto's; enums are lowercase words (`business_request`,
 //! `advisers_only`); dates are `YYYY-MM-DD`; timestamps RFC 3339 in UTC. Output-only
-//! fields (`id`, `version`, `status`, `nace`, timestamps) are accepted on input and
-//! ignored, so a read object can be sent back as is.
+//! fields (`id`, `version`, `status`, `withdrawal_reason`, `nace`, timestamps) are
+//! accepted on input and ignored, so a read object can be sent back as is.
 
 use pyred_proto::v1 as pb;
 use serde::{Deserialize, Serialize};
@@ -117,6 +117,48 @@ json_enum!(
         Withdraw = "withdraw" => Withdraw,
         Fulfil = "fulfil" => Fulfil,
         Extend = "extend" => Extend,
+    }
+);
+json_enum!(
+    /// Procedure type of a public tender.
+    ProcedureJson: pb::ProcedureType {
+        Open = "open" => Open,
+        OpenSimplified = "open_simplified" => OpenSimplified,
+        Restricted = "restricted" => Restricted,
+        NegotiatedWithPublication = "negotiated_with_publication" => NegotiatedWithPublication,
+        NegotiatedWithoutPublication = "negotiated_without_publication" => NegotiatedWithoutPublication,
+        CompetitiveDialogue = "competitive_dialogue" => CompetitiveDialogue,
+        InnovationPartnership = "innovation_partnership" => InnovationPartnership,
+        DesignContest = "design_contest" => DesignContest,
+        FrameworkDerived = "framework_derived" => FrameworkDerived,
+        DynamicPurchasingSystem = "dynamic_purchasing_system" => DynamicPurchasingSystem,
+        NegotiatedTender = "negotiated_tender" => NegotiatedTender,
+        Minor = "minor" => Minor,
+        InternalRules = "internal_rules" => InternalRules,
+        Other = "other" => Other,
+    }
+);
+json_enum!(
+    /// Where a public tender stands in its publisher's workflow.
+    TenderStageJson: pb::TenderStage {
+        PriorNotice = "prior_notice" => PriorNotice,
+        Open = "open" => Open,
+        Evaluation = "evaluation" => Evaluation,
+        Awarded = "awarded" => Awarded,
+        Resolved = "resolved" => Resolved,
+        Cancelled = "cancelled" => Cancelled,
+    }
+);
+json_enum!(
+    /// Contract type of a public tender.
+    ContractTypeJson: pb::ContractType {
+        Supplies = "supplies" => Supplies,
+        Services = "services" => Services,
+        Works = "works" => Works,
+        ServicesConcession = "services_concession" => ServicesConcession,
+        WorksConcession = "works_concession" => WorksConcession,
+        Combined = "combined" => Combined,
+        Other = "other" => Other,
     }
 );
 json_enum!(
@@ -425,6 +467,35 @@ impl CompanyJson {
 
 // ----- opportunities -----
 
+/// The contracting body of a public tender.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BuyerJson {
+    /// Name ("Ayuntamiento de Zaragoza").
+    pub name: String,
+    /// Tax id (NIF) or other national registration number.
+    pub nif: String,
+    /// DIR3 code of the Spanish administration directory.
+    pub dir3: String,
+}
+
+/// One lot of a public tender.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LotJson {
+    /// Lot number or identifier as published ("1", "LOT-0001"); required.
+    pub id: String,
+    /// Lot title.
+    #[serde(default)]
+    pub title: String,
+    /// CPV codes of the lot.
+    #[serde(default)]
+    pub cpv: Vec<String>,
+    /// Budget without taxes, euros.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_eur: Option<f64>,
+}
+
 /// A listing.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -482,6 +553,49 @@ pub struct OpportunityJson {
     /// Day after which it has expired; output only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<String>,
+    /// Contracting body of a tender (who buys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer: Option<BuyerJson>,
+    /// Link to the official notice (http or https).
+    pub official_url: String,
+    /// Procedure type of a tender.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<ProcedureJson>,
+    /// Lots of a tender, in the notice's order.
+    pub lots: Vec<LotJson>,
+    /// Where a tender stands in its publisher's workflow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tender_stage: Option<TenderStageJson>,
+    /// Why the publisher withdrew it; output only.
+    pub withdrawal_reason: String,
+    /// The place is the province's capital standing for an unknown municipality.
+    pub location_approximate: bool,
+    /// NUTS code of the place of performance ("ES243").
+    pub nuts: String,
+    /// Contract type of a tender.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract_type: Option<ContractTypeJson>,
+}
+
+impl From<&pb::ContractingBody> for BuyerJson {
+    fn from(buyer: &pb::ContractingBody) -> Self {
+        Self {
+            name: buyer.name.clone(),
+            nif: buyer.nif.clone(),
+            dir3: buyer.dir3.clone(),
+        }
+    }
+}
+
+impl From<&pb::Lot> for LotJson {
+    fn from(lot: &pb::Lot) -> Self {
+        Self {
+            id: lot.id.clone(),
+            title: lot.title.clone(),
+            cpv: lot.cpv.clone(),
+            budget_eur: lot.budget_eur,
+        }
+    }
 }
 
 impl From<&pb::Opportunity> for OpportunityJson {
@@ -516,6 +630,15 @@ impl From<&pb::Opportunity> for OpportunityJson {
             created_at: opt_time(opportunity.created_at.as_ref()),
             updated_at: opt_time(opportunity.updated_at.as_ref()),
             expires_on: opt_date(opportunity.expires_on.as_ref()),
+            buyer: opportunity.buyer.as_ref().map(BuyerJson::from),
+            official_url: opportunity.official_url.clone(),
+            procedure: ProcedureJson::from_pb(opportunity.procedure),
+            lots: opportunity.lots.iter().map(LotJson::from).collect(),
+            tender_stage: TenderStageJson::from_pb(opportunity.tender_stage),
+            withdrawal_reason: opportunity.withdrawal_reason.clone(),
+            location_approximate: opportunity.location_approximate,
+            nuts: opportunity.nuts.clone(),
+            contract_type: ContractTypeJson::from_pb(opportunity.contract_type),
         }
     }
 }
@@ -547,6 +670,33 @@ impl OpportunityJson {
             deadline: date("deadline", &self.deadline)?,
             budget_eur: self.budget_eur,
             source_version: self.source_version,
+            buyer: self.buyer.as_ref().map(|buyer| pb::ContractingBody {
+                name: buyer.name.clone(),
+                nif: buyer.nif.clone(),
+                dir3: buyer.dir3.clone(),
+            }),
+            official_url: self.official_url.clone(),
+            procedure: self.procedure.map(ProcedureJson::to_pb).unwrap_or_default(),
+            lots: self
+                .lots
+                .iter()
+                .map(|lot| pb::Lot {
+                    id: lot.id.clone(),
+                    title: lot.title.clone(),
+                    cpv: lot.cpv.clone(),
+                    budget_eur: lot.budget_eur,
+                })
+                .collect(),
+            tender_stage: self
+                .tender_stage
+                .map(TenderStageJson::to_pb)
+                .unwrap_or_default(),
+            location_approximate: self.location_approximate,
+            nuts: self.nuts.clone(),
+            contract_type: self
+                .contract_type
+                .map(ContractTypeJson::to_pb)
+                .unwrap_or_default(),
             ..Default::default()
         })
     }
@@ -825,6 +975,123 @@ mod tests {
         assert_eq!(
             MatchStatusJson::parse("won").map(MatchStatusJson::to_pb),
             Some(pb::MatchStatus::Won as i32)
+        );
+    }
+
+    #[test]
+    fn tender_enums_cover_every_proto_value() {
+        // Every defined value but UNSPECIFIED has a word, and the words are the proto
+        // names without their prefix, lowercase.
+        let check = |all: &[&str],
+                     name: &dyn Fn(i32) -> Option<String>,
+                     word: &dyn Fn(i32) -> Option<&'static str>| {
+            let mut n = 0;
+            for value in 1..64 {
+                let Some(proto) = name(value) else { continue };
+                assert_eq!(word(value), Some(proto.as_str()), "{proto}");
+                n += 1;
+            }
+            assert_eq!(n, all.len());
+        };
+        let strip =
+            |name: &str, prefix: &str| name.strip_prefix(prefix).map(str::to_ascii_lowercase);
+        check(
+            ProcedureJson::ALL,
+            &|v| {
+                strip(
+                    pb::ProcedureType::try_from(v).ok()?.as_str_name(),
+                    "PROCEDURE_TYPE_",
+                )
+            },
+            &|v| ProcedureJson::from_pb(v).map(ProcedureJson::as_str),
+        );
+        check(
+            TenderStageJson::ALL,
+            &|v| {
+                strip(
+                    pb::TenderStage::try_from(v).ok()?.as_str_name(),
+                    "TENDER_STAGE_",
+                )
+            },
+            &|v| TenderStageJson::from_pb(v).map(TenderStageJson::as_str),
+        );
+        check(
+            ContractTypeJson::ALL,
+            &|v| {
+                strip(
+                    pb::ContractType::try_from(v).ok()?.as_str_name(),
+                    "CONTRACT_TYPE_",
+                )
+            },
+            &|v| ContractTypeJson::from_pb(v).map(ContractTypeJson::as_str),
+        );
+    }
+
+    #[test]
+    fn a_tender_round_trips_through_json() {
+        let tender = pb::Opportunity {
+            title: "Obras".into(),
+            buyer: Some(pb::ContractingBody {
+                name: "Ayuntamiento de Zaragoza".into(),
+                nif: "P5030300G".into(),
+                dir3: "L01502973".into(),
+            }),
+            official_url: "https://contrataciondelestado.es/x?a=1&b=2".into(),
+            procedure: pb::ProcedureType::NegotiatedWithoutPublication as i32,
+            lots: vec![pb::Lot {
+                id: "1".into(),
+                title: "Lote 1".into(),
+                cpv: vec!["45233140".into()],
+                budget_eur: Some(1500.5),
+            }],
+            tender_stage: pb::TenderStage::Evaluation as i32,
+            withdrawal_reason: "ANULADA".into(),
+            location_approximate: true,
+            nuts: "ES243".into(),
+            contract_type: pb::ContractType::WorksConcession as i32,
+            ..Default::default()
+        };
+        let json = serde_json::to_value(OpportunityJson::from(&tender)).expect("serialises");
+        assert_eq!(json["buyer"]["dir3"], "L01502973");
+        assert_eq!(json["procedure"], "negotiated_without_publication");
+        assert_eq!(json["tender_stage"], "evaluation");
+        assert_eq!(json["contract_type"], "works_concession");
+        assert_eq!(json["lots"][0]["budget_eur"], 1500.5);
+        assert_eq!(json["location_approximate"], true);
+        let back: OpportunityJson = serde_json::from_value(json).expect("reads back");
+        let back = back.to_pb("opportunity").expect("converts");
+        assert_eq!(back.buyer, tender.buyer);
+        assert_eq!(back.lots, tender.lots);
+        assert_eq!(
+            (back.procedure, back.tender_stage, back.contract_type),
+            (tender.procedure, tender.tender_stage, tender.contract_type)
+        );
+        assert_eq!(
+            (
+                back.official_url.as_str(),
+                back.nuts.as_str(),
+                back.location_approximate
+            ),
+            ("https://contrataciondelestado.es/x?a=1&b=2", "ES243", true)
+        );
+        assert_eq!(back.withdrawal_reason, "", "output only");
+        // A listing without tender fields has none of the optional ones.
+        let plain = serde_json::to_value(OpportunityJson::from(&pb::Opportunity::default()))
+            .expect("serialises");
+        for absent in ["buyer", "procedure", "tender_stage", "contract_type"] {
+            assert!(plain.get(absent).is_none(), "{absent}");
+        }
+        assert_eq!(plain["lots"], serde_json::json!([]));
+        // A lot needs its id; unknown words are refused.
+        assert!(
+            serde_json::from_value::<OpportunityJson>(
+                serde_json::json!({"lots": [{"title": "x"}]})
+            )
+            .is_err()
+        );
+        assert!(
+            serde_json::from_value::<OpportunityJson>(serde_json::json!({"procedure": "OPEN"}))
+                .is_err()
         );
     }
 }

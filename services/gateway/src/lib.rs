@@ -286,6 +286,19 @@ mod tests {
                 ),
             ),
             (
+                "opportunity.html",
+                base(
+                    json!({"o": {"id": "o2", "title": "Obras <b>", "description": "D", "language": "es", "kind": "tender",
+                "status": "withdrawn", "place": "Zaragoza", "region": "ES-AR", "nace": [], "cpv": [],
+                "buyer": {"name": "Ayuntamiento <b>", "nif": "P5030300G", "dir3": "L01502973"},
+                "official_url": "https://contrataciondelestado.es/x?a=1&b=\"><b>", "official_host": "contrataciondelestado.es",
+                "procedure": "open_simplified", "contract_type": "works", "tender_stage": "cancelled",
+                "lots": [{"id": "1", "title": "Lote <b>", "cpv": ["45233140"], "budget": "1500 €"}, {"id": "2", "title": "", "cpv": [], "budget": null}],
+                "nuts": "ES243", "location_approximate": true, "withdrawal_reason": "ANULADA <b>"},
+                "terms": [], "firms": []}),
+                ),
+            ),
+            (
                 "search.html",
                 base(
                     json!({"q": {"q": "bois", "sort": "relevance"}, "errors": [], "base_qs": "q=bois", "kinds": ["tender"],
@@ -303,6 +316,61 @@ mod tests {
                 .and_then(|template| template.render(&context))
                 .unwrap_or_else(|error| panic!("{name}: {error:#}"));
             assert!(!html.contains("<b>"), "{name}: text is escaped");
+        }
+    }
+
+    #[test]
+    fn a_tender_page_shows_its_buyer_link_lots_and_words() {
+        let env = super::templates().expect("templates compile");
+        let render = |url: &str| {
+            let context = json!({
+                "t": crate::i18n::Lang::Fr.words(), "lang": "fr", "csrf": "tok", "signed_in": true,
+                "key_id": "abc", "here": "/console/opportunities/o2",
+                "o": {"id": "o2", "title": "Obras", "description": "D", "language": "es", "kind": "tender",
+                    "status": "withdrawn", "place": "Huesca", "region": "ES-AR", "nace": [], "cpv": [],
+                    "buyer": {"name": "Ayuntamiento de Huesca", "nif": "P2216900F", "dir3": ""},
+                    "official_url": url, "official_host": "contrataciondelestado.es",
+                    "procedure": "negotiated_without_publication", "contract_type": "works", "tender_stage": "cancelled",
+                    "lots": [{"id": "LOT-1", "title": "Alumbrado", "cpv": ["34928500", "45316110"], "budget": "1500 €"}],
+                    "nuts": "ES241", "location_approximate": true, "withdrawal_reason": "ANULADA"},
+                "terms": [], "firms": []
+            });
+            env.get_template("opportunity.html")
+                .and_then(|template| template.render(&context))
+                .expect("renders")
+        };
+        let html = render("https://contrataciondelestado.es/x?a=1&b=2");
+        for expected in [
+            "Ayuntamiento de Huesca",
+            "NIF P2216900F",
+            // Attribute text escaped (`/` too): the browser reads the link back unchanged.
+            r#"href="https:&#x2f;&#x2f;contrataciondelestado.es&#x2f;x?a=1&amp;b=2" target="_blank" rel="noopener noreferrer""#,
+            "Voir l&#x27;avis officiel",
+            "Négociée sans publicité préalable",
+            "Travaux",
+            "Annulée",
+            "<td>LOT-1</td>",
+            "34928500, 45316110",
+            "1500 €",
+            "ES241",
+            "(localisation approximative)",
+            "Motif du retrait :",
+            "ANULADA",
+        ] {
+            assert!(html.contains(expected), "{expected} missing in:\n{html}");
+        }
+        assert!(!html.contains("DIR3"), "an empty code is left out");
+        for hostile in [
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,x",
+            "&#x2f;&#x2f;evil.example",
+        ] {
+            let html = render(hostile);
+            assert!(
+                !html.contains("official-link") && !html.contains(hostile),
+                "{hostile}"
+            );
         }
     }
 }

@@ -6,12 +6,18 @@
 use serde_json::{Value, json};
 
 use crate::json::{
-    EntityJson, KindJson, LanguageJson, MatchStatusJson, OpportunityStatusJson, SchemeJson,
-    StatusChangeJson, VisibilityJson,
+    ContractTypeJson, EntityJson, KindJson, LanguageJson, MatchStatusJson, OpportunityStatusJson,
+    ProcedureJson, SchemeJson, StatusChangeJson, TenderStageJson, VisibilityJson,
 };
 
 fn string_enum(values: &[&str]) -> Value {
     json!({ "type": "string", "enum": values })
+}
+
+/// An enum that may be `null` on input (absent, or cleared in a PATCH); never `null` in
+/// an answer, where an unset value is left out.
+fn nullable_enum(values: &[&str], description: &str) -> Value {
+    json!({ "type": "string", "enum": values, "nullable": true, "description": description })
 }
 
 fn reference(name: &str) -> Value {
@@ -166,7 +172,7 @@ pub fn document() -> Value {
     });
     let opportunity = json!({
         "type": "object", "additionalProperties": false,
-        "description": "A listing. Output-only fields (id, nace, status, version, timestamps, expires_on) are ignored on input.",
+        "description": "A listing. Output-only fields (id, nace, status, withdrawal_reason, version, timestamps, expires_on) are ignored on input. The tender fields (buyer … contract_type) describe public tenders read from official feeds; other listings leave them out or empty.",
         "properties": {
             "id": { "type": "string", "readOnly": true },
             "source": { "type": "string" },
@@ -188,7 +194,34 @@ pub fn document() -> Value {
             "version": { "type": "integer", "format": "int64", "readOnly": true },
             "created_at": { "type": "string", "format": "date-time", "readOnly": true },
             "updated_at": { "type": "string", "format": "date-time", "readOnly": true },
-            "expires_on": { "type": "string", "format": "date", "readOnly": true }
+            "expires_on": { "type": "string", "format": "date", "readOnly": true },
+            "buyer": {
+                "type": "object", "additionalProperties": false, "nullable": true,
+                "description": "the contracting body of a tender (who buys); absent for other listings; null or all fields empty clears it",
+                "properties": {
+                    "name": { "type": "string", "description": "name (\"Ayuntamiento de Zaragoza\"); at most 300 characters" },
+                    "nif": { "type": "string", "description": "Spanish tax id (NIF) or other national registration number; letters and digits (spaces, dots and dashes dropped), at most 20" },
+                    "dir3": { "type": "string", "description": "DIR3 code of the Spanish administration directory (\"L01502973\"); at most 20 letters and digits" }
+                }
+            },
+            "official_url": { "type": "string", "description": "link to the official notice: an absolute http:// or https:// address without spaces, at most 2000 characters; empty when none" },
+            "procedure": nullable_enum(ProcedureJson::ALL, "procedure type of a tender; absent when unknown or not a tender"),
+            "lots": { "type": "array", "items": reference("Lot"), "description": "the lots of a tender, in the notice's order; at most 500, ids unique" },
+            "tender_stage": nullable_enum(TenderStageJson::ALL, "where a tender stands in its publisher's workflow; absent for other listings"),
+            "withdrawal_reason": { "type": "string", "readOnly": true, "description": "why the publisher withdrew the listing (\"ANULADA\"), when it said; empty otherwise" },
+            "location_approximate": { "type": "boolean", "description": "the location is the province's capital standing for a municipality the notice did not name" },
+            "nuts": { "type": "string", "description": "NUTS code of the place of performance (\"ES243\"): two letters then up to three letters or digits; empty when none" },
+            "contract_type": nullable_enum(ContractTypeJson::ALL, "contract type of a tender; absent when unknown or not a tender")
+        }
+    });
+    let lot = json!({
+        "type": "object", "additionalProperties": false, "required": ["id"],
+        "description": "one lot of a tender",
+        "properties": {
+            "id": { "type": "string", "description": "lot number or identifier as published (\"1\", \"LOT-0001\"); 1 to 50 characters" },
+            "title": { "type": "string", "description": "at most 300 characters" },
+            "cpv": { "type": "array", "items": { "type": "string" }, "description": "CPV codes, 8 digits with an optional check digit (\"45233140-2\"); at most 20" },
+            "budget_eur": { "type": "number", "nullable": true, "description": "budget without taxes in euros, 0 to 10^12; absent when unknown" }
         }
     });
     let matched = json!({
@@ -233,7 +266,8 @@ pub fn document() -> Value {
                     "distance_km": { "type": "number" }, "title": { "type": "string" },
                     "language": string_enum(LanguageJson::ALL),
                     "snippets": { "type": "array", "items": { "type": "object", "properties": {
-                        "field": { "type": "string" }, "text": { "type": "string" },
+                        "field": { "type": "string", "description": "title, description, offers, seeks, lots (a tender's lot titles) or buyer (its contracting body)" },
+                        "text": { "type": "string" },
                         "highlights": { "type": "array", "items": { "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2 } }
                     } } },
                     "place_name": { "type": "string" }, "region": { "type": "string" },
@@ -500,6 +534,7 @@ pub fn document() -> Value {
                 "OpportunityPatch": patch_of(&opportunity, crate::api::OPPORTUNITY_WRITABLE),
                 "Company": company,
                 "Opportunity": opportunity,
+                "Lot": lot,
                 "Match": matched,
                 "CompanyPage": page_of("Company"),
                 "OpportunityPage": page_of("Opportunity"),
@@ -581,6 +616,67 @@ pub fn document() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_opportunity_schema_describes_every_field_the_api_writes() {
+        use crate::json::OpportunityJson;
+        use pyred_proto::v1 as pb;
+        let document = document();
+        let schema = &document["components"]["schemas"]["Opportunity"];
+        let tender = pb::Opportunity {
+            buyer: Some(pb::ContractingBody::default()),
+            procedure: pb::ProcedureType::Minor as i32,
+            tender_stage: pb::TenderStage::Awarded as i32,
+            contract_type: pb::ContractType::Combined as i32,
+            lots: vec![pb::Lot {
+                budget_eur: Some(1.0),
+                ..Default::default()
+            }],
+            published: Some(pb::Date::default()),
+            deadline: Some(pb::Date::default()),
+            expires_on: Some(pb::Date::default()),
+            budget_eur: Some(1.0),
+            location: Some(pb::Location::default()),
+            ..Default::default()
+        };
+        let json = serde_json::to_value(OpportunityJson::from(&tender)).expect("json");
+        for key in json.as_object().expect("object").keys() {
+            assert!(schema["properties"][key].is_object(), "{key} undocumented");
+        }
+        for key in json["lots"][0].as_object().expect("lot").keys() {
+            assert!(
+                document["components"]["schemas"]["Lot"]["properties"][key].is_object(),
+                "lot {key} undocumented"
+            );
+        }
+        assert_eq!(
+            schema["properties"]["procedure"]["enum"]
+                .as_array()
+                .map(Vec::len),
+            Some(14)
+        );
+        assert_eq!(
+            schema["properties"]["tender_stage"]["enum"]
+                .as_array()
+                .map(Vec::len),
+            Some(6)
+        );
+        assert_eq!(
+            schema["properties"]["contract_type"]["enum"]
+                .as_array()
+                .map(Vec::len),
+            Some(7)
+        );
+        // The PATCH body offers exactly the writable fields, the tender ones included.
+        let patch = &document["components"]["schemas"]["OpportunityPatch"]["properties"];
+        for field in crate::api::OPPORTUNITY_WRITABLE {
+            assert!(
+                patch[*field].is_object(),
+                "{field} not patchable in the schema"
+            );
+        }
+        assert!(patch["withdrawal_reason"].is_null(), "output only");
+    }
 
     #[test]
     fn every_reference_resolves() {

@@ -357,3 +357,295 @@ async fn api_mirrors_grpc_roles_errors_and_paging() {
 
     world.stop().await;
 }
+
+/// The violations' field names of an error answer.
+fn violation_fields(reply: &common::http::Reply) -> Vec<String> {
+    reply.json()["error"]["violations"]
+        .as_array()
+        .map(|violations| {
+            violations
+                .iter()
+                .filter_map(|v| v["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenders_travel_through_the_json_api_both_ways() {
+    let world = World::start().await;
+    let client = &world.client;
+    let adviser = world.adviser.expose().to_owned();
+    let agency = world.key(pb::Role::Agency, &[], "", "arex").await;
+    let agency = agency.expose();
+    let published = pyred_gateway::json::date_text(&pyred_gateway::json::today_plus(-1));
+    let deadline = pyred_gateway::json::date_text(&pyred_gateway::json::today_plus(60));
+    let tender = |external_id: &str| {
+        json!({
+            "source": "arex", "external_id": external_id, "kind": "tender",
+            "title": "Obras de renovación del alumbrado público",
+            "description": "Renovación del alumbrado público con luminarias LED en el casco urbano.",
+            "language": "es", "location": {"place_code": "50297"}, "region": "ES-AR",
+            "published": published, "deadline": deadline,
+            "buyer": {"name": "Ayuntamiento de Cariñena", "nif": "P-5007100-C", "dir3": "L01500716"},
+            "official_url": "https://contrataciondelestado.es/wps/poc?uri=deeplink:detalle_licitacion&idEvl=x1",
+            "procedure": "negotiated_without_publication",
+            "tender_stage": "open",
+            "contract_type": "works",
+            "lots": [
+                {"id": "1", "title": "Luminarias del casco antiguo", "cpv": ["34928500"], "budget_eur": 80000.0},
+                {"id": "2", "title": "Cuadros de mando", "cpv": ["31682210"]}
+            ],
+            "location_approximate": true,
+            "nuts": "es243"
+        })
+    };
+
+    // Created through the API: every field comes back in JSON and is stored as such.
+    let created = client
+        .json(
+            "POST",
+            "/api/v1/opportunities",
+            agency,
+            &tender("api-tender-1"),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let body = created.json();
+    assert_eq!(body["buyer"]["name"], "Ayuntamiento de Cariñena");
+    assert_eq!(
+        body["buyer"]["nif"], "P5007100C",
+        "the registry's compact form"
+    );
+    assert_eq!(body["procedure"], "negotiated_without_publication");
+    assert_eq!(body["tender_stage"], "open");
+    assert_eq!(body["contract_type"], "works");
+    assert_eq!(body["lots"][0]["budget_eur"], 80000.0);
+    assert!(body["lots"][1].get("budget_eur").is_none());
+    assert_eq!(body["nuts"], "ES243");
+    assert_eq!(body["location_approximate"], true);
+    assert_eq!(body["withdrawal_reason"], "");
+    let id = body["id"].as_str().unwrap().to_owned();
+    let stored = world
+        .registry()
+        .get_opportunity(pb::GetOpportunityRequest { id: id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        stored.procedure,
+        pb::ProcedureType::NegotiatedWithoutPublication as i32
+    );
+    assert_eq!(stored.tender_stage, pb::TenderStage::Open as i32);
+    assert_eq!(stored.contract_type, pb::ContractType::Works as i32);
+    assert_eq!(stored.lots.len(), 2);
+    assert_eq!(stored.lots[0].cpv.len(), 1);
+    assert!(stored.location_approximate);
+    let read = client
+        .get_as(&format!("/api/v1/opportunities/{id}"), &adviser)
+        .await;
+    assert_eq!(read.status, 200, "{}", read.text());
+    assert_eq!(
+        read.json()["official_url"],
+        "https://contrataciondelestado.es/wps/poc?uri=deeplink:detalle_licitacion&idEvl=x1"
+    );
+
+    // A PATCH changes the tender fields it names, and only those.
+    let patched = client
+        .json(
+            "PATCH",
+            &format!("/api/v1/opportunities/{id}"),
+            agency,
+            &json!({"procedure": "restricted", "tender_stage": "evaluation",
+                "lots": [{"id": "A", "title": "Lote único", "cpv": ["34928500"]}]}),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    let stored = world
+        .registry()
+        .get_opportunity(pb::GetOpportunityRequest { id: id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stored.procedure, pb::ProcedureType::Restricted as i32);
+    assert_eq!(stored.tender_stage, pb::TenderStage::Evaluation as i32);
+    assert_eq!(
+        stored
+            .lots
+            .iter()
+            .map(|l| l.id.as_str())
+            .collect::<Vec<_>>(),
+        ["A"]
+    );
+    assert_eq!(
+        stored.contract_type,
+        pb::ContractType::Works as i32,
+        "untouched"
+    );
+    assert_eq!(
+        stored.buyer.as_ref().map(|b| b.name.as_str()),
+        Some("Ayuntamiento de Cariñena")
+    );
+    // null clears an enum.
+    let cleared = client
+        .json(
+            "PATCH",
+            &format!("/api/v1/opportunities/{id}"),
+            agency,
+            &json!({"contract_type": null}),
+        )
+        .await;
+    assert_eq!(cleared.status, 200, "{}", cleared.text());
+    assert!(cleared.json().get("contract_type").is_none());
+    // The withdrawal reason is output only.
+    let reason = client
+        .json(
+            "PATCH",
+            &format!("/api/v1/opportunities/{id}"),
+            agency,
+            &json!({"withdrawal_reason": "x"}),
+        )
+        .await;
+    assert_eq!(reason.status, 400);
+    assert_eq!(violation_fields(&reason), ["body.withdrawal_reason"]);
+
+    // Bad input: 400 naming the field, never a 5xx.
+    let bad = |patch: serde_json::Value| {
+        let mut body = tender("api-tender-bad");
+        for (key, value) in patch.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    for (patch, field) in [
+        (json!({"procedure": "sealed_bids"}), "opportunity.procedure"),
+        (json!({"tender_stage": 3}), "opportunity.tender_stage"),
+        (
+            json!({"contract_type": "WORKS"}),
+            "opportunity.contract_type",
+        ),
+        (json!({"lots": [{"title": "no id"}]}), "opportunity.lots"),
+        (
+            json!({"lots": [{"id": "1", "colour": "red"}]}),
+            "opportunity.lots",
+        ),
+        (
+            json!({"buyer": {"name": "x", "vat": "y"}}),
+            "opportunity.buyer",
+        ),
+        (
+            json!({"location_approximate": "yes"}),
+            "opportunity.location_approximate",
+        ),
+        (
+            json!({"official_url": "javascript:alert(1)"}),
+            "opportunity.official_url",
+        ),
+        (
+            json!({"official_url": "https://a b"}),
+            "opportunity.official_url",
+        ),
+        (json!({"nuts": "243"}), "opportunity.nuts"),
+        (
+            json!({"buyer": {"dir3": "L0150071-6$"}}),
+            "opportunity.buyer.dir3",
+        ),
+        (
+            json!({"lots": [{"id": "1", "budget_eur": -5}]}),
+            "opportunity.lots[0].budget_eur",
+        ),
+        (
+            json!({"lots": [{"id": "1", "cpv": ["1234"]}]}),
+            "opportunity.lots[0].cpv[0]",
+        ),
+        (
+            json!({"lots": [{"id": "1"}, {"id": "1"}]}),
+            "opportunity.lots[1].id",
+        ),
+    ] {
+        let reply = client
+            .json("POST", "/api/v1/opportunities", agency, &bad(patch.clone()))
+            .await;
+        assert_eq!(reply.status, 400, "{patch}: {}", reply.text());
+        assert!(
+            violation_fields(&reply).iter().any(|f| f == field),
+            "{patch}: {field} not named in {}",
+            reply.text()
+        );
+    }
+
+    // A sync batch carries them too; the index finds the tender by its buyer, by a lot's
+    // title, and under a lot's CPV code.
+    let synced = client
+        .json(
+            "POST",
+            "/api/v1/listings/sync",
+            agency,
+            &json!({"source": "arex", "upserts": [tender("api-tender-2")]}),
+        )
+        .await;
+    assert_eq!(synced.status, 200, "{}", synced.text());
+    assert_eq!(
+        synced.json()["results"][0]["outcome"],
+        "created",
+        "{}",
+        synced.text()
+    );
+    let synced_id = synced.json()["results"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bad_sync = client
+        .json(
+            "POST",
+            "/api/v1/listings/sync",
+            agency,
+            &json!({"source": "arex", "upserts": [bad(json!({"procedure": "sealed"}))]}),
+        )
+        .await;
+    assert_eq!(bad_sync.status, 400, "{}", bad_sync.text());
+    // Waits until `path` finds `want` (the index follows the registry within a second).
+    let finds = |path: &'static str, want: String| {
+        let adviser = adviser.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+            loop {
+                let reply = client.get_as(path, &adviser).await;
+                assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+                let ids: Vec<String> = reply.json()["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|hit| hit["id"].as_str().map(str::to_owned))
+                    .collect();
+                if ids.contains(&want) || tokio::time::Instant::now() > deadline {
+                    return ids;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    };
+    // The buyer's name finds both tenders; the first one's lots were replaced above, so
+    // only the synced one still has the "cuadros de mando" lot and its CPV code.
+    let by_buyer = finds(
+        "/api/v1/search?q=Ayuntamiento%20de%20Cari%C3%B1ena&entity=opportunity",
+        synced_id.clone(),
+    )
+    .await;
+    assert!(
+        by_buyer.contains(&id) && by_buyer.contains(&synced_id),
+        "{by_buyer:?}"
+    );
+    for path in [
+        "/api/v1/search?q=cuadros%20de%20mando&entity=opportunity",
+        "/api/v1/search?cpv_prefix=31682210&entity=opportunity",
+    ] {
+        let ids = finds(path, synced_id.clone()).await;
+        assert!(
+            ids.contains(&synced_id) && !ids.contains(&id),
+            "{path}: {ids:?}"
+        );
+    }
+
+    world.stop().await;
+}

@@ -145,6 +145,96 @@ async fn console_sessions_csrf_exports_and_languages() {
     );
     assert!(dashboard.contains("Échéances dans les 14 prochains jours"));
 
+    // A public tender: who buys, the official notice, procedure, type and stage in words,
+    // the lots as a table, the NUTS code and the approximate place.
+    let tender = world
+        .registry()
+        .create_opportunity(pb::CreateOpportunityRequest {
+            opportunity: Some(common::tender("console-tender-1")),
+            draft: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let tender_path = format!("/console/opportunities/{}", tender.id);
+    let page = client.get(&tender_path, &[("cookie", &cookie)]).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    // Attribute values are escaped (`/` and `&` too); the browser reads them back as given.
+    let href = common::TENDER_URL
+        .replace('&', "&amp;")
+        .replace('/', "&#x2f;");
+    for expected in [
+        common::TENDER_BUYER.to_owned(),
+        "NIF P5000000I".to_owned(),
+        "DIR3 L02000050".to_owned(),
+        format!(r#"href="{href}" target="_blank" rel="noopener noreferrer""#),
+        "Voir l&#x27;avis officiel".to_owned(),
+        "Ouverte simplifiée".to_owned(),
+        "Fournitures".to_owned(),
+        "Ouverte aux offres".to_owned(),
+        "<td>1</td><td lang=\"es\">Vestuario de verano</td><td>18100000</td><td>24000 €</td>"
+            .to_owned(),
+        "Calzado de seguridad".to_owned(),
+        "ES243".to_owned(),
+        "(localisation approximative)".to_owned(),
+    ] {
+        assert!(
+            html.contains(&expected),
+            "{expected} missing in the listing page:\n{html}"
+        );
+    }
+    assert_eq!(html.matches("id=\"official-link\"").count(), 1);
+    // A search row shows the buyer (the index follows the registry within a second).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let results = client
+            .get(
+                "/console/search?q=vestuario+brigada+incendios&entity=opportunity",
+                &[("cookie", &cookie)],
+            )
+            .await
+            .text();
+        if results.contains(&tender_path) {
+            assert!(
+                results.contains(&format!("Acheteur : {}", common::TENDER_BUYER)),
+                "{results}"
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the tender never showed in the search:\n{results}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Annulled by its feed: the listing shows why (a withdrawn listing is the
+    // publisher's and admins' to read).
+    world
+        .registry()
+        .sync_listings(pb::SyncListingsRequest {
+            source: "arex".to_owned(),
+            tombstones: vec![pb::Tombstone {
+                external_id: "console-tender-1".to_owned(),
+                reason: "ANULADA".to_owned(),
+                source_version: 1,
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let (admin_cookie, _) = sign_in(&world, world.admin.expose()).await;
+    let withdrawn = client
+        .get(&tender_path, &[("cookie", &admin_cookie)])
+        .await
+        .text();
+    assert!(
+        withdrawn.contains("Retirée")
+            && withdrawn.contains("Motif du retrait :")
+            && withdrawn.contains(">ANULADA<"),
+        "{withdrawn}"
+    );
+
     // Every form post needs the session's token: a missing or foreign one changes nothing.
     let leads = world
         .matchmaking()
@@ -319,6 +409,25 @@ async fn console_sessions_csrf_exports_and_languages() {
         .await
         .text();
     assert!(spanish.contains("lang=\"es\"") && spanish.contains("Búsqueda"));
+    let admin_spanish = format!("{admin_cookie}; {lang_cookie}");
+    let tender_es = client
+        .get(&tender_path, &[("cookie", &admin_spanish)])
+        .await
+        .text();
+    for expected in [
+        "Órgano de contratación",
+        "Ver el anuncio oficial",
+        "Abierto simplificado",
+        "Suministros",
+        "(ubicación aproximada)",
+        "Motivo de la retirada:",
+        "Presupuesto sin IVA",
+    ] {
+        assert!(
+            tender_es.contains(expected),
+            "{expected} missing:\n{tender_es}"
+        );
+    }
     let open_redirect = client
         .get("/console/lang/en?back=//evil.example", &[])
         .await;
@@ -517,6 +626,37 @@ async fn browser_scenario() {
         "key terms with their French labels"
     );
     shoot("04-opportunite.png").await;
+    // A tender's page: the buyer, and the official notice opening in a new tab, its
+    // address intact.
+    let tender = world
+        .registry()
+        .create_opportunity(pb::CreateOpportunityRequest {
+            opportunity: Some(common::tender("browser-tender-1")),
+            draft: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    browser
+        .goto(&format!("{base}/console/opportunities/{}", tender.id))
+        .await;
+    assert!(browser.text("#buyer").await.contains(common::TENDER_BUYER));
+    assert_eq!(
+        browser.attribute("#official-link", "href").await.as_deref(),
+        Some(common::TENDER_URL)
+    );
+    assert_eq!(
+        browser.attribute("#official-link", "rel").await.as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert_eq!(
+        browser
+            .attribute("#official-link", "target")
+            .await
+            .as_deref(),
+        Some("_blank")
+    );
+    assert_eq!(browser.count("#lots tbody tr").await, 2);
 
     // Open a firm and move its best lead forward.
     browser

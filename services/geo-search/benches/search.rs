@@ -582,6 +582,7 @@ fn freshness_benchmark() {
                     source: "bench".to_owned(),
                     upserts: vec![listing(&mut random)],
                     withdrawals: vec![],
+                    ..Default::default()
                 })
                 .await
                 .unwrap_or_else(|e| panic!("sync: {e}"))
@@ -601,6 +602,7 @@ fn freshness_benchmark() {
                     source: "bench".to_owned(),
                     upserts,
                     withdrawals: vec![],
+                    ..Default::default()
                 })
                 .await
                 .unwrap_or_else(|e| panic!("sync: {e}"))

@@ -8,6 +8,11 @@
 //! The document carries every text in the record's language fields, the concept ids the
 //! glossary finds in them (and the broader concepts), NACE codes at every level with their
 //! French and Spanish labels, CPV prefixes, and the filter and sort values.
+//!
+//! A tender adds its contracting body's name and its lots' titles to the texts (the lot
+//! titles' concepts to the record's; the buyer's name says who buys, not what, and
+//! brings none), the lots' CPV codes to the record's, and its stage, procedure,
+//! contract type, NUTS code and official link as keywords.
 
 use std::collections::BTreeSet;
 
@@ -144,6 +149,32 @@ pub fn status_from_name(name: &str) -> pb::OpportunityStatus {
     .into_iter()
     .find(|status| status_name(*status) == name)
     .unwrap_or(S::Unspecified)
+}
+
+/// The indexed word of a proto enum value: its proto name without the enum's prefix,
+/// lowercase (`PROCEDURE_TYPE_OPEN_SIMPLIFIED` → `open_simplified`), as the JSON API
+/// writes it; `None` when unspecified.
+fn enum_word(name: &str, prefix: &str) -> Option<String> {
+    let word = name.strip_prefix(prefix)?.to_ascii_lowercase();
+    (word != "unspecified").then_some(word)
+}
+
+/// The indexed name of a tender stage (`prior_notice`, `open`, …, `cancelled`).
+pub fn tender_stage_name(value: i32) -> Option<String> {
+    let stage = pb::TenderStage::try_from(value).ok()?;
+    enum_word(stage.as_str_name(), "TENDER_STAGE_")
+}
+
+/// The indexed name of a procedure type (`open`, `negotiated_without_publication`, …).
+pub fn procedure_name(value: i32) -> Option<String> {
+    let procedure = pb::ProcedureType::try_from(value).ok()?;
+    enum_word(procedure.as_str_name(), "PROCEDURE_TYPE_")
+}
+
+/// The indexed name of a contract type (`supplies`, `works_concession`, …).
+pub fn contract_type_name(value: i32) -> Option<String> {
+    let contract = pb::ContractType::try_from(value).ok()?;
+    enum_word(contract.as_str_name(), "CONTRACT_TYPE_")
 }
 
 /// The text language of a protobuf language, identifying it from `text` when unspecified.
@@ -422,7 +453,17 @@ impl DocumentBuilder {
         );
         let mut concepts = self.text(&mut doc, f.title, &opp.title, language);
         concepts.extend(self.text(&mut doc, f.description, &opp.description, language));
+        for lot in &opp.lots {
+            concepts.extend(self.text(&mut doc, f.lots, &lot.title, language));
+        }
         self.concepts(&mut doc, &concepts);
+        if let Some(buyer) = &opp.buyer
+            && !buyer.name.is_empty()
+        {
+            doc.add_text(f.buyer.get(language), &buyer.name);
+            doc.add_text(f.fold, &buyer.name);
+        }
+        self.tender(&mut doc, opp);
         if let Some(kind) = pb::OpportunityKind::try_from(opp.kind)
             .ok()
             .and_then(kind_name)
@@ -433,7 +474,9 @@ impl DocumentBuilder {
             .unwrap_or(pb::OpportunityStatus::Unspecified);
         doc.add_text(f.status, status_name(status));
         let mut prefixes = BTreeSet::new();
-        for code in &opp.cpv {
+        // A lot's codes are the tender's too: a CPV filter finds a tender by any lot.
+        let lot_codes = opp.lots.iter().flat_map(|lot| lot.cpv.iter());
+        for code in opp.cpv.iter().chain(lot_codes) {
             if let Ok(cpv) = Cpv::parse(code) {
                 prefixes.extend(cpv_prefixes(cpv.code()));
             }
@@ -462,6 +505,26 @@ impl DocumentBuilder {
         };
         doc.add_i64(f.live_until, live_until);
         doc
+    }
+
+    /// The keywords of a public tender (none for other listings).
+    fn tender(&self, doc: &mut TantivyDocument, opp: &pb::Opportunity) {
+        let f = &self.fields;
+        if !opp.official_url.is_empty() {
+            doc.add_text(f.official_url, &opp.official_url);
+        }
+        for (field, word) in [
+            (f.tender_stage, tender_stage_name(opp.tender_stage)),
+            (f.procedure, procedure_name(opp.procedure)),
+            (f.contract_type, contract_type_name(opp.contract_type)),
+        ] {
+            if let Some(word) = word {
+                doc.add_text(field, word);
+            }
+        }
+        if !opp.nuts.is_empty() {
+            doc.add_text(f.nuts, &opp.nuts);
+        }
     }
 }
 
@@ -493,6 +556,85 @@ mod tests {
             status_from_name(status_name(pb::OpportunityStatus::Withdrawn)),
             pb::OpportunityStatus::Withdrawn
         );
+    }
+
+    #[test]
+    fn tender_enums_are_indexed_as_lowercase_words() {
+        assert_eq!(
+            procedure_name(pb::ProcedureType::NegotiatedWithoutPublication as i32).as_deref(),
+            Some("negotiated_without_publication")
+        );
+        assert_eq!(
+            tender_stage_name(pb::TenderStage::PriorNotice as i32).as_deref(),
+            Some("prior_notice")
+        );
+        assert_eq!(
+            contract_type_name(pb::ContractType::WorksConcession as i32).as_deref(),
+            Some("works_concession")
+        );
+        assert_eq!(tender_stage_name(0), None);
+        assert_eq!(procedure_name(99), None);
+    }
+
+    #[test]
+    fn a_tender_document_carries_its_buyer_lots_and_their_codes() {
+        use tantivy::schema::Value as _;
+        let (_, fields) = crate::schema::build();
+        let builder = DocumentBuilder::new(
+            fields.clone(),
+            Glossary::embedded().expect("glossary"),
+            Gazetteer::embedded(),
+        );
+        let doc = builder.opportunity(
+            "opp_1",
+            1,
+            &pb::Opportunity {
+                title: "Obras de urbanización".into(),
+                description: "Obras de urbanización del polígono".into(),
+                language: pb::Language::Es as i32,
+                kind: pb::OpportunityKind::Tender as i32,
+                buyer: Some(pb::ContractingBody {
+                    name: "Ayuntamiento de Huesca".into(),
+                    nif: "P2216900F".into(),
+                    dir3: "L01221253".into(),
+                }),
+                official_url: "https://contrataciondelestado.es/wps/poc?uri=deeplink:detalle_licitacion&idEvl=1".into(),
+                tender_stage: pb::TenderStage::Open as i32,
+                procedure: pb::ProcedureType::OpenSimplified as i32,
+                contract_type: pb::ContractType::Works as i32,
+                nuts: "ES241".into(),
+                lots: vec![
+                    pb::Lot {
+                        id: "1".into(),
+                        title: "Alumbrado público".into(),
+                        cpv: vec!["34928500".into()],
+                        budget_eur: Some(120_000.0),
+                    },
+                    pb::Lot {
+                        id: "2".into(),
+                        title: "Jardinería".into(),
+                        cpv: vec![],
+                        budget_eur: None,
+                    },
+                ],
+                ..Default::default()
+            },
+        );
+        let texts = |field| {
+            doc.get_all(field)
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(texts(fields.buyer.es), ["Ayuntamiento de Huesca"]);
+        assert!(texts(fields.buyer.fr).is_empty());
+        assert_eq!(texts(fields.lots.es), ["Alumbrado público", "Jardinería"]);
+        assert!(texts(fields.cpv).contains(&"34928500".to_owned()));
+        assert!(texts(fields.cpv).contains(&"349".to_owned()));
+        assert_eq!(texts(fields.tender_stage), ["open"]);
+        assert_eq!(texts(fields.procedure), ["open_simplified"]);
+        assert_eq!(texts(fields.contract_type), ["works"]);
+        assert_eq!(texts(fields.nuts), ["ES241"]);
+        assert_eq!(texts(fields.official_url).len(), 1);
     }
 
     #[test]

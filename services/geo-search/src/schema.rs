@@ -9,6 +9,14 @@
 //! tolerant matching) and the language-neutral concept ids of the glossary.
 //! Filters and facets read STRING and fast fields; lat/lon and the dates (days since
 //! 1970-01-01) are fast columns read by the geo collector and range queries.
+//!
+//! Public tenders add the contracting body's name and the lots' titles as analysed
+//! (and stored) texts, the lots' CPV codes to [`Fields::cpv`], and stored keyword
+//! fields for what a hit shows (official link, stage, procedure, contract type, NUTS).
+//!
+//! An index whose schema differs from [`build`]'s is refilled from sequence 0 at
+//! start-up (`index.rs`). The schema carries [`DOCUMENT_FORMAT`] in a field name, so
+//! that a change in how documents are built — without a new field — refills it too.
 
 use pyred_text::Language;
 use tantivy::schema::{
@@ -59,6 +67,10 @@ pub struct Fields {
     pub seeks: LangFields,
     /// Labels of the record's NACE codes, in both languages whatever the record's language.
     pub nace_label: LangFields,
+    /// Name of a tender's contracting body (who buys), stored.
+    pub buyer: LangFields,
+    /// Titles of a tender's lots, one value per lot, in the notice's order, stored.
+    pub lots: LangFields,
     /// Every text folded (lowercase, no accents, no stemming): typo and accent tolerance.
     pub fold: Field,
     /// Glossary concepts mentioned anywhere in the record.
@@ -108,7 +120,24 @@ pub struct Fields {
     pub live_until: Field,
     /// Headcount.
     pub employees: Field,
+    /// Link to the official notice of a listing read from a public feed (stored only).
+    pub official_url: Field,
+    /// Tender stage (`open`, `awarded`, …), as [`crate::document::tender_stage_name`].
+    pub tender_stage: Field,
+    /// Procedure type of a tender (`open`, `negotiated_without_publication`, …).
+    pub procedure: Field,
+    /// Contract type of a tender (`works`, `supplies`, …).
+    pub contract_type: Field,
+    /// NUTS code of the place of performance (`ES243`).
+    pub nuts: Field,
 }
+
+/// Version of the way documents are built from records. Bump it when a build indexes an
+/// existing field differently (new values in a field, another analysis): its number is
+/// part of the schema, so indexes built the old way are refilled from sequence 0 at
+/// start-up instead of answering with stale documents. 2: tenders' buyer, lots and
+/// lot CPV codes.
+pub const DOCUMENT_FORMAT: u32 = 2;
 
 /// Field names used by the collectors that read fast columns by name.
 pub mod names {
@@ -184,6 +213,8 @@ pub fn build() -> (Schema, Fields) {
     let offers = pair(&mut b, "offers", true);
     let seeks = pair(&mut b, "seeks", true);
     let nace_label = pair(&mut b, "nace_label", false);
+    let buyer = pair(&mut b, "buyer", true);
+    let lots = pair(&mut b, "lots", true);
     let fold = b.add_text_field("fold", analysed(ANALYZER_FOLD, false));
     let concepts = b.add_text_field("concepts", keyword_with_freqs().set_stored());
     let broader = b.add_text_field("broader", keyword_with_freqs().set_stored());
@@ -208,6 +239,16 @@ pub fn build() -> (Schema, Fields) {
     let expires_on = b.add_i64_field("expires_on", fast_number());
     let live_until = b.add_i64_field("live_until", NumericOptions::default().set_fast());
     let employees = b.add_i64_field("employees", fast_number());
+    let official_url = b.add_text_field("official_url", STORED);
+    let tender_stage = b.add_text_field("tender_stage", STRING | STORED);
+    let procedure = b.add_text_field("procedure", STRING | STORED);
+    let contract_type = b.add_text_field("contract_type", STRING | STORED);
+    let nuts = b.add_text_field("nuts", STRING | STORED);
+    // Neither indexed nor stored: only its name matters (see DOCUMENT_FORMAT).
+    b.add_u64_field(
+        &format!("document_format_{DOCUMENT_FORMAT}"),
+        NumericOptions::default(),
+    );
     let fields = Fields {
         key,
         id,
@@ -219,6 +260,8 @@ pub fn build() -> (Schema, Fields) {
         offers,
         seeks,
         nace_label,
+        buyer,
+        lots,
         fold,
         concepts,
         broader,
@@ -243,12 +286,17 @@ pub fn build() -> (Schema, Fields) {
         expires_on,
         live_until,
         employees,
+        official_url,
+        tender_stage,
+        procedure,
+        contract_type,
+        nuts,
     };
     (b.build(), fields)
 }
 
 /// The texts of a record, field by field, as snippets name them.
-pub const TEXT_FIELDS: [&str; 4] = ["title", "description", "offers", "seeks"];
+pub const TEXT_FIELDS: [&str; 6] = ["title", "description", "offers", "seeks", "lots", "buyer"];
 
 impl Fields {
     /// The language pair of a snippet field name.
@@ -258,6 +306,8 @@ impl Fields {
             "description" => Some(self.description),
             "offers" => Some(self.offers),
             "seeks" => Some(self.seeks),
+            "lots" => Some(self.lots),
+            "buyer" => Some(self.buyer),
             _ => None,
         }
     }
@@ -274,5 +324,23 @@ mod tests {
         let (schema, fields) = build();
         assert_eq!(schema.get_field_name(fields.title.es), "title_es");
         assert!(schema.get_field_entry(fields.lat).is_fast());
+        assert_eq!(schema.get_field_name(fields.buyer.fr), "buyer_fr");
+        assert!(schema.get_field_entry(fields.official_url).is_stored());
+    }
+
+    #[test]
+    fn the_document_format_is_part_of_the_schema() {
+        // Bumping DOCUMENT_FORMAT must change the schema, which is what refills an index.
+        let (schema, _) = build();
+        assert!(
+            schema
+                .get_field(&format!("document_format_{DOCUMENT_FORMAT}"))
+                .is_ok()
+        );
+        assert!(
+            schema
+                .get_field(&format!("document_format_{}", DOCUMENT_FORMAT - 1))
+                .is_err()
+        );
     }
 }

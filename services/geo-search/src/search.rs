@@ -5,7 +5,8 @@
 //! dropped), one clause accepts any of:
 //!
 //! - its stem by the query language's analyzer in that language's text fields (title
-//!   weighs twice), and in the NACE labels;
+//!   weighs twice; a tender's buyer name and lot titles count as the description does),
+//!   and in the NACE labels;
 //! - in the other language's fields, its stems by both analyzers, for the stems French
 //!   and Spanish share (`aéronautique` and `aeronáutico` both give `aeronaut`);
 //! - its folded spelling in the folded catch-all field, one edit allowed from 5 letters
@@ -48,6 +49,10 @@ use pyred_access::PUBLIC_OPPORTUNITY_STATUSES;
 /// Weights of the text fields in a word clause.
 const TITLE_BOOST: f32 = 2.0;
 const BODY_BOOST: f32 = 1.0;
+/// A tender's contracting body: below the title, like the body texts.
+const BUYER_BOOST: f32 = 1.0;
+/// A tender's lot titles: below the title, like the body texts.
+const LOTS_BOOST: f32 = 1.0;
 const NACE_LABEL_BOOST: f32 = 0.5;
 const OTHER_LANGUAGE_FACTOR: f32 = 0.8;
 const FOLD_BOOST: f32 = 0.4;
@@ -141,6 +146,11 @@ fn first_i64(doc: &TantivyDocument, field: Field) -> Option<i64> {
 
 fn all_str(doc: &TantivyDocument, field: Field) -> impl Iterator<Item = &str> {
     doc.get_all(field).filter_map(|v| v.as_str())
+}
+
+/// Every value of a text field, one text (a tender's lot titles: `Lote A · Lote B`).
+fn joined_str(doc: &TantivyDocument, field: Field) -> String {
+    all_str(doc, field).collect::<Vec<_>>().join(" · ")
 }
 
 fn facet_list(counts: std::collections::HashMap<String, u64>) -> Vec<pb::FacetCount> {
@@ -239,11 +249,13 @@ impl SearchEngine {
 
     fn word_clause(&self, fields: &Fields, word: &Word, language: Language) -> Box<dyn Query> {
         let mut clauses: Vec<Box<dyn Query>> = Vec::new();
-        let groups: [(LangFields, f32); 4] = [
+        let groups: [(LangFields, f32); 6] = [
             (fields.title, TITLE_BOOST),
             (fields.description, BODY_BOOST),
             (fields.offers, BODY_BOOST),
             (fields.seeks, BODY_BOOST),
+            (fields.buyer, BUYER_BOOST),
+            (fields.lots, LOTS_BOOST),
         ];
         let mut stems: Vec<&String> = word.fr.iter().chain(word.es.iter()).collect();
         stems.dedup();
@@ -603,7 +615,7 @@ impl SearchEngine {
             let Some(pair) = fields.text(name) else {
                 continue;
             };
-            let value = first_str(doc, pair.get(language));
+            let value = joined_str(doc, pair.get(language));
             if value.is_empty() {
                 continue;
             }

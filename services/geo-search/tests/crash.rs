@@ -208,6 +208,7 @@ async fn after_a_sigkill_the_index_resumes_to_exactly_the_registry_state() {
                         source: "ader".to_owned(),
                         upserts,
                         withdrawals,
+                        ..Default::default()
                     })
                     .await
                     .expect("sync")

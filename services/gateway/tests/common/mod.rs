@@ -199,6 +199,58 @@ impl World {
     }
 }
 
+/// Buyer of [`tender`].
+pub const TENDER_BUYER: &str = "Diputación Provincial de Zaragoza";
+/// Official link of [`tender`] (with characters a page must escape).
+pub const TENDER_URL: &str =
+    "https://contrataciondelestado.es/wps/poc?uri=deeplink:detalle_licitacion&idEvl=pyred%2Btest";
+
+/// A public tender of agency `arex` as read from an official feed: contracting body,
+/// official link, procedure, stage, two lots, NUTS code, approximate place.
+pub fn tender(external_id: &str) -> pb::Opportunity {
+    pb::Opportunity {
+        source: "arex".to_owned(),
+        external_id: external_id.to_owned(),
+        kind: pb::OpportunityKind::Tender as i32,
+        title: "Suministro de vestuario para la brigada de incendios".to_owned(),
+        description: "Contrato de suministro de vestuario y calzado para la brigada provincial de incendios forestales, en dos lotes.".to_owned(),
+        language: pb::Language::Es as i32,
+        location: Some(pb::Location {
+            place_code: "50297".to_owned(),
+            ..Default::default()
+        }),
+        region: "ES-AR".to_owned(),
+        published: Some(pyred_gateway::json::today_plus(-1)),
+        deadline: Some(pyred_gateway::json::today_plus(60)),
+        buyer: Some(pb::ContractingBody {
+            name: TENDER_BUYER.to_owned(),
+            nif: "P5000000I".to_owned(),
+            dir3: "L02000050".to_owned(),
+        }),
+        official_url: TENDER_URL.to_owned(),
+        procedure: pb::ProcedureType::OpenSimplified as i32,
+        tender_stage: pb::TenderStage::Open as i32,
+        contract_type: pb::ContractType::Supplies as i32,
+        lots: vec![
+            pb::Lot {
+                id: "1".to_owned(),
+                title: "Vestuario de verano".to_owned(),
+                cpv: vec!["18100000".to_owned()],
+                budget_eur: Some(24_000.0),
+            },
+            pb::Lot {
+                id: "2".to_owned(),
+                title: "Calzado de seguridad".to_owned(),
+                cpv: vec!["18830000".to_owned()],
+                budget_eur: None,
+            },
+        ],
+        location_approximate: true,
+        nuts: "ES243".to_owned(),
+        ..Default::default()
+    }
+}
+
 fn gateway_local(base_url: &str) -> std::net::SocketAddr {
     base_url
         .trim_start_matches("https://")
