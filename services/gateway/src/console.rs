@@ -631,6 +631,7 @@ fn hit_view(hit: &pb::SearchHit) -> Value {
         "language": crate::json::LanguageJson::from_pb(hit.language).map(|l| l.as_str()),
         "snippets": hit.snippets.iter().map(snippet_segments).collect::<Vec<_>>(),
         "concepts": hit.matched_concepts,
+        "buyer": (!hit.buyer_name.is_empty()).then_some(hit.buyer_name.as_str()),
     })
 }
 
@@ -1277,40 +1278,6 @@ fn link_host(url: &str) -> &str {
     authority.rsplit('@').next().unwrap_or(authority)
 }
 
-/// The contracting bodies of the listings among `hits`, by id (one registry call; a
-/// failure leaves the rows without buyers rather than failing the search page).
-async fn buyers_of(
-    state: &AppState,
-    key: &Bearer,
-    hits: &[pb::SearchHit],
-) -> std::collections::HashMap<String, String> {
-    let ids: Vec<String> = hits
-        .iter()
-        .filter(|hit| hit.entity == pb::EntityKind::Opportunity as i32)
-        .map(|hit| hit.id.clone())
-        .collect();
-    if ids.is_empty() {
-        return Default::default();
-    }
-    match state
-        .upstream
-        .registry()
-        .batch_get_opportunities(key.request(pb::BatchGetRequest { ids }))
-        .await
-    {
-        Ok(response) => response
-            .into_inner()
-            .opportunities
-            .into_iter()
-            .filter_map(|o| Some((o.id, o.buyer?.name)).filter(|(_, name)| !name.is_empty()))
-            .collect(),
-        Err(status) => {
-            tracing::warn!(code = ?status.code(), "buyers of search hits not read");
-            Default::default()
-        }
-    }
-}
-
 // ----- search -----
 
 async fn search_page(
@@ -1359,18 +1326,7 @@ async fn search_page(
             {
                 Ok(response) => {
                     let response = response.into_inner();
-                    let buyers = buyers_of(&state, console.key(), &response.hits).await;
-                    let hits: Vec<Value> = response
-                        .hits
-                        .iter()
-                        .map(|hit| {
-                            let mut row = hit_view(hit);
-                            if let Some(buyer) = buyers.get(&hit.id) {
-                                row["buyer"] = Value::from(buyer.as_str());
-                            }
-                            row
-                        })
-                        .collect();
+                    let hits: Vec<Value> = response.hits.iter().map(hit_view).collect();
                     let facet = |counts: &Vec<pb::FacetCount>| {
                         counts
                             .iter()

@@ -853,6 +853,15 @@ pub struct HitJson {
     pub matched_concepts: Vec<String>,
     /// Publisher.
     pub source: String,
+    /// The contracting body's name (tenders).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub buyer_name: String,
+    /// The publisher's own page for the listing.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub official_url: String,
+    /// Where a tender stands in its publisher's workflow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tender_stage: Option<TenderStageJson>,
 }
 
 impl From<&pb::SearchHit> for HitJson {
@@ -881,6 +890,9 @@ impl From<&pb::SearchHit> for HitJson {
             status: OpportunityStatusJson::from_pb(hit.status),
             matched_concepts: hit.matched_concepts.clone(),
             source: hit.source.clone(),
+            buyer_name: hit.buyer_name.clone(),
+            official_url: hit.official_url.clone(),
+            tender_stage: TenderStageJson::from_pb(hit.tender_stage),
         }
     }
 }

@@ -276,7 +276,10 @@ pub fn document() -> Value {
                     "published": { "type": "string", "format": "date" },
                     "status": string_enum(OpportunityStatusJson::ALL),
                     "matched_concepts": { "type": "array", "items": { "type": "string" } },
-                    "source": { "type": "string" }
+                    "source": { "type": "string" },
+                    "buyer_name": { "type": "string", "description": "the contracting body (tenders)" },
+                    "official_url": { "type": "string", "description": "the publisher's own page for the listing" },
+                    "tender_stage": string_enum(TenderStageJson::ALL)
                 }
             } },
             "next_page_token": { "type": "string" },

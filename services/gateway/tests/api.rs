@@ -636,6 +636,30 @@ async fn tenders_travel_through_the_json_api_both_ways() {
         by_buyer.contains(&id) && by_buyer.contains(&synced_id),
         "{by_buyer:?}"
     );
+    // A hit carries the buyer, the official link and the stage, so a results list
+    // needs no second call to show them.
+    let reply = client
+        .get_as(
+            "/api/v1/search?q=Ayuntamiento%20de%20Cari%C3%B1ena&entity=opportunity",
+            &adviser,
+        )
+        .await;
+    let body = reply.json();
+    let hit = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|hit| hit["id"] == synced_id.as_str())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(hit["buyer_name"], "Ayuntamiento de Cariñena", "{hit}");
+    assert_eq!(hit["tender_stage"], "open", "{hit}");
+    assert!(
+        hit["official_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://contrataciondelestado.es/")),
+        "{hit}"
+    );
     for path in [
         "/api/v1/search?q=cuadros%20de%20mando&entity=opportunity",
         "/api/v1/search?cpv_prefix=31682210&entity=opportunity",

@@ -165,6 +165,12 @@ pub fn tender_stage_name(value: i32) -> Option<String> {
     enum_word(stage.as_str_name(), "TENDER_STAGE_")
 }
 
+/// The tender stage of an indexed name (unspecified for any other text).
+pub fn tender_stage_of(name: &str) -> pb::TenderStage {
+    pb::TenderStage::from_str_name(&format!("TENDER_STAGE_{}", name.to_ascii_uppercase()))
+        .unwrap_or(pb::TenderStage::Unspecified)
+}
+
 /// The indexed name of a procedure type (`open`, `negotiated_without_publication`, …).
 pub fn procedure_name(value: i32) -> Option<String> {
     let procedure = pb::ProcedureType::try_from(value).ok()?;

@@ -597,6 +597,17 @@ impl SearchEngine {
             published: first_i64(doc, fields.published).and_then(date_of),
             status,
             source: first_str(doc, fields.source),
+            buyer_name: {
+                let own = first_str(doc, fields.buyer.get(language));
+                if own.is_empty() {
+                    first_str(doc, fields.buyer.get(language.other()))
+                } else {
+                    own
+                }
+            },
+            official_url: first_str(doc, fields.official_url),
+            tender_stage: crate::document::tender_stage_of(&first_str(doc, fields.tender_stage))
+                as i32,
         }
     }
 

@@ -168,6 +168,11 @@ fn a_tender_is_found_by_its_buyer_and_by_a_lot_title() {
         "a title match outranks a buyer match"
     );
     let by_buyer = &hits[1];
+    // The hit says who buys, where the official notice is and where the tender stands.
+    assert_eq!(by_buyer.buyer_name, "Comarca del Somontano de Barbastro");
+    assert!(by_buyer.official_url.ends_with("idEvl=abc"));
+    assert_eq!(by_buyer.tender_stage, pb::TenderStage::Open as i32);
+    assert_eq!(hits[0].buyer_name, "", "a listing without a buyer");
     let snippet = by_buyer
         .snippets
         .iter()
