@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the matchmaking model on a judged data set and fails below a floor.
 #
-#   scripts/check-eval.sh DIR FLOOR [AS_OF]
+#   scripts/check-eval.sh DIR FLOOR [AS_OF [EVAL_FLAGS…]]
 #
 # Runs `pyred eval DIR --as-of AS_OF` (AS_OF defaults to 2026-12-01, the "today" of
 # ../shared/data/dev), prints its report, and exits 1 when pyred's nDCG@10 is below
@@ -27,7 +27,7 @@ if [ -z "${PYRED_BIN:-}" ]; then
   PYRED_BIN=target/debug/pyred
 fi
 status=0
-"$PYRED_BIN" eval "$dir" --as-of "$as_of" --min-ndcg "$floor" --min-bm25-ratio 2 || status=$?
+"$PYRED_BIN" eval "$dir" --as-of "$as_of" --min-ndcg "$floor" --min-bm25-ratio 2 "${@:4}" || status=$?
 if [ "$status" -eq 0 ]; then
   echo "matchmaking eval: nDCG@10 at or above $floor and at least 2x BM25"
 fi

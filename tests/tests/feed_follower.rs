@@ -292,7 +292,7 @@ impl Real {
             spec.newest().local()
         ));
         let mut tombstones = spec.tombstones.clone();
-        tombstones.sort_by(|a, b| b.at.cmp(&a.at));
+        tombstones.sort_by_key(|t| std::cmp::Reverse(t.at));
         for tombstone in &tombstones {
             out.push_str(&format!(
                 "\n    <at:deleted-entry xmlns:at=\"http://purl.org/atompub/tombstones/1.0\" ref=\"{}\" when=\"{}\"><at:comment type=\"ANULADA\"/></at:deleted-entry>",
@@ -307,7 +307,7 @@ impl Real {
             }
         }
         let mut entries = spec.entries.clone();
-        entries.sort_by(|a, b| b.at.cmp(&a.at));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at));
         for entry in &entries {
             out.push_str("\n    ");
             out.push_str(&self.entry(entry));

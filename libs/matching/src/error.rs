@@ -29,6 +29,10 @@ pub enum MatchingError {
     /// The embedded glossary could not be loaded.
     #[error("the concept glossary cannot be loaded")]
     Glossary(#[from] pyred_text::TextError),
+    /// The embedded vocabularies (CPV, NUTS) or their alignment with the glossary
+    /// could not be loaded.
+    #[error("the official vocabularies cannot be loaded: {0}")]
+    Vocabulary(String),
     /// The embedded sector adjacency table is malformed.
     #[error("the sector adjacency table is invalid: {0}")]
     Adjacency(String),

@@ -14,6 +14,9 @@ use pyred_domain::{Day, NaceCode};
 use pyred_proto::v1 as pb;
 use pyred_text::Language;
 
+use pyred_vocabulary::CpvCode;
+
+use crate::codes::Origin;
 use crate::cues::Market;
 use crate::model::{Feature, Matcher, Pairing, Scored, SharedConcept};
 use crate::profile::{Bag, CompanyProfile, Family, OpportunityProfile};
@@ -179,11 +182,16 @@ pub(crate) fn reasons(
     };
 
     // Concepts, in the direction that carried relevance.
-    let concept_share = if b.relevance > 0.0 {
-        b.relevance_concepts / (b.relevance_concepts + b.relevance_stems).max(f64::MIN_POSITIVE)
-    } else {
-        0.0
+    let parts = b.relevance_concepts + b.relevance_stems + b.relevance_codes;
+    let share = |part: f64| {
+        if b.relevance > 0.0 && parts > 0.0 {
+            part / parts
+        } else {
+            0.0
+        }
     };
+    let concept_share = share(b.relevance_concepts);
+    let code_share = share(b.relevance_codes);
     let concept_contribution = b.contributions.relevance * concept_share;
     if concept_contribution >= MIN_CONTRIBUTION {
         let (overlap, listing_side, firm_side, fr_heads, es_heads) = match b.pairing {
@@ -236,8 +244,91 @@ pub(crate) fn reasons(
         }
     }
 
+    // CPV codes: the listing's code in the reader's language, and the firm's words.
+    let code_contribution = b.contributions.relevance * code_share;
+    if code_contribution >= MIN_CONTRIBUTION {
+        let (overlap, fr_heads, es_heads) = match b.pairing {
+            Pairing::Source => (
+                &b.source,
+                ("Offre", "votre recherche"),
+                ("Oferta", "su búsqueda"),
+            ),
+            Pairing::Supply => (
+                &b.supply,
+                ("Besoin", "votre offre"),
+                ("Necesidad", "su oferta"),
+            ),
+            Pairing::Undirected => (
+                &b.supply,
+                ("Annonce", "votre profil"),
+                ("Anuncio", "su perfil"),
+            ),
+        };
+        let (listing_side, firm_side) = match b.pairing {
+            Pairing::Source => (&opportunity.provides, &company.wants),
+            Pairing::Supply | Pairing::Undirected => (&opportunity.needs, &company.provides),
+        };
+        if let Some((firm_code, listing_code)) = overlap.codes.pair {
+            let vocabulary = matcher.lexicon().vocabulary();
+            let label = |code: &CpvCode, reader: Language| {
+                vocabulary
+                    .nearest_label(code, reader)
+                    .map_or_else(|| code.to_string(), |l| format!("{code} {l}"))
+            };
+            let firm_words =
+                |reader: Language| match firm_side.codes.codes.get(&firm_code).map(|e| &e.origin) {
+                    Some(Origin::Text(words) | Origin::Concept { words, .. })
+                        if !words.is_empty() =>
+                    {
+                        words.clone()
+                    }
+                    Some(Origin::Activity(activity)) => format!(
+                        "{} {}",
+                        activity.code(),
+                        activity.label(if reader == Language::Es {
+                            Lang::Es
+                        } else {
+                            Lang::Fr
+                        })
+                    ),
+                    _ => label(&firm_code, reader),
+                };
+            let listing_words = |reader: Language| match listing_side
+                .codes
+                .codes
+                .get(&listing_code)
+                .map(|e| &e.origin)
+            {
+                Some(Origin::Text(words) | Origin::Concept { words, .. })
+                    if !words.is_empty() && opportunity.language == reader =>
+                {
+                    words.clone()
+                }
+                _ => label(&listing_code, reader),
+            };
+            push(
+                Feature::Codes,
+                code_contribution,
+                format!(
+                    "{} : {} — {} : {}",
+                    fr_heads.0,
+                    listing_words(Language::Fr),
+                    fr_heads.1,
+                    firm_words(Language::Fr)
+                ),
+                format!(
+                    "{}: {} — {}: {}",
+                    es_heads.0,
+                    listing_words(Language::Es),
+                    es_heads.1,
+                    firm_words(Language::Es)
+                ),
+            );
+        }
+    }
+
     // Stems.
-    let stem_contribution = b.contributions.relevance * (1.0 - concept_share);
+    let stem_contribution = b.contributions.relevance * share(b.relevance_stems);
     let stems = match b.pairing {
         Pairing::Source => &b.source.shared_stems,
         Pairing::Supply | Pairing::Undirected => &b.supply.shared_stems,

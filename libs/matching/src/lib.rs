@@ -9,6 +9,9 @@
 //! - [`profile`]: what the model reads of a firm and of a listing — the two sides of
 //!   each party (what it provides, what it wants) as bags of glossary concepts and
 //!   stems, activity codes, place, markets, dates;
+//! - [`codes`]: the official vocabulary layer — each side as weighted CPV codes (a
+//!   listing's own, inferred from text, brought by glossary concepts or activity
+//!   codes) and how two sides meet in the CPV tree;
 //! - [`cues`]: the function words that tell a listing's sides apart ("busca",
 //!   "propose") and the markets a text names;
 //! - [`corpus`]: the specificity (IDF) of concepts and stems over a register;
@@ -34,6 +37,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod codes;
 pub mod corpus;
 pub mod cues;
 pub mod error;
@@ -44,6 +48,7 @@ pub mod profile;
 pub mod query;
 pub mod sector;
 
+pub use codes::{CodeBag, CodeWeights, Lexicon};
 pub use corpus::CorpusStats;
 pub use error::MatchingError;
 pub use explain::Reason;

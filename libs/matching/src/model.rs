@@ -38,6 +38,8 @@ use pyred_domain::Day;
 use pyred_proto::v1 as pb;
 use pyred_text::{Glossary, Language};
 
+use crate::codes::{self, CodeMatch, CodeWeights, Lexicon};
+
 use crate::corpus::CorpusStats;
 use crate::cues::Market;
 use crate::error::MatchingError;
@@ -49,6 +51,8 @@ use crate::sector::{self, Adjacency, AdjacentPair};
 pub enum Feature {
     /// Shared glossary concepts, weighted by specificity, across languages.
     Concepts,
+    /// CPV codes of the two sides, met in the CPV tree.
+    Codes,
     /// Shared analysed stems (same language, or cognates).
     Stems,
     /// Complementarity of the two parties (kind of listing, competitor demotion).
@@ -71,8 +75,9 @@ pub enum Feature {
 
 impl Feature {
     /// Every feature, in table order.
-    pub const ALL: [Feature; 10] = [
+    pub const ALL: [Feature; 11] = [
         Feature::Concepts,
+        Feature::Codes,
         Feature::Stems,
         Feature::Direction,
         Feature::Sector,
@@ -88,6 +93,7 @@ impl Feature {
     pub fn name(self) -> &'static str {
         match self {
             Feature::Concepts => "concepts",
+            Feature::Codes => "codes",
             Feature::Stems => "stems",
             Feature::Direction => "direction",
             Feature::Sector => "sector",
@@ -162,6 +168,14 @@ pub struct Weights {
     pub stem_share: f64,
     /// Share of stems in relevance across languages.
     pub stem_share_cross_language: f64,
+    /// Share of CPV codes in relevance when the listing gives its own codes (the
+    /// concepts and stems share the rest).
+    pub code_share: f64,
+    /// Share of CPV codes in relevance when the listing's codes are read from its
+    /// text (weaker evidence than the publisher's own).
+    pub code_share_inferred: f64,
+    /// How much each relation in the CPV tree counts.
+    pub codes: CodeWeights,
     /// How much the weaker direction adds when both match: `strong + bonus × weak ×
     /// (1 − strong)`; 1 makes it a noisy-or.
     pub both_directions_bonus: f64,
@@ -212,6 +226,9 @@ impl Default for Weights {
             smoothing: 1.0,
             stem_share: 0.3,
             stem_share_cross_language: 0.1,
+            code_share: 0.5,
+            code_share_inferred: 0.25,
+            codes: CodeWeights::default(),
             both_directions_bonus: 1.0,
             request: DirectionWeights {
                 supply: 1.0,
@@ -260,6 +277,17 @@ impl Weights {
             "smoothing" => &mut self.smoothing,
             "stem_share" => &mut self.stem_share,
             "stem_share_cross_language" => &mut self.stem_share_cross_language,
+            "code_share" => &mut self.code_share,
+            "code_share_inferred" => &mut self.code_share_inferred,
+            "codes.narrower" => &mut self.codes.narrower,
+            "codes.broader" => &mut self.codes.broader,
+            "codes.broader_decay" => &mut self.codes.broader_decay,
+            "codes.sibling_division" => &mut self.codes.sibling_division,
+            "codes.sibling_group" => &mut self.codes.sibling_group,
+            "codes.sibling_class" => &mut self.codes.sibling_class,
+            "codes.sibling_deeper" => &mut self.codes.sibling_deeper,
+            "codes.concept" => &mut self.codes.concept,
+            "codes.activity" => &mut self.codes.activity,
             "both_directions_bonus" => &mut self.both_directions_bonus,
             "request.supply" => &mut self.request.supply,
             "request.source" => &mut self.request.source,
@@ -307,6 +335,13 @@ pub struct Overlap {
     pub shared: Vec<SharedConcept>,
     /// The shared stems, largest contribution first.
     pub shared_stems: Vec<String>,
+    /// The best pair of CPV codes and its value in [0, 1].
+    pub codes: CodeMatch,
+    /// Whether the firm's side has codes (and the feature is on): only then do codes
+    /// take their share of relevance.
+    pub has_codes: bool,
+    /// Whether the listing's side holds the publisher's own codes.
+    pub own_codes: bool,
 }
 
 /// Which pair of sides a relevance value compares.
@@ -339,6 +374,8 @@ pub struct Breakdown {
     pub relevance_concepts: f64,
     /// Stem part of relevance, in [0, 1].
     pub relevance_stems: f64,
+    /// CPV code part of relevance, in [0, 1].
+    pub relevance_codes: f64,
     /// Direction factor in [floor, 1].
     pub direction: f64,
     /// Sector fit in [0, 1].
@@ -436,7 +473,7 @@ impl Scored {
 /// The model: glossary, adjacency table, weights and the features switched on.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    glossary: &'static Glossary,
+    lexicon: &'static Lexicon,
     adjacency: &'static Adjacency,
     weights: Weights,
     features: FeatureSet,
@@ -450,7 +487,7 @@ impl Matcher {
     /// When the embedded data cannot be loaded (a broken build).
     pub fn new() -> Result<Self, MatchingError> {
         Ok(Self {
-            glossary: Glossary::embedded()?,
+            lexicon: Lexicon::embedded()?,
             adjacency: Adjacency::embedded()?,
             weights: Weights::default(),
             features: FeatureSet::all(),
@@ -481,7 +518,12 @@ impl Matcher {
 
     /// The glossary in use.
     pub fn glossary(&self) -> &'static Glossary {
-        self.glossary
+        self.lexicon.glossary()
+    }
+
+    /// The glossary and vocabularies in use.
+    pub fn lexicon(&self) -> &'static Lexicon {
+        self.lexicon
     }
 
     /// The customer–supplier adjacency table in use.
@@ -494,7 +536,7 @@ impl Matcher {
     /// # Errors
     /// See [`CompanyProfile::new`].
     pub fn company(&self, company: &pb::Company) -> Result<CompanyProfile, MatchingError> {
-        CompanyProfile::new(self.glossary, company)
+        CompanyProfile::new(self.lexicon, company)
     }
 
     /// Reads a listing (see [`OpportunityProfile::new`]).
@@ -505,7 +547,7 @@ impl Matcher {
         &self,
         opportunity: &pb::Opportunity,
     ) -> Result<OpportunityProfile, MatchingError> {
-        OpportunityProfile::new(self.glossary, opportunity)
+        OpportunityProfile::new(self.lexicon, opportunity)
     }
 
     /// Whether the listing may be proposed to the firm on `as_of`: live, and within
@@ -703,7 +745,8 @@ impl Matcher {
 
         let supply = self.overlap(&company.provides, &opportunity.needs, stats);
         let source = self.overlap(&company.wants, &opportunity.provides, stats);
-        let (relevance_concepts, relevance_stems, pairing, compete, mirror, direction);
+        let (relevance_concepts, relevance_stems, relevance_codes);
+        let (pairing, compete, mirror, direction);
         if directed {
             let weights = match family {
                 Family::Request => w.request,
@@ -732,19 +775,18 @@ impl Matcher {
                 )
             };
             let part = |overlap: &Overlap, weight: f64, scale: f64| {
-                (
-                    weight * scale * shares.0 * overlap.concepts,
-                    weight * scale * shares.1 * overlap.stems,
-                )
+                let (c, t, k) = self.parts(overlap, shares);
+                (weight * scale * c, weight * scale * t, weight * scale * k)
             };
-            let (c1, s1) = part(strong_overlap, strong_w, 1.0);
-            let (c2, s2) = part(
+            let (c1, s1, k1) = part(strong_overlap, strong_w, 1.0);
+            let (c2, s2, k2) = part(
                 weak_overlap,
                 weak_w,
                 w.both_directions_bonus * (1.0 - s.max(o)).max(0.0),
             );
             relevance_concepts = c1 + c2;
             relevance_stems = s1 + s2;
+            relevance_codes = k1 + k2;
             pairing = strong_pairing;
             compete = self.blend(
                 &self.overlap(&company.provides, &opportunity.provides, stats),
@@ -765,14 +807,13 @@ impl Matcher {
             let mut firm = company.provides.clone();
             firm.merge(&company.wants);
             let whole = self.overlap(&firm, &opportunity.all(), stats);
-            relevance_concepts = shares.0 * whole.concepts;
-            relevance_stems = shares.1 * whole.stems;
+            (relevance_concepts, relevance_stems, relevance_codes) = self.parts(&whole, shares);
             pairing = Pairing::Undirected;
             compete = 0.0;
             mirror = 0.0;
             direction = 1.0;
         }
-        let relevance = (relevance_concepts + relevance_stems).clamp(0.0, 1.0);
+        let relevance = (relevance_concepts + relevance_stems + relevance_codes).clamp(0.0, 1.0);
 
         // Sector: similarity and adjacency, in the direction of the trade.
         let use_similarity = self.features.has(Feature::Sector);
@@ -890,6 +931,7 @@ impl Matcher {
             relevance,
             relevance_concepts,
             relevance_stems,
+            relevance_codes,
             direction,
             sector,
             same_sector,
@@ -929,9 +971,29 @@ impl Matcher {
         }
     }
 
-    /// Relevance of one overlap: concepts and stems blended.
+    /// Relevance of one overlap: concepts, stems and codes blended.
     fn blend(&self, overlap: &Overlap, shares: (f64, f64)) -> f64 {
-        shares.0 * overlap.concepts + shares.1 * overlap.stems
+        let (c, s, k) = self.parts(overlap, shares);
+        c + s + k
+    }
+
+    /// The concept, stem and code parts of an overlap's relevance: when both sides
+    /// have codes, codes take [`Weights::code_share`] and concepts and stems share
+    /// the rest as `shares` say; otherwise concepts and stems take it all.
+    fn parts(&self, overlap: &Overlap, shares: (f64, f64)) -> (f64, f64, f64) {
+        let text = shares.0 + shares.1 > 0.0;
+        let k = match (overlap.has_codes, text) {
+            (false, _) => 0.0,
+            (true, true) if overlap.own_codes => self.weights.code_share.clamp(0.0, 1.0),
+            (true, true) => self.weights.code_share_inferred.clamp(0.0, 1.0),
+            (true, false) => 1.0,
+        };
+        let rest = 1.0 - k;
+        (
+            rest * shares.0 * overlap.concepts,
+            rest * shares.1 * overlap.stems,
+            k * overlap.codes.value,
+        )
     }
 
     /// Cosine similarities of two bags, concepts and stems weighted by IDF.
@@ -1014,11 +1076,32 @@ impl Matcher {
                 .unwrap_or(Ordering::Equal)
                 .then_with(|| x.1.cmp(y.1))
         });
+        // Codes take their share whenever the firm's side has codes, matched or not, so
+        // that a listing is never favoured for lacking codes.
+        let has_codes = self.features.has(Feature::Codes) && !a.codes.is_empty();
+        let codes = if has_codes && !b.codes.is_empty() {
+            // Without the glossary, the codes its concepts bring are left out too.
+            codes::best_match(
+                &a.codes,
+                &b.codes,
+                &self.weights.codes,
+                self.features.has(Feature::Concepts),
+            )
+        } else {
+            CodeMatch::default()
+        };
         Overlap {
             concepts,
             stems,
             shared,
             shared_stems: shared_stems.into_iter().map(|(_, s)| s.clone()).collect(),
+            codes,
+            has_codes,
+            own_codes: b
+                .codes
+                .codes
+                .values()
+                .any(|e| e.origin == crate::codes::Origin::Own),
         }
     }
 }

@@ -19,8 +19,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use pyred_domain::{Day, GeoPoint, NaceCode};
 use pyred_proto::v1 as pb;
-use pyred_text::{Glossary, Language};
+use pyred_text::Language;
+use pyred_vocabulary::CpvCode;
 
+use crate::codes::{CodeBag, Lexicon, Origin};
 use crate::cues::{self, Intent, Market};
 use crate::error::MatchingError;
 
@@ -48,25 +50,24 @@ pub struct Bag {
     pub evidence: BTreeMap<&'static str, Evidence>,
     /// Analysed stem → weight in (0, 1].
     pub stems: BTreeMap<String, f64>,
+    /// CPV codes, with their evidence ([`crate::codes`]).
+    pub codes: CodeBag,
 }
 
 impl Bag {
-    /// Adds the concepts and stems of `text` (in `language`) with weight `weight`; a
-    /// concept or stem already present keeps the larger weight.
-    pub fn add(
-        &mut self,
-        glossary: &'static Glossary,
-        text: &str,
-        language: Language,
-        weight: f64,
-    ) {
+    /// Adds the concepts, stems and CPV codes of `text` (in `language`) with weight
+    /// `weight`; a concept, stem or code already present keeps the larger weight.
+    pub fn add(&mut self, lexicon: &'static Lexicon, text: &str, language: Language, weight: f64) {
         if weight <= 0.0 || text.trim().is_empty() {
             return;
         }
+        let glossary = lexicon.glossary();
+        lexicon.add_text(&mut self.codes, text, language, weight);
         for hit in glossary.extract(text, language) {
             let id = hit.id();
             raise(&mut self.concepts, id, weight);
             let words = hit.matched(text).to_owned();
+            lexicon.add_concept(&mut self.codes, id, &words, weight);
             match self.evidence.get(id) {
                 Some(old) if old.weight >= weight => {}
                 _ => {
@@ -97,8 +98,9 @@ impl Bag {
         }
     }
 
-    /// Adds every concept and stem of `other` (keeping the larger weights).
+    /// Adds every concept, stem and code of `other` (keeping the larger weights).
     pub fn merge(&mut self, other: &Bag) {
+        self.codes.merge(&other.codes);
         for (&id, &weight) in &other.concepts {
             raise(&mut self.concepts, id, weight);
         }
@@ -133,11 +135,17 @@ impl Bag {
             }
         }
         self.stems.retain(|_, w| *w > 0.0);
+        for (code, evidence) in &mut self.codes.codes {
+            if let Some(theirs) = other.codes.codes.get(code) {
+                evidence.weight *= 1.0 - rate * theirs.weight;
+            }
+        }
+        self.codes.codes.retain(|_, e| e.weight > 0.0);
     }
 
     /// Whether the bag holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.concepts.is_empty() && self.stems.is_empty()
+        self.concepts.is_empty() && self.stems.is_empty() && self.codes.is_empty()
     }
 }
 
@@ -149,6 +157,21 @@ fn raise(map: &mut BTreeMap<&'static str, f64>, id: &'static str, weight: f64) {
     if *slot < weight {
         *slot = weight;
     }
+}
+
+/// A listing's own CPV codes and its lots', each once; unreadable ones are skipped
+/// (the registry refuses them; files may not).
+fn own_codes(opportunity: &pb::Opportunity) -> Vec<CpvCode> {
+    let mut out: Vec<CpvCode> = Vec::new();
+    let lots = opportunity.lots.iter().flat_map(|lot| lot.cpv.iter());
+    for raw in opportunity.cpv.iter().chain(lots) {
+        if let Ok(code) = CpvCode::parse(raw)
+            && !out.contains(&code)
+        {
+            out.push(code);
+        }
+    }
+    out
 }
 
 /// The language of a `pyred.v1` language code, identified from `text` when unset.
@@ -265,7 +288,7 @@ pub const COMPANY_DESCRIPTION_WEIGHT: f64 = 0.7;
 impl CompanyProfile {
     /// Reads a firm. Fails only on an impossible value the registry would have
     /// refused (none today: every field is optional for the model).
-    pub fn new(glossary: &'static Glossary, company: &pb::Company) -> Result<Self, MatchingError> {
+    pub fn new(lexicon: &'static Lexicon, company: &pb::Company) -> Result<Self, MatchingError> {
         let id = display_id(&company.id, &company.external_id);
         if id.is_empty() {
             return Err(MatchingError::MissingId { entity: "company" });
@@ -276,21 +299,20 @@ impl CompanyProfile {
         );
         let language = language_of(company.language, &all_text);
         let mut provides = Bag::default();
-        provides.add(glossary, &company.offers, language, 1.0);
+        provides.add(lexicon, &company.offers, language, 1.0);
         provides.add(
-            glossary,
+            lexicon,
             &company.description,
             language,
             COMPANY_DESCRIPTION_WEIGHT,
         );
-        provides.add(
-            glossary,
-            &company.name,
-            language,
-            COMPANY_DESCRIPTION_WEIGHT,
-        );
+        provides.add(lexicon, &company.name, language, COMPANY_DESCRIPTION_WEIGHT);
+        let nace = activities(&company.activities);
+        for activity in &nace {
+            lexicon.add_activity(&mut provides.codes, activity);
+        }
         let mut wants = Bag::default();
-        wants.add(glossary, &company.seeks, language, 1.0);
+        wants.add(lexicon, &company.seeks, language, 1.0);
         wants.discount(&provides, OWN_TRADE_DISCOUNT);
         let mut languages: BTreeSet<Language> = company
             .languages
@@ -312,7 +334,7 @@ impl CompanyProfile {
             language,
             provides,
             wants,
-            nace: activities(&company.activities),
+            nace,
             point: point_of(company.location.as_ref()),
             place: company
                 .location
@@ -539,7 +561,7 @@ impl OpportunityProfile {
     /// the kind is unspecified, [`MatchingError::InvalidDate`] on a day that does not
     /// exist.
     pub fn new(
-        glossary: &'static Glossary,
+        lexicon: &'static Lexicon,
         opportunity: &pb::Opportunity,
     ) -> Result<Self, MatchingError> {
         let id = display_id(&opportunity.id, &opportunity.external_id);
@@ -564,10 +586,10 @@ impl OpportunityProfile {
                 Family::Offer if provide > need => cues::split_purpose(text),
                 Family::Offer | Family::Request | Family::Partnership => (text, ""),
             };
-            needs.add(glossary, product, language, need);
-            provides.add(glossary, product, language, provide);
-            needs.add(glossary, purpose, language, provide * PURPOSE_AS_NEED);
-            provides.add(glossary, purpose, language, provide * PURPOSE_AS_PROVIDED);
+            needs.add(lexicon, product, language, need);
+            provides.add(lexicon, product, language, provide);
+            needs.add(lexicon, purpose, language, provide * PURPOSE_AS_NEED);
+            provides.add(lexicon, purpose, language, provide * PURPOSE_AS_PROVIDED);
         };
         let title = cues::split_title(&opportunity.title);
         add(title.subject, weights.subject);
@@ -604,6 +626,20 @@ impl OpportunityProfile {
             Family::Offer => needs.discount(&provides, OWN_TRADE_DISCOUNT),
             Family::Request => provides.discount(&needs, OWN_TRADE_DISCOUNT),
             Family::Partnership => {}
+        }
+        // The publisher's own CPV codes (the listing's and its lots') say what it buys
+        // or sells better than any reading of its words: when it gives them, they
+        // replace the codes read from the text on that side.
+        let own = own_codes(opportunity);
+        if !own.is_empty() {
+            let side = match family {
+                Family::Request | Family::Partnership => &mut needs,
+                Family::Offer => &mut provides,
+            };
+            side.codes = CodeBag::default();
+            for code in own {
+                side.codes.raise(code, 1.0, Origin::Own);
+            }
         }
         let home = cues::markets_of_region(&opportunity.region);
         let published = day_of(opportunity.published.as_ref(), "published", &id)?;

@@ -31,6 +31,38 @@ pub struct SearchTerms {
     /// trade is (1 = the party's own activity or a core customer or supplier base),
     /// strongest first, without duplicates.
     pub sectors: Vec<(NaceCode, f64)>,
+    /// CPV prefixes (a class, or a shallower code's own digits) the counterparty's
+    /// codes should start with for the supply direction, strongest first — for a firm,
+    /// the tenders that buy what it supplies.
+    pub codes: Vec<String>,
+}
+
+/// CPV prefixes searched per party, at most.
+pub const MAX_CODE_PREFIXES: usize = 3;
+
+/// The strongest codes of a side as search prefixes, at class depth at most.
+pub fn ranked_code_prefixes(bag: &Bag, max: usize) -> Vec<String> {
+    let mut weighted: Vec<(&pyred_vocabulary::CpvCode, f64)> = bag
+        .codes
+        .codes
+        .iter()
+        .map(|(code, e)| (code, e.weight))
+        .collect();
+    weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let mut out: Vec<String> = Vec::new();
+    for (code, _) in weighted {
+        let prefix = code
+            .at_depth(pyred_vocabulary::cpv::CLASS)
+            .significant()
+            .to_owned();
+        if !out.contains(&prefix) {
+            out.push(prefix);
+        }
+        if out.len() >= max {
+            break;
+        }
+    }
+    out
 }
 
 /// The concepts of a side, strongest first by weight × IDF, at most `max`.
@@ -93,6 +125,7 @@ impl Matcher {
             supply: ranked_concepts(&firm.provides, stats, max_concepts),
             source: ranked_concepts(&firm.wants, stats, max_concepts),
             sectors: sorted(sectors),
+            codes: ranked_code_prefixes(&firm.provides, MAX_CODE_PREFIXES),
         }
     }
 
@@ -129,6 +162,8 @@ impl Matcher {
             supply: ranked_concepts(&listing.needs, stats, max_concepts),
             source: ranked_concepts(&listing.provides, stats, max_concepts),
             sectors: sorted(sectors),
+            // Firms' codes are not indexed: they are read from their texts.
+            codes: Vec::new(),
         }
     }
 }

@@ -440,11 +440,26 @@ impl GeoCandidates {
         as_of: Day,
         geo: Option<pb::search_request::Geo>,
     ) -> pb::SearchRequest {
+        self.search_codes(side, text, concepts, nace_prefix, "", as_of, geo)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn search_codes(
+        &self,
+        side: Side,
+        text: &str,
+        concepts: Vec<String>,
+        nace_prefix: &str,
+        cpv_prefix: &str,
+        as_of: Day,
+        geo: Option<pb::search_request::Geo>,
+    ) -> pb::SearchRequest {
         pb::SearchRequest {
             query: query_text(text),
             filters: Some(pb::SearchFilters {
                 entity: side.entity() as i32,
                 nace_prefix: nace_prefix.to_owned(),
+                cpv_prefix: cpv_prefix.to_owned(),
                 as_of: Some(pb_date(as_of)),
                 ..Default::default()
             }),
@@ -488,6 +503,15 @@ impl GeoCandidates {
             });
         }
         let concepts = both(terms);
+        // The listings filed under the CPV classes the party supplies: a filter alone
+        // (a French text or concept would be required to match too, and Spanish
+        // tenders often share neither); the model ranks them.
+        for prefix in &terms.codes {
+            planned.push(Planned {
+                request: self.search_codes(side, "", Vec::new(), "", prefix, as_of, geo.clone()),
+                share: 0.4 / terms.codes.len() as f64,
+            });
+        }
         let sectors: Vec<_> = terms
             .sectors
             .iter()

@@ -61,6 +61,13 @@ pub struct EvalArgs {
     /// Exit with status 1 when pyred's nDCG@10 is below this multiple of BM25's.
     #[arg(long, value_name = "RATIO")]
     pub min_bm25_ratio: Option<f64>,
+    /// Only the model's own figures (no ablation, no run through a stack): for quick
+    /// experiments with `--set`.
+    #[arg(long)]
+    pub quick: bool,
+    /// Everything but the ablation table (the model with each feature removed).
+    #[arg(long)]
+    pub no_ablation: bool,
     /// Change a model constant for an experiment (`--set sector=0.1`); repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_setting)]
     pub settings: Vec<(String, f64)>,
@@ -101,14 +108,20 @@ pub async fn command(args: &EvalArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let mut report = match run(&args.dir, &dataset, as_of, weights) {
+    let mut report = match run(
+        &args.dir,
+        &dataset,
+        as_of,
+        weights,
+        !(args.quick || args.no_ablation),
+    ) {
         Ok(report) => report,
         Err(error) => {
             eprintln!("pyred: {error}");
             return ExitCode::from(2);
         }
     };
-    if let Some(judgments) = dataset.judgments.as_ref() {
+    if let Some(judgments) = dataset.judgments.as_ref().filter(|_| !args.quick) {
         let evaluated = judgments.evaluated_companies();
         match service_rankings(&args.dir, &evaluated, as_of).await {
             Ok(rankings) => {
@@ -654,6 +667,7 @@ pub fn run(
     dataset: &Dataset,
     as_of: Day,
     weights: pyred_matching::Weights,
+    with_ablation: bool,
 ) -> Result<EvalReport, EvalError> {
     let Some(judgments) = dataset.judgments.as_ref() else {
         return Err(EvalError::Read {
@@ -674,7 +688,7 @@ pub fn run(
     let nace = metrics::evaluate(judgments, &nace_rankings(dataset, &evaluated), K);
 
     let mut ablation = Vec::new();
-    for feature in Feature::ALL {
+    for feature in Feature::ALL.into_iter().filter(|_| with_ablation) {
         let reduced = matcher
             .clone()
             .with_features(FeatureSet::all().without(feature));
@@ -896,6 +910,7 @@ pub(crate) mod tests {
             &dataset,
             as_of,
             pyred_matching::Weights::default(),
+            true,
         )
         .unwrap();
         assert_eq!(report.evaluated_companies, 3);
