@@ -215,7 +215,7 @@ impl Lexicon {
             bag.raise(
                 inferred.code,
                 ACTIVITY_CODE_WEIGHT * inferred.weight,
-                Origin::Activity(activity.clone()),
+                Origin::Activity(*activity),
             );
         }
     }
@@ -240,7 +240,10 @@ pub struct CodeWeights {
     pub sibling_deeper: f64,
     /// Multiplier of the codes glossary concepts bring.
     pub concept: f64,
-    /// Multiplier of the codes activity codes bring.
+    /// Multiplier of the codes activity codes bring: 0 by default — the correspondence
+    /// derived from the NACE and CPV labels is too loose to help (measured:
+    /// `docs/matchmaking.md`), and « 25.62 Usinage » would reach surveying services
+    /// through the Spanish label's « ingeniería mecánica ».
     pub activity: f64,
 }
 
@@ -255,7 +258,7 @@ impl Default for CodeWeights {
             sibling_class: 0.35,
             sibling_deeper: 0.6,
             concept: 0.5,
-            activity: 1.0,
+            activity: 0.0,
         }
     }
 }

@@ -61,7 +61,8 @@ impl CpvCode {
         &self.as_str()[..self.depth()]
     }
 
-    /// The depth in the tree: 2 for a division, 3 for a group, 4 for a class, … 8.
+    /// The depth in the tree: 2 for a division, 3 for a group, 4 for a class, … 8
+    /// (the number of significant digits).
     pub fn depth(&self) -> usize {
         let zeros = self.0.iter().rev().take_while(|&&b| b == b'0').count();
         (8 - zeros).max(DIVISION)
@@ -190,7 +191,9 @@ mod tests {
         assert_eq!(code("45000000").depth(), 2);
         assert_eq!(code("45200000").depth(), 3);
         assert_eq!(code("45230000").depth(), 4);
-        assert_eq!(code("45233140").depth(), 8);
+        // The last 0 is a trailing zero too: 45233140 is the 7-digit node 4523314.
+        assert_eq!(code("45233140").depth(), 7);
+        assert_eq!(code("45233141").depth(), 8);
         // A division that ends in 0 keeps its two digits.
         assert_eq!(code("30000000").significant(), "30");
         assert_eq!(code("03000000").significant(), "03");
@@ -212,7 +215,7 @@ mod tests {
         assert_eq!(relate(&firm, &code("45230000")), Relation::Same);
         assert_eq!(
             relate(&firm, &code("45233140")),
-            Relation::Narrower { levels: 4 }
+            Relation::Narrower { levels: 3 }
         );
         assert_eq!(
             relate(&firm, &code("45000000")),
