@@ -832,18 +832,21 @@ pub fn render_text(report: &EvalReport) -> String {
         "other direction ({}): nDCG@10 {:.4}, recall@10 {:.4}\n\n",
         report.reverse.system, report.reverse.ndcg, report.reverse.recall
     ));
-    out.push_str("ablation: pyred with one feature removed\n");
-    out.push_str(&format!(
-        "{:<12} {:>9} {:>8} {:>10} {:>8}\n",
-        "without", "nDCG@10", "Δ", "recall@10", "Δ"
-    ));
-    for row in &report.ablation {
+    if !report.ablation.is_empty() {
+        out.push_str("ablation: pyred with one feature removed\n");
         out.push_str(&format!(
-            "{:<12} {:>9.4} {:>+8.4} {:>10.4} {:>+8.4}\n",
-            row.without, row.ndcg, row.delta_ndcg, row.recall, row.delta_recall
+            "{:<12} {:>9} {:>8} {:>10} {:>8}\n",
+            "without", "nDCG@10", "Δ", "recall@10", "Δ"
         ));
+        for row in &report.ablation {
+            out.push_str(&format!(
+                "{:<12} {:>9.4} {:>+8.4} {:>10.4} {:>+8.4}\n",
+                row.without, row.ndcg, row.delta_ndcg, row.recall, row.delta_recall
+            ));
+        }
+        out.push('\n');
     }
-    out.push_str("\nper company: nDCG@10 pyred / bm25 / nace\n");
+    out.push_str("per company: nDCG@10 pyred / bm25 / nace\n");
     for row in &report.per_company {
         out.push_str(&format!(
             "{:<16} {:>6.3} {:>6.3} {:>6.3}\n",
