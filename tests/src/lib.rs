@@ -63,3 +63,23 @@ pub async fn spawn_stack() -> TestStack {
         .expect("stack becomes healthy");
     TestStack { stack, data_dir }
 }
+
+/// The sequence number of the registry's newest change (0 for an empty feed): what
+/// geo-search must have applied before a test reads the index.
+pub async fn registry_last_seq(
+    registry: &mut pyred_proto::v1::company_registry_client::CompanyRegistryClient<ServiceChannel>,
+) -> i64 {
+    let mut stream = registry
+        .watch_changes(pyred_proto::v1::WatchChangesRequest {
+            since_seq: 0,
+            follow: false,
+        })
+        .await
+        .expect("the registry's feed opens")
+        .into_inner();
+    let mut last = 0;
+    while let Some(change) = stream.message().await.expect("the feed streams") {
+        last = last.max(change.seq);
+    }
+    last
+}

@@ -29,7 +29,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
-use pyred_e2e::{TestStack, spawn_stack};
+use pyred_e2e::{TestStack, registry_last_seq, spawn_stack};
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::geo_search_client::GeoSearchClient;
 use pyred_proto::v1::{self as pb};
@@ -37,7 +37,6 @@ use pyred_runtime::client::ServiceChannel;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tokio_stream::StreamExt as _;
 
 /// Generous bound of every wait: the test waits for states, it never times speed.
 const PATIENCE: Duration = Duration::from_secs(120);
@@ -804,22 +803,6 @@ async fn wait_cursor(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-async fn registry_last_seq(registry: &mut CompanyRegistryClient<ServiceChannel>) -> i64 {
-    let mut stream = registry
-        .watch_changes(pb::WatchChangesRequest {
-            since_seq: 0,
-            follow: false,
-        })
-        .await
-        .expect("feed opens")
-        .into_inner();
-    let mut last = 0;
-    while let Some(change) = stream.next().await {
-        last = change.expect("feed item").seq;
-    }
-    last
 }
 
 async fn wait_applied(geo: &mut GeoSearchClient<ServiceChannel>, seq: i64) {

@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use pyred_e2e::registry_last_seq;
 use pyred_e2e::spawn_stack;
 use pyred_feed_sync::source::SourceSpec;
 use pyred_feed_sync::sync::{Format, Summary, SyncConfig, Syncer};
@@ -30,22 +31,6 @@ fn syncer(channel: ServiceChannel, source: &str) -> Syncer {
 async fn sync_path(syncer: &Syncer, path: &Path) -> Summary {
     let spec = SourceSpec::parse(&path.display().to_string()).expect("source");
     syncer.sync_local(&spec).await.expect("sync runs")
-}
-
-async fn last_seq(registry: &mut CompanyRegistryClient<ServiceChannel>) -> i64 {
-    let mut stream = registry
-        .watch_changes(pb::WatchChangesRequest {
-            since_seq: 0,
-            follow: false,
-        })
-        .await
-        .expect("watch")
-        .into_inner();
-    let mut head = 0;
-    while let Some(change) = stream.message().await.expect("stream") {
-        head = head.max(change.seq);
-    }
-    head
 }
 
 async fn get(registry: &mut CompanyRegistryClient<ServiceChannel>, id: &str) -> pb::Opportunity {
@@ -128,7 +113,7 @@ async fn real_pages_import_what_is_ours_and_replays_change_nothing() {
     assert!(zaragoza.location_approximate);
 
     // Everything again, and again as a zip: nothing moves.
-    let head = last_seq(&mut registry).await;
+    let head = registry_last_seq(&mut registry).await;
     let replay = sync_path(&placsp, &data("placsp")).await;
     assert_eq!(
         (replay.created, replay.updated, replay.withdrawn),
@@ -167,7 +152,7 @@ async fn real_pages_import_what_is_ours_and_replays_change_nothing() {
         (0, 0, 0)
     );
     assert_eq!(
-        last_seq(&mut registry).await,
+        registry_last_seq(&mut registry).await,
         head,
         "no feed movement on replays"
     );

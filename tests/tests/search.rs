@@ -8,12 +8,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use pyred_domain::{Gazetteer, GeoPoint};
-use pyred_e2e::{TestStack, spawn_stack};
+use pyred_e2e::{TestStack, registry_last_seq, spawn_stack};
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::geo_search_client::GeoSearchClient;
 use pyred_proto::v1::{self as pb, search_request::Geo};
 use pyred_runtime::client::ServiceChannel;
-use tokio_stream::StreamExt as _;
 
 /// The day liveness is evaluated on: after the demo's publications, before most deadlines.
 const AS_OF: pb::Date = pb::Date {
@@ -78,22 +77,6 @@ struct Fixture {
     registry: CompanyRegistryClient<ServiceChannel>,
     geo: GeoSearchClient<ServiceChannel>,
     demo: Demo,
-}
-
-async fn registry_last_seq(registry: &mut CompanyRegistryClient<ServiceChannel>) -> i64 {
-    let mut stream = registry
-        .watch_changes(pb::WatchChangesRequest {
-            since_seq: 0,
-            follow: false,
-        })
-        .await
-        .expect("feed opens")
-        .into_inner();
-    let mut last = 0;
-    while let Some(change) = stream.next().await {
-        last = change.expect("feed item").seq;
-    }
-    last
 }
 
 async fn read_demo(registry: &mut CompanyRegistryClient<ServiceChannel>) -> Demo {
