@@ -135,6 +135,8 @@ struct LabelIndex {
     postings: HashMap<String, Vec<u32>>,
     /// Stem → IDF among the labels.
     idf: HashMap<String, f64>,
+    /// Label → its stems, sorted, genre words left out.
+    stems: Vec<Vec<String>>,
     /// Label → norm of its IDF-weighted stem set (0: no stem left).
     norms: Vec<f64>,
     /// Genre stems, left out of labels and texts.
@@ -183,6 +185,7 @@ impl LabelIndex {
         Self {
             postings,
             idf,
+            stems,
             norms,
             genre,
         }
@@ -309,17 +312,11 @@ impl Vocabulary {
 
     /// The analysed stems of `code`'s label in `language`, genre words left out — what
     /// inference compares texts with.
-    pub fn label_stems(&self, code: &CpvCode, language: Language) -> Vec<String> {
-        let Some(label) = self.label(code, language) else {
-            return Vec::new();
+    pub fn label_stems(&self, code: &CpvCode, language: Language) -> &[String] {
+        let (Some(index), Some(&slot)) = (self.index(language), self.by_code.get(code)) else {
+            return &[];
         };
-        let Some(index) = self.index(language) else {
-            return Vec::new();
-        };
-        pyred_text::analyze(label, language)
-            .into_iter()
-            .filter(|s| keep_stem(s, &index.genre))
-            .collect()
+        index.stems.get(slot as usize).map_or(&[], Vec::as_slice)
     }
 
     fn index(&self, language: Language) -> Option<&LabelIndex> {
@@ -402,12 +399,14 @@ impl Vocabulary {
             .take(MAX_CODES)
             .map(|(cos, label)| {
                 let code = self.codes[label as usize];
-                let label_stems: HashSet<String> =
-                    self.label_stems(&code, language).into_iter().collect();
+                let label_stems = index
+                    .stems
+                    .get(label as usize)
+                    .map_or(&[][..], Vec::as_slice);
                 Inferred {
                     code,
                     weight: (cos / best).powf(SHARPNESS) * best,
-                    words: quoted_words(text, &spans, &label_stems),
+                    words: quoted_words(text, &spans, label_stems),
                 }
             })
             .collect()
@@ -467,11 +466,12 @@ fn merge_max(into: &mut Vec<Inferred>, more: Vec<Inferred>) {
 fn quoted_words(
     text: &str,
     spans: &BTreeMap<String, Vec<(usize, usize)>>,
-    label_stems: &HashSet<String>,
+    label_stems: &[String],
 ) -> String {
+    // `label_stems` is sorted.
     let mut matched: Vec<(usize, usize)> = spans
         .iter()
-        .filter(|(stem, _)| label_stems.contains(*stem))
+        .filter(|(stem, _)| label_stems.binary_search(stem).is_ok())
         .filter_map(|(_, list)| list.first().copied())
         .collect();
     matched.sort_unstable();

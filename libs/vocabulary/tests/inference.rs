@@ -83,5 +83,5 @@ fn genre_words_are_not_label_evidence() {
         "« Servicios de contratación » is all genre words: {stems:?}"
     );
     let stems = v.label_stems(&code("90910000"), Language::Es);
-    assert_eq!(stems, vec!["limpiez".to_owned()]);
+    assert_eq!(stems, ["limpiez".to_owned()]);
 }
