@@ -220,3 +220,55 @@ fn codes_can_be_switched_off_for_the_ablation() {
     assert_eq!(off.breakdown.relevance_codes, 0.0);
     assert!(on.score > off.score, "{} vs {}", on.score, off.score);
 }
+
+#[test]
+fn an_insurer_meets_insurance_tenders_and_not_security_ones() {
+    // Snowball stems Spanish "seguros" (insurance) and "seguridad" (security) alike; the
+    // analyzers' exceptions keep them apart, in the stems, the concepts and the codes.
+    let matcher = Matcher::new().unwrap();
+    let insurer = matcher
+        .company(&firm(
+            "assurances",
+            "Courtage d'assurances : assurance responsabilité civile et flottes automobiles",
+        ))
+        .unwrap();
+    let insurance = matcher
+        .opportunity(&tender(
+            "placsp-5",
+            "Contratación de los seguros de responsabilidad civil y de la flota de vehículos",
+            &[],
+        ))
+        .unwrap();
+    let security = matcher
+        .opportunity(&tender(
+            "placsp-6",
+            "Servicio de seguridad y vigilancia de edificios municipales",
+            &[],
+        ))
+        .unwrap();
+    let stats = CorpusStats::from_profiles(
+        std::slice::from_ref(&insurer),
+        &[insurance.clone(), security.clone()],
+    );
+    let as_of = Day::parse("2026-12-01").unwrap();
+    let to_insurance = matcher.score(&insurer, &insurance, &stats, as_of).unwrap();
+    let to_security = matcher.score(&insurer, &security, &stats, as_of).unwrap();
+    let supply = &to_security.breakdown.supply;
+    assert!(
+        supply.shared_stems.iter().all(|s| !s.starts_with("segur")),
+        "{:?}",
+        supply.shared_stems
+    );
+    assert_eq!(supply.codes.value, 0.0, "{:?}", supply.codes);
+    assert!(
+        to_insurance.breakdown.supply.codes.value > 0.0,
+        "{:?}",
+        to_insurance.breakdown.supply.codes
+    );
+    assert!(
+        to_insurance.score > 2.0 * to_security.score,
+        "{} vs {}",
+        to_insurance.score,
+        to_security.score
+    );
+}

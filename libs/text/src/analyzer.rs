@@ -8,8 +8,9 @@
 //! 2. drop tokens longer than [`MAX_TOKEN_BYTES`];
 //! 3. lowercase;
 //! 4. stop words ([`crate::stopwords`], accented and folded spellings);
-//! 5. Snowball stemming — tantivy's `Stemmer`, backed by `frostem`, the current Snowball
-//!    algorithms (reproduces Snowball's reference vocabularies exactly);
+//! 5. Snowball stemming — `frostem`, the current Snowball algorithms (reproduces
+//!    Snowball's reference vocabularies exactly), with the table of false friends of
+//!    [`crate::stemming`] (*seguros* ≠ *seguridad*);
 //! 6. ASCII folding (`é` → `e`, `ñ` → `n`, `œ` → `oe`).
 //!
 //! Folding comes **after** stemming: the Snowball rules are written for accented
@@ -27,11 +28,12 @@
 use std::cell::RefCell;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language as StemLanguage, LowerCaser, RawTokenizer, RemoveLongFilter,
-    Stemmer, TextAnalyzer, Token, TokenizerManager,
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, TextAnalyzer, Token,
+    TokenizerManager,
 };
 
 use crate::language::Language;
+use crate::stemming::PyredStemmer;
 use crate::stopwords::stop_word_filter;
 use crate::tokenizer::PyredTokenizer;
 
@@ -63,14 +65,6 @@ pub fn analyzer_name(language: Language) -> &'static str {
     }
 }
 
-fn stem_language(language: Language) -> Option<StemLanguage> {
-    match language {
-        Language::Fr => Some(StemLanguage::French),
-        Language::Es => Some(StemLanguage::Spanish),
-        Language::Unknown => None,
-    }
-}
-
 /// A new analyzer for `language`; [`Language::Unknown`] gives the folding analyzer.
 pub fn text_analyzer(language: Language) -> TextAnalyzer {
     let tokenizer = match language {
@@ -80,7 +74,8 @@ pub fn text_analyzer(language: Language) -> TextAnalyzer {
         Language::Unknown => PyredTokenizer::with_french_elision(),
         Language::Es => PyredTokenizer::new(),
     };
-    let (Some(stop), Some(stemmer)) = (stop_word_filter(language), stem_language(language)) else {
+    let (Some(stop), Some(stemmer)) = (stop_word_filter(language), PyredStemmer::new(language))
+    else {
         return TextAnalyzer::builder(tokenizer)
             .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
             .filter(LowerCaser)
@@ -91,7 +86,7 @@ pub fn text_analyzer(language: Language) -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(stop)
-        .filter(Stemmer::new(stemmer))
+        .filter(stemmer)
         .filter(AsciiFoldingFilter)
         .build()
 }
@@ -120,12 +115,6 @@ impl From<&Token> for AnalyzedToken {
     }
 }
 
-fn stemmer(language: StemLanguage) -> TextAnalyzer {
-    TextAnalyzer::builder(RawTokenizer::default())
-        .filter(Stemmer::new(language))
-        .build()
-}
-
 fn folder() -> TextAnalyzer {
     TextAnalyzer::builder(RawTokenizer::default())
         .filter(AsciiFoldingFilter)
@@ -137,10 +126,6 @@ thread_local! {
         text_analyzer(Language::Fr),
         text_analyzer(Language::Es),
         text_analyzer(Language::Unknown),
-    ]);
-    static STEMMERS: RefCell<Vec<TextAnalyzer>> = RefCell::new(vec![
-        stemmer(StemLanguage::French),
-        stemmer(StemLanguage::Spanish),
     ]);
     static FOLDER: RefCell<Vec<TextAnalyzer>> = RefCell::new(vec![folder()]);
 }
@@ -208,18 +193,6 @@ pub fn analyze_tokens(text: &str, language: Language) -> Vec<AnalyzedToken> {
     out
 }
 
-/// The Snowball stem of one word, as the analyzers compute it: no tokenizing, no
-/// lowercasing, no stop words, no folding. The word is expected lowercased.
-/// [`Language::Unknown`] returns the word unchanged.
-pub fn stem(word: &str, language: Language) -> String {
-    let (slot, algorithm) = match language {
-        Language::Fr => (0, StemLanguage::French),
-        Language::Es => (1, StemLanguage::Spanish),
-        Language::Unknown => return word.to_owned(),
-    };
-    with_cached(&STEMMERS, slot, || stemmer(algorithm), |s| single(s, word))
-}
-
 /// ASCII folding as the analyzers apply it (`é` → `e`, `ñ` → `n`, `œ` → `oe`), without
 /// lowercasing or splitting.
 pub fn fold(text: &str) -> String {
@@ -268,6 +241,7 @@ mod tests {
 
     #[test]
     fn stem_and_fold() {
+        use crate::stemming::stem;
         assert_eq!(stem("aéronautiques", Language::Fr), "aéronaut");
         assert_eq!(fold("aéronaut"), "aeronaut");
         assert_eq!(stem("x", Language::Unknown), "x");

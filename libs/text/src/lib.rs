@@ -6,7 +6,7 @@
 //! - [`analyzer`]: tantivy analyzers registered under stable names
 //!   ([`ANALYZER_FR`], [`ANALYZER_ES`], [`ANALYZER_FOLD`]) and the same pipelines as
 //!   plain functions ([`analyze`]): elision, lowercasing, stop words, Snowball
-//!   stemming, accent folding;
+//!   stemming with a table of false friends ([`stemming`]), accent folding;
 //! - [`langid`]: French / Spanish / unknown identification of a text, down to one-line
 //!   queries ([`identify`]);
 //! - [`glossary`]: the bilingual concept glossary (data in `data/glossary.toml`) and
@@ -21,14 +21,16 @@ pub mod error;
 pub mod glossary;
 pub mod langid;
 pub mod language;
+pub mod stemming;
 pub mod stopwords;
 pub mod tokenizer;
 
 pub use analyzer::{
     ANALYZER_ES, ANALYZER_FOLD, ANALYZER_FR, AnalyzedToken, analyze, analyze_tokens, analyzer_name,
-    fold, register_analyzers, stem, text_analyzer,
+    fold, register_analyzers, text_analyzer,
 };
 pub use error::{GlossaryProblem, TextError};
 pub use glossary::{Concept, ConceptHit, Glossary, concepts};
 pub use langid::{Identification, identify};
 pub use language::Language;
+pub use stemming::{PyredStemmer, StemException, snowball_stem, stem, stem_exceptions};

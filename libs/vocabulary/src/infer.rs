@@ -267,6 +267,18 @@ impl Vocabulary {
         })
     }
 
+    /// Every code's label in `language` (French or Spanish) beside its English label,
+    /// in table order: the aligned pairs [`crate::false_friends`] reads.
+    pub fn aligned_labels(&self, language: Language) -> Vec<(&'static str, &'static str)> {
+        self.labels
+            .iter()
+            .map(|(fr, es, en)| match language {
+                Language::Es => (*es, *en),
+                _ => (*fr, *en),
+            })
+            .collect()
+    }
+
     /// Number of CPV codes.
     pub fn len(&self) -> usize {
         self.codes.len()

@@ -14,9 +14,12 @@
 //! analyzers of `pyred-text`; [`Vocabulary::codes_for_activity`] does the same for a
 //! NACE / NAF / CNAE code through its official labels. [`cpv::relate`] says how two
 //! codes stand in the hierarchy, which is what the matching model scores.
+//! [`false_friends`] finds the words that Snowball stemming merges though their English
+//! translations differ, from which `pyred-text`'s stem exceptions are derived.
 
 pub mod cpv;
 pub mod error;
+pub mod false_friends;
 pub mod infer;
 pub mod nuts;
 

@@ -15,8 +15,9 @@
 //! fields for what a hit shows (official link, stage, procedure, contract type, NUTS).
 //!
 //! An index whose schema differs from [`build`]'s is refilled from sequence 0 at
-//! start-up (`index.rs`). The schema carries [`DOCUMENT_FORMAT`] in a field name, so
-//! that a change in how documents are built — without a new field — refills it too.
+//! start-up (`index.rs`). The schema carries [`DOCUMENT_FORMAT`] and a fingerprint of
+//! the analyzers' stem exceptions in a field name, so that a change in how documents
+//! are built or analysed — without a new field — refills it too.
 
 use pyred_text::Language;
 use tantivy::schema::{
@@ -139,6 +140,13 @@ pub struct Fields {
 /// lot CPV codes.
 pub const DOCUMENT_FORMAT: u32 = 2;
 
+/// The name of the schema's marker field: [`DOCUMENT_FORMAT`] and a fingerprint of the
+/// analyzers' stem exceptions, whose change alters the indexed terms as well.
+pub fn document_format_field() -> String {
+    let analysis = stable_hash(pyred_text::stemming::exceptions_table());
+    format!("document_format_{DOCUMENT_FORMAT}_{:08x}", analysis >> 32)
+}
+
 /// Field names used by the collectors that read fast columns by name.
 pub mod names {
     /// See [`super::Fields::entity`].
@@ -245,10 +253,7 @@ pub fn build() -> (Schema, Fields) {
     let contract_type = b.add_text_field("contract_type", STRING | STORED);
     let nuts = b.add_text_field("nuts", STRING | STORED);
     // Neither indexed nor stored: only its name matters (see DOCUMENT_FORMAT).
-    b.add_u64_field(
-        &format!("document_format_{DOCUMENT_FORMAT}"),
-        NumericOptions::default(),
-    );
+    b.add_u64_field(&document_format_field(), NumericOptions::default());
     let fields = Fields {
         key,
         id,
@@ -332,15 +337,16 @@ mod tests {
     fn the_document_format_is_part_of_the_schema() {
         // Bumping DOCUMENT_FORMAT must change the schema, which is what refills an index.
         let (schema, _) = build();
-        assert!(
-            schema
-                .get_field(&format!("document_format_{DOCUMENT_FORMAT}"))
-                .is_ok()
-        );
-        assert!(
-            schema
-                .get_field(&format!("document_format_{}", DOCUMENT_FORMAT - 1))
-                .is_err()
+        let marker = document_format_field();
+        assert!(schema.get_field(&marker).is_ok());
+        assert!(marker.starts_with(&format!("document_format_{DOCUMENT_FORMAT}_")));
+        let analysis = marker.rsplit('_').next().unwrap_or_default();
+        let older = format!("document_format_{}_{analysis}", DOCUMENT_FORMAT - 1);
+        assert!(schema.get_field(&older).is_err());
+        // Another exceptions table gives another marker.
+        assert_ne!(
+            stable_hash(pyred_text::stemming::exceptions_table()) >> 32,
+            stable_hash("language\tword\tstem\n") >> 32
         );
     }
 }
