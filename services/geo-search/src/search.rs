@@ -15,7 +15,11 @@
 //! Most words must match (all of 1–3 words, then three quarters); alternatively the
 //! document shares glossary concepts with the query (found in its text, plus the ids the
 //! caller gives) — the path by which "usinage de pièces aéronautiques" reaches
-//! "mecanizado de piezas aeronáuticas". Filters are added as zero-scoring clauses;
+//! "mecanizado de piezas aeronáuticas". A third alternative is the official vocabulary:
+//! the CPV codes inferred from the query text (`pyred-vocabulary`, at most
+//! [`MAX_QUERY_CODES`], taken at class depth) match the tenders filed under them, so
+//! "nettoyage de bureaux" finds a tender titled "Servicio de limpieza de dependencias
+//! municipales" through its code 90919200 even with no word in common. Filters are added as zero-scoring clauses;
 //! opportunities are restricted to live ones unless asked; geo restrictions are
 //! bounding-box ranges on the lat/lon fast fields, refined to the exact circle by the
 //! [`HitCollector`].
@@ -28,6 +32,7 @@ use pyred_domain::Gazetteer;
 use pyred_proto::v1 as pb;
 use pyred_runtime::error::{FieldViolations, InvalidInput};
 use pyred_text::{Glossary, Language, analyze, identify};
+use pyred_vocabulary::Vocabulary;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
     TermQuery, TermSetQuery,
@@ -58,6 +63,14 @@ const OTHER_LANGUAGE_FACTOR: f32 = 0.8;
 const FOLD_BOOST: f32 = 0.4;
 const CONCEPT_BOOST: f32 = 1.5;
 const BROADER_CONCEPT_BOOST: f32 = 0.4;
+/// Weight of a tender filed under a CPV class inferred from the query, times the
+/// code's weight relative to the best one.
+const CODE_BOOST: f32 = 1.5;
+/// At most this many inferred CPV classes take part in a query.
+pub const MAX_QUERY_CODES: usize = 3;
+/// Depth (significant digits) at which inferred codes are matched: the class
+/// (`9091` for office cleaning), wide enough for a publisher's choice of category.
+const QUERY_CODE_DEPTH: usize = 4;
 
 /// Searches the index and the gazetteer.
 #[derive(Clone)]
@@ -65,6 +78,7 @@ pub struct SearchEngine {
     store: Arc<IndexStore>,
     glossary: &'static Glossary,
     gazetteer: &'static Gazetteer,
+    vocabulary: Option<&'static Vocabulary>,
 }
 
 impl std::fmt::Debug for SearchEngine {
@@ -87,6 +101,8 @@ struct AnalysedText {
     language: Option<Language>,
     words: Vec<Word>,
     concepts: BTreeSet<String>,
+    /// CPV prefixes inferred from the text, with their weight relative to the best.
+    codes: Vec<(String, f32)>,
 }
 
 fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
@@ -181,11 +197,53 @@ impl SearchEngine {
         glossary: &'static Glossary,
         gazetteer: &'static Gazetteer,
     ) -> Self {
+        let vocabulary = match Vocabulary::embedded() {
+            Ok(vocabulary) => Some(vocabulary),
+            Err(error) => {
+                // A broken build: searches go on without the vocabulary path.
+                tracing::error!(%error, "the embedded CPV vocabulary does not load");
+                None
+            }
+        };
         Self {
             store,
             glossary,
             gazetteer,
+            vocabulary,
         }
+    }
+
+    /// The CPV class prefixes inferred from a query text, with their weight relative to
+    /// the best one (1.0 first); both languages when the text's is unknown.
+    fn query_codes(&self, text: &str, language: Language) -> Vec<(String, f32)> {
+        let Some(vocabulary) = self.vocabulary else {
+            return Vec::new();
+        };
+        let languages: &[Language] = match language {
+            Language::Unknown => &Language::KNOWN,
+            Language::Fr => &[Language::Fr],
+            Language::Es => &[Language::Es],
+        };
+        let mut best: Vec<(String, f64)> = Vec::new();
+        for &side in languages {
+            for inferred in vocabulary.infer(text, side) {
+                let prefix = inferred
+                    .code
+                    .at_depth(QUERY_CODE_DEPTH)
+                    .significant()
+                    .to_owned();
+                match best.iter_mut().find(|(p, _)| *p == prefix) {
+                    Some(slot) => slot.1 = slot.1.max(inferred.weight),
+                    None => best.push((prefix, inferred.weight)),
+                }
+            }
+        }
+        best.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        best.truncate(MAX_QUERY_CODES);
+        let top = best.first().map_or(1.0, |b| b.1);
+        best.into_iter()
+            .map(|(prefix, weight)| (prefix, (weight / top) as f32))
+            .collect()
     }
 
     /// The embedded glossary.
@@ -204,6 +262,7 @@ impl SearchEngine {
                 language: query.language,
                 words: Vec::new(),
                 concepts: query.concepts.iter().cloned().collect(),
+                codes: Vec::new(),
             };
         }
         let language = query
@@ -244,6 +303,7 @@ impl SearchEngine {
             language: Some(language),
             words,
             concepts,
+            codes: self.query_codes(&query.text, language),
         }
     }
 
@@ -318,12 +378,20 @@ impl SearchEngine {
             }
             alternatives.push(Box::new(BoostQuery::new(any_of(clauses), CONCEPT_BOOST)));
         }
+        if !text.codes.is_empty() {
+            let clauses = text
+                .codes
+                .iter()
+                .map(|(prefix, weight)| term_query(fields.cpv, prefix, CODE_BOOST * weight))
+                .collect();
+            alternatives.push(any_of(clauses));
+        }
         let required = match alternatives.len() {
             0 => return None,
             1 => alternatives.pop()?,
             _ => any_of(alternatives),
         };
-        if text.concepts.is_empty() {
+        if text.concepts.is_empty() && text.codes.is_empty() {
             return Some(required);
         }
         // Partial word matches count too (they cannot widen the result set: `required`

@@ -267,3 +267,60 @@ fn an_index_of_the_previous_schema_is_refilled_not_opened() {
     assert!(!old.exists(), "the old generation is removed");
     store.close();
 }
+
+#[test]
+fn a_french_query_finds_spanish_tenders_through_their_cpv_codes() {
+    let f = fixture();
+    // No word of the French queries below is in these tenders' texts: only their codes
+    // (and, for the false friend, its words) relate them.
+    // Real tenders are often titled by their file number alone.
+    let mut cleaning = listing(
+        "opp_cleaning",
+        "Expediente 2026/118 del Ayuntamiento",
+        "Contrato para las dependencias municipales.",
+    );
+    cleaning.cpv = vec!["90919200".to_owned()];
+    let mut insurance = listing(
+        "opp_insurance",
+        "Expediente 45/2026: póliza de la flota municipal",
+        "Contrato privado del ayuntamiento.",
+    );
+    insurance.cpv = vec!["66514110".to_owned()];
+    let mut security = listing(
+        "opp_security",
+        "Servicio de seguridad y vigilancia de edificios municipales",
+        "Vigilantes de seguridad para los edificios.",
+    );
+    security.cpv = vec!["79710000".to_owned()];
+    let mut works = listing(
+        "opp_works",
+        "Obras de pavimentación",
+        "Pavimentación de calles.",
+    );
+    works.cpv = vec!["45233140".to_owned()];
+    f.apply(vec![cleaning, insurance, security, works]);
+    let french = |text: &str| {
+        ids(&f
+            .search(pb::SearchRequest {
+                query: text.to_owned(),
+                language: pb::Language::Fr as i32,
+                ..Default::default()
+            })
+            .hits)
+    };
+    assert_eq!(
+        french("nettoyage de bureaux"),
+        BTreeSet::from(["opp_cleaning".to_owned()])
+    );
+    // Insurance, not security: Snowball's "segur" no longer joins seguros and seguridad.
+    assert_eq!(
+        french("assurance"),
+        BTreeSet::from(["opp_insurance".to_owned()])
+    );
+    assert_eq!(
+        french("gardiennage et surveillance"),
+        BTreeSet::from(["opp_security".to_owned()])
+    );
+    // A query that names no CPV class reaches nothing through codes.
+    assert!(french("Somontano").is_empty());
+}
