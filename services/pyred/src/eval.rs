@@ -123,8 +123,8 @@ pub async fn command(args: &EvalArgs) -> ExitCode {
     };
     if let Some(judgments) = dataset.judgments.as_ref().filter(|_| !args.quick) {
         let evaluated = judgments.evaluated_companies();
-        match service_rankings(&args.dir, &evaluated, as_of).await {
-            Ok(rankings) => {
+        match service_rankings(&args.dir, &dataset, &evaluated, as_of).await {
+            Ok((rankings, searched)) => {
                 let service = metrics::evaluate(judgments, &rankings, K);
                 report.systems.insert(
                     1,
@@ -132,6 +132,15 @@ pub async fn command(args: &EvalArgs) -> ExitCode {
                         system: "pyred-service".to_owned(),
                         ndcg: service.ndcg,
                         recall: service.recall,
+                    },
+                );
+                let search = metrics::evaluate(judgments, &searched, K);
+                report.systems.insert(
+                    2,
+                    SystemScore {
+                        system: "search".to_owned(),
+                        ndcg: search.ndcg,
+                        recall: search.recall,
                     },
                 );
             }
@@ -227,17 +236,26 @@ pub enum EvalError {
 
 /// Rankings from the service itself: DIR loaded into a fresh stack started in this
 /// process (temporary data directory, free loopback ports), then `ListCompanyMatches`
-/// at `as_of` for each judged firm — the top 10 an adviser would see.
+/// at `as_of` for each judged firm — the top 10 an adviser would see; and, as the
+/// `search` system, geo-search's top 10 listings for the firm's offers as a query (what
+/// an adviser typing the firm's trade into the search box would see).
 ///
 /// # Errors
 /// [`EvalError::Service`] when the stack does not start, a file does not import, or a
 /// call fails.
 pub async fn service_rankings(
     dir: &Path,
+    dataset: &Dataset,
     companies: &[&str],
     as_of: Day,
-) -> Result<BTreeMap<String, Vec<String>>, EvalError> {
+) -> Result<(BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<String>>), EvalError> {
+    use pyred_proto::v1::geo_search_client::GeoSearchClient;
     use pyred_proto::v1::matchmaking_client::MatchmakingClient;
+    let day = pb::Date {
+        year: as_of.year(),
+        month: i32::try_from(as_of.month()).unwrap_or_default(),
+        day: i32::try_from(as_of.day()).unwrap_or_default(),
+    };
     let fail =
         |what: &str, error: &dyn std::fmt::Display| EvalError::Service(format!("{what}: {error}"));
     let data = tempfile::tempdir().map_err(|e| fail("temporary directory", &e))?;
@@ -299,11 +317,7 @@ pub async fn service_rankings(
             let response = matchmaking
                 .list_company_matches(pb::ListCompanyMatchesRequest {
                     company_id: company.to_owned(),
-                    as_of: Some(pb::Date {
-                        year: as_of.year(),
-                        month: i32::try_from(as_of.month()).unwrap_or_default(),
-                        day: i32::try_from(as_of.day()).unwrap_or_default(),
-                    }),
+                    as_of: Some(day),
                     statuses: vec![],
                     page: Some(pb::PageRequest {
                         page_size: i32::try_from(K).unwrap_or(10),
@@ -320,7 +334,49 @@ pub async fn service_rankings(
                 .collect();
             rankings.insert(company.to_owned(), ranking);
         }
-        Ok::<_, EvalError>(rankings)
+        let channel = stack
+            .connector()
+            .with_timeout(std::time::Duration::from_secs(60))
+            .channel(&stack.addresses.geo_search)
+            .map_err(|e| fail("geo-search", &e))?;
+        let mut search = GeoSearchClient::new(channel);
+        let mut searched = BTreeMap::new();
+        for &company in companies {
+            let Some(firm) = dataset.companies.iter().find(|c| c.external_id == company) else {
+                continue;
+            };
+            let text = if firm.offers.trim().is_empty() {
+                &firm.description
+            } else {
+                &firm.offers
+            };
+            let response = search
+                .search(pb::SearchRequest {
+                    query: text.clone(),
+                    language: firm.language,
+                    filters: Some(pb::SearchFilters {
+                        entity: pb::EntityKind::Opportunity as i32,
+                        as_of: Some(day),
+                        ..Default::default()
+                    }),
+                    page: Some(pb::PageRequest {
+                        page_size: i32::try_from(K).unwrap_or(10),
+                        page_token: String::new(),
+                    }),
+                    skip_snippets: true,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|status| fail(company, &status.message()))?;
+            let ranking = response
+                .into_inner()
+                .hits
+                .into_iter()
+                .map(|h| h.id)
+                .collect();
+            searched.insert(company.to_owned(), ranking);
+        }
+        Ok::<_, EvalError>((rankings, searched))
     }
     .await;
     let stopped = stack.stop().await;
