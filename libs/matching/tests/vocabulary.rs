@@ -261,6 +261,15 @@ fn an_insurer_meets_insurance_tenders_and_not_security_ones() {
     );
     assert_eq!(supply.codes.value, 0.0, "{:?}", supply.codes);
     assert!(
+        supply.shared.is_empty(),
+        "no shared concept: {:?}",
+        supply.shared
+    );
+    assert!(
+        !to_insurance.breakdown.supply.shared.is_empty(),
+        "the insurance concept is shared"
+    );
+    assert!(
         to_insurance.breakdown.supply.codes.value > 0.0,
         "{:?}",
         to_insurance.breakdown.supply.codes
