@@ -14,6 +14,7 @@
 //!   ([`Place`]) with look-ups by code, name, exonym, prefix and proximity.
 //! - [`cpv`]: Common Procurement Vocabulary codes ([`Cpv`]).
 //! - [`date`]: calendar days ([`Day`]) for publication dates and deadlines.
+//! - [`iso`]: the assigned ISO 3166-1, ISO 3166-2 and ISO 639-1 codes.
 //!
 //! The reference data (NACE labels, communes, municipalities) is compiled into the
 //! crate from `data/` and parsed once on first use; `scripts/rebuild-reference-data.sh`
@@ -25,6 +26,7 @@ pub mod date;
 pub mod gazetteer;
 pub mod geo;
 pub mod ids;
+pub mod iso;
 pub mod nace;
 pub mod region;
 mod text;

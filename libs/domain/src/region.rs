@@ -46,6 +46,11 @@ impl OtherCountry {
 }
 
 impl Country {
+    /// Whether the code is an assigned ISO 3166-1 country (`XX` parses, but is not).
+    pub fn is_assigned(&self) -> bool {
+        crate::iso::is_country(self.as_str())
+    }
+
     /// Reads an alpha-2 code in any case: `"fr"`, `"ES"`, `"PT"`. Only the shape is
     /// checked, not that ISO has assigned the code.
     ///
@@ -131,6 +136,11 @@ const KNOWN: &[(&str, &str, Option<&str>)] = &[
 ];
 
 impl IsoRegion {
+    /// Whether the code is an ISO 3166-2 subdivision (`FR-99` parses, but is not).
+    pub fn is_assigned(&self) -> bool {
+        crate::iso::is_subdivision(self.as_str())
+    }
+
     /// Gers, the French department (FR-32).
     pub const GERS: Self = Self::from_static(b"FR-32");
     /// Occitanie, the French region Gers belongs to (FR-OCC).

@@ -9,6 +9,7 @@ pub mod error;
 pub mod grpc;
 pub mod registrar;
 pub mod store;
+pub mod sweep;
 pub mod validate;
 
 use std::net::SocketAddr;

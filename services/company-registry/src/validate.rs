@@ -63,12 +63,8 @@ fn text(
         violations.add(field, "is required");
     } else if value.chars().count() > max_chars {
         violations.add(field, format!("must be at most {max_chars} characters"));
-    } else if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        violations.add(field, "must not contain control characters");
     }
+    // Control characters: `crate::sweep`, for every field at once.
     value
 }
 
@@ -102,7 +98,9 @@ fn identifier(
 fn language(violations: &mut FieldViolations, field: String, value: i32) -> i32 {
     match pb::Language::try_from(value) {
         Ok(pb::Language::Fr | pb::Language::Es) => value,
-        _ => {
+        // An unknown number is the sweep's (`crate::sweep`).
+        Err(_) => value,
+        Ok(_) => {
             violations.add(field, "is required: fr or es");
             value
         }
@@ -170,10 +168,37 @@ pub fn nace_prefix(violations: &mut FieldViolations, field: &str, value: &str) -
 fn region(violations: &mut FieldViolations, field: String, value: &str) -> Option<IsoRegion> {
     if value.trim().is_empty() {
         violations.add(field, "is required (ISO 3166-2, e.g. FR-32, ES-AR, ES-RI)");
-        None
-    } else {
-        violations.check(field, IsoRegion::parse(value))
+        return None;
     }
+    let region = violations.check(field.clone(), IsoRegion::parse(value))?;
+    if !region.is_assigned() {
+        violations.add(
+            field,
+            format!("{region} is not an ISO 3166-2 subdivision (e.g. FR-32, ES-AR, ES-RI)"),
+        );
+        return None;
+    }
+    Some(region)
+}
+
+/// A country code: ISO 3166-1 alpha-2, and assigned.
+fn country(violations: &mut FieldViolations, field: String, value: &str) -> Option<Country> {
+    if value.trim().is_empty() {
+        violations.add(field, "is required (ISO 3166-1, e.g. FR, ES)");
+        return None;
+    }
+    let country = violations.check(field.clone(), Country::parse(value))?;
+    if !country.is_assigned() {
+        violations.add(
+            field,
+            format!(
+                "{} is not an ISO 3166-1 country code (e.g. FR, ES)",
+                country.as_str()
+            ),
+        );
+        return None;
+    }
+    Some(country)
 }
 
 /// Regions whose places Pyred's gazetteer holds: a location there must name one.
@@ -309,7 +334,8 @@ fn legal_id(
     country: Option<Country>,
 ) -> Option<pb::LegalId> {
     let given = given.filter(|id| !id.value.trim().is_empty())?;
-    let scheme = pb::LegalIdScheme::try_from(given.scheme).unwrap_or_default();
+    // An unknown scheme number is the sweep's (`crate::sweep`): never read as another.
+    let scheme = pb::LegalIdScheme::try_from(given.scheme).ok()?;
     let value = given.value.trim();
     let parsed = match scheme {
         pb::LegalIdScheme::Siret => {
@@ -467,7 +493,7 @@ fn spoken_languages(
     let mut out: Vec<String> = Vec::new();
     for (i, language) in given.iter().enumerate() {
         let code = language.trim().to_ascii_lowercase();
-        if code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()) {
+        if pyred_domain::iso::is_language(&code) {
             if !out.contains(&code) {
                 out.push(code);
             }
@@ -490,14 +516,10 @@ pub fn company(
     given: &pb::Company,
 ) -> Option<(pb::Company, Option<pb::Contact>)> {
     let before = violations.iter().count();
+    crate::sweep::company(violations, prefix, given);
     let f = |name: &str| format!("{prefix}.{name}");
     let name = text(violations, f("name"), &given.name, true, bounds::NAME);
-    let country = if given.country.trim().is_empty() {
-        violations.add(f("country"), "is required (ISO 3166-1, e.g. FR, ES)");
-        None
-    } else {
-        violations.check(f("country"), Country::parse(&given.country))
-    };
+    let country = country(violations, f("country"), &given.country);
     let legal = legal_id(violations, &f("legal_id"), given.legal_id.as_ref(), country);
     let activities = activities(violations, &f("activities"), &given.activities);
     let language = language(violations, f("language"), given.language);
@@ -546,11 +568,8 @@ pub fn company(
     let contact = contact(violations, &f("contact"), given.contact.as_ref());
     let visibility = match pb::Visibility::try_from(given.visibility) {
         Ok(pb::Visibility::Public) => pb::Visibility::Public,
-        Ok(_) => pb::Visibility::AdvisersOnly,
-        Err(_) => {
-            violations.add(f("visibility"), "unknown value");
-            pb::Visibility::AdvisersOnly
-        }
+        // An unknown number is refused by the sweep.
+        Ok(_) | Err(_) => pb::Visibility::AdvisersOnly,
     };
     if let Some(radius) = given.service_radius_km
         && !(radius.is_finite() && radius > 0.0 && radius <= 20_000.0)
@@ -645,6 +664,7 @@ pub fn opportunity(
     today: Day,
 ) -> Option<pb::Opportunity> {
     let before = violations.iter().count();
+    crate::sweep::opportunity(violations, prefix, given);
     let f = |name: &str| format!("{prefix}.{name}");
     let source = identifier(violations, f("source"), &given.source, true, bounds::SOURCE);
     let external_id = identifier(
@@ -655,7 +675,8 @@ pub fn opportunity(
         bounds::ID,
     );
     let kind = match pb::OpportunityKind::try_from(given.kind) {
-        Ok(pb::OpportunityKind::Unspecified) | Err(_) => {
+        Err(_) => given.kind, // the sweep's
+        Ok(pb::OpportunityKind::Unspecified) => {
             violations.add(
                 f("kind"),
                 "is required: business_offer, business_request, partnership, tender, technology_offer or technology_request",
@@ -718,24 +739,9 @@ pub fn opportunity(
     }
     let buyer = buyer(violations, &f("buyer"), given.buyer.as_ref());
     let official_url = official_url(violations, f("official_url"), &given.official_url);
-    let procedure = known_enum(
-        violations,
-        f("procedure"),
-        given.procedure,
-        pb::ProcedureType::try_from(given.procedure).is_ok(),
-    );
-    let tender_stage = known_enum(
-        violations,
-        f("tender_stage"),
-        given.tender_stage,
-        pb::TenderStage::try_from(given.tender_stage).is_ok(),
-    );
-    let contract_type = known_enum(
-        violations,
-        f("contract_type"),
-        given.contract_type,
-        pb::ContractType::try_from(given.contract_type).is_ok(),
-    );
+    // Unknown numbers of these enums are refused by the sweep.
+    let (procedure, tender_stage, contract_type) =
+        (given.procedure, given.tender_stage, given.contract_type);
     let lots = lots(violations, &f("lots"), &given.lots);
     let withdrawal_reason = text(
         violations,
@@ -851,14 +857,6 @@ fn official_url(violations: &mut FieldViolations, field: String, value: &str) ->
         violations.add(field, "must not contain spaces or control characters");
     }
     url
-}
-
-/// An enum value the contract defines (unknown numbers are refused, not stored).
-fn known_enum(violations: &mut FieldViolations, field: String, value: i32, known: bool) -> i32 {
-    if !known {
-        violations.add(field, format!("{value} is not a known value"));
-    }
-    value
 }
 
 fn lots(violations: &mut FieldViolations, prefix: &str, given: &[pb::Lot]) -> Vec<pb::Lot> {
