@@ -123,11 +123,7 @@ impl Authenticator {
         let key = value
             .to_str()
             .ok()
-            .and_then(|text| {
-                text.strip_prefix("Bearer ")
-                    .or_else(|| text.strip_prefix("bearer "))
-            })
-            .map(str::trim)
+            .and_then(pyred_runtime::secrets::bearer_token)
             .ok_or_else(|| Status::unauthenticated("authorization must read `Bearer <key>`"))?;
         if bool::from(key.as_bytes().ct_eq(self.service_token.expose().as_bytes())) {
             return Ok(Caller::service());

@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod gate;
 pub mod launch;
+pub mod oversize;
 pub mod secrets;
 pub mod server;
 pub mod telemetry;

@@ -22,6 +22,15 @@ pub struct SecretFileError {
     pub reason: String,
 }
 
+/// The token of an `Authorization` header value in the Bearer scheme (RFC 6750), or
+/// `None`. The scheme name is case-insensitive (RFC 9110 §11.1: `Bearer`, `bearer`,
+/// `BEARER`); one or more spaces separate it from the token, which is trimmed.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// 32 random bytes from the operating system, base64url without padding (43 characters).
 pub fn random_token() -> Result<String, getrandom::Error> {
     let mut bytes = [0_u8; 32];
@@ -118,6 +127,16 @@ pub fn key_hash_secret(settings: &crate::Settings) -> Result<Secret, SecretFileE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for header in ["Bearer abc", "bearer abc", "BEARER  abc ", "BeArEr abc"] {
+            assert_eq!(bearer_token(header), Some("abc"), "{header:?}");
+        }
+        for header in ["Basic abc", "Bearer", "Bearer  ", "Bearerabc", "abc"] {
+            assert_eq!(bearer_token(header), None, "{header:?}");
+        }
+    }
 
     #[test]
     fn a_file_is_created_once_private_and_then_reused() {

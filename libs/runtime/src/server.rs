@@ -235,6 +235,8 @@ pub async fn serve(
         .trace_fn(server_span)
         // Outside the gate, so refused calls are counted too.
         .layer(metrics.grpc_layer())
+        // A message over `max_message_bytes` answers RESOURCE_EXHAUSTED, not OUT_OF_RANGE.
+        .layer(crate::oversize::OversizeLayer)
         .layer(GateLayer::new(protection.gate))
         .add_routes(routes)
         // `tcp_nodelay` on the builder does not apply to an incoming stream we hand in: set

@@ -99,28 +99,81 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiKey {
             .get(http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .ok_or_else(unauthenticated)?;
-        let key = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .ok_or_else(unauthenticated)?;
-        Bearer::new(&Secret::new(key.trim()))
+        let key = pyred_runtime::secrets::bearer_token(value).ok_or_else(unauthenticated)?;
+        Bearer::new(&Secret::new(key))
             .map(ApiKey)
             .ok_or_else(unauthenticated)
     }
 }
 
-/// A JSON body whose rejection is a 400 in the API's error shape.
+/// A JSON body whose rejection is in the API's error shape: 413 over the body limit;
+/// 400 otherwise, naming the JSON path of the value that does not fit
+/// (`upserts[0].kind`) and the type expected, or `body` for malformed JSON.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(ApiError::invalid("body", rejection.body_text())),
+        let json = request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(str::trim)
+            .is_some_and(|mime| {
+                mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
+            });
+        if !json {
+            return Err(ApiError::invalid(
+                "body",
+                "expected a JSON body with Content-Type: application/json",
+            ));
         }
+        let bytes = match axum::body::Bytes::from_request(request, state).await {
+            Ok(bytes) => bytes,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the request body is over the size limit",
+                ));
+            }
+            Err(rejection) => return Err(ApiError::invalid("body", rejection.body_text())),
+        };
+        from_json_bytes(&bytes).map(Self)
     }
+}
+
+/// Reads `bytes` as `T`, naming the JSON path of a value that does not fit.
+fn from_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| json_error("", &error.path().to_string(), error.inner()))?;
+    deserializer
+        .end()
+        .map_err(|error| json_error("", ".", &error))?;
+    Ok(value)
+}
+
+/// The violation for a JSON value that does not fit: its path under `prefix`, or
+/// `body` for malformed JSON.
+fn json_error(prefix: &str, path: &str, error: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    let at_root = path == "." || path.is_empty();
+    if matches!(
+        error.classify(),
+        Category::Syntax | Category::Eof | Category::Io
+    ) || (at_root && prefix.is_empty())
+    {
+        return ApiError::invalid("body", error.to_string());
+    }
+    let field = match (prefix.is_empty(), at_root) {
+        (true, _) => path.to_owned(),
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix}.{path}"),
+    };
+    ApiError::invalid(field, error.to_string())
 }
 
 /// Query parameters whose rejection is a 400 in the API's error shape.
@@ -266,23 +319,14 @@ pub const OPPORTUNITY_WRITABLE: &[&str] = &[
     "contract_type",
 ];
 
-/// Reads a JSON object as `T`; a field that does not fit (wrong type, unknown word,
-/// unknown field) is named `prefix.field` — the path the services use — when one alone
-/// explains the error, else the body as a whole.
+/// Reads a JSON object as `T`; a value that does not fit (wrong type, number out of
+/// range, unknown word, unknown field) is named by its JSON path under `prefix` — the
+/// path the services use (`company.employees`, `company.contact.email`) — with the
+/// type or the words expected.
 fn parse_body<T: DeserializeOwned>(body: Map<String, Value>, prefix: &str) -> Result<T, ApiError> {
     let body = Value::Object(body);
-    T::deserialize(&body).map_err(|error| {
-        let culprit = body.as_object().and_then(|fields| {
-            fields.iter().find(|(key, value)| {
-                let alone = Map::from_iter([((*key).clone(), (*value).clone())]);
-                T::deserialize(&Value::Object(alone)).is_err()
-            })
-        });
-        match culprit {
-            Some((key, _)) => ApiError::invalid(format!("{prefix}.{key}"), error.to_string()),
-            None => ApiError::invalid("body", error.to_string()),
-        }
-    })
+    serde_path_to_error::deserialize(&body)
+        .map_err(|error| json_error(prefix, &error.path().to_string(), error.inner()))
 }
 
 fn comma_list(text: Option<&str>) -> Vec<String> {

@@ -524,14 +524,14 @@ async fn tenders_travel_through_the_json_api_both_ways() {
             json!({"contract_type": "WORKS"}),
             "opportunity.contract_type",
         ),
-        (json!({"lots": [{"title": "no id"}]}), "opportunity.lots"),
+        (json!({"lots": [{"title": "no id"}]}), "opportunity.lots[0]"),
         (
             json!({"lots": [{"id": "1", "colour": "red"}]}),
-            "opportunity.lots",
+            "opportunity.lots[0].colour",
         ),
         (
             json!({"buyer": {"name": "x", "vat": "y"}}),
-            "opportunity.buyer",
+            "opportunity.buyer.vat",
         ),
         (
             json!({"location_approximate": "yes"}),
