@@ -3,15 +3,18 @@
 //! tonic refuses a message above `server.max_message_bytes` with `OUT_OF_RANGE`
 //! ("decoded message length too large"). gRPC's own status guide gives
 //! `RESOURCE_EXHAUSTED` for a request over a size limit, and that is what client
-//! libraries treat as "do not retry as is". The refusal is a trailers-only response
-//! (the status is in the headers), so this layer rewrites those headers; every other
-//! response passes untouched.
+//! libraries treat as "do not retry as is". The refusal comes in the response's
+//! trailers (or its headers, for a trailers-only response), so this layer rewrites the
+//! status there; every other status passes untouched.
 
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::TryFutureExt as _;
 use futures::future::MapOk;
-use http::HeaderValue;
+use http::{HeaderMap, HeaderValue};
+use http_body::Frame;
+use tonic::body::Body;
 
 const OUT_OF_RANGE: &str = "11";
 const RESOURCE_EXHAUSTED: &str = "8";
@@ -35,66 +38,99 @@ pub struct Oversize<S> {
     inner: S,
 }
 
-impl<S, Request, B> tower::Service<Request> for Oversize<S>
+impl<S, Request> tower::Service<Request> for Oversize<S>
 where
-    S: tower::Service<Request, Response = http::Response<B>>,
+    S: tower::Service<Request, Response = http::Response<Body>>,
 {
-    type Response = http::Response<B>;
+    type Response = http::Response<Body>;
     type Error = S::Error;
-    type Future = MapOk<S::Future, fn(http::Response<B>) -> http::Response<B>>;
+    type Future = MapOk<S::Future, fn(http::Response<Body>) -> http::Response<Body>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        self.inner.call(request).map_ok(rewrite::<B>)
+        self.inner.call(request).map_ok(rewrite_response)
     }
 }
 
-/// The response with an over-size `OUT_OF_RANGE` turned into `RESOURCE_EXHAUSTED`.
-pub fn rewrite<B>(mut response: http::Response<B>) -> http::Response<B> {
-    let headers = response.headers_mut();
-    let too_large = headers
-        .get("grpc-status")
-        .is_some_and(|s| s == OUT_OF_RANGE)
+fn rewrite_response(mut response: http::Response<Body>) -> http::Response<Body> {
+    rewrite(response.headers_mut());
+    response.map(|inner| Body::new(TrailerRewrite { inner }))
+}
+
+/// Turns an over-size `OUT_OF_RANGE` in `headers` (headers or trailers) into
+/// `RESOURCE_EXHAUSTED`; true when it did.
+pub fn rewrite(headers: &mut HeaderMap) -> bool {
+    let too_large = headers.get("grpc-status").is_some_and(|s| s == OUT_OF_RANGE)
         && headers
             .get("grpc-message")
             .and_then(|m| m.to_str().ok())
-            .is_some_and(|m| m.starts_with(TOO_LARGE) || m.starts_with("decoded%20message"));
+            .is_some_and(|m| m.replace("%20", " ").contains(TOO_LARGE));
     if too_large {
         headers.insert("grpc-status", HeaderValue::from_static(RESOURCE_EXHAUSTED));
     }
-    response
+    too_large
+}
+
+/// A response body whose trailers go through [`rewrite`].
+struct TrailerRewrite {
+    inner: Body,
+}
+
+impl http_body::Body for TrailerRewrite {
+    type Data = bytes::Bytes;
+    type Error = tonic::Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx).map(|frame| {
+            frame.map(|frame| {
+                frame.map(|mut frame| {
+                    if let Some(trailers) = frame.trailers_mut() {
+                        rewrite(trailers);
+                    }
+                    frame
+                })
+            })
+        })
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn response(status: &str, message: &str) -> http::Response<()> {
-        let mut response = http::Response::new(());
-        response.headers_mut().insert(
-            "grpc-status",
-            HeaderValue::from_str(status).unwrap_or(HeaderValue::from_static("0")),
-        );
-        response.headers_mut().insert(
-            "grpc-message",
-            HeaderValue::from_str(message).unwrap_or(HeaderValue::from_static("")),
-        );
-        response
+    fn status(status: &'static str, message: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("grpc-status", HeaderValue::from_static(status));
+        headers.insert("grpc-message", HeaderValue::from_static(message));
+        headers
     }
 
     #[test]
     fn only_the_size_refusal_is_rewritten() {
-        let rewritten = rewrite(response(
+        let mut refused = status(
             "11",
-            "decoded message length too large: found 20971520 bytes, the limit is: 16777216 bytes",
-        ));
-        assert_eq!(rewritten.headers()["grpc-status"], "8");
-        let other = rewrite(response("11", "page token out of range"));
-        assert_eq!(other.headers()["grpc-status"], "11");
-        let ok = rewrite(response("0", ""));
-        assert_eq!(ok.headers()["grpc-status"], "0");
+            "Error,%20decoded%20message%20length%20too%20large:%20found%2020971651%20bytes",
+        );
+        assert!(rewrite(&mut refused));
+        assert_eq!(refused["grpc-status"], "8");
+        let mut other = status("11", "page%20token%20out%20of%20range");
+        assert!(!rewrite(&mut other));
+        assert_eq!(other["grpc-status"], "11");
+        let mut ok = status("0", "");
+        assert!(!rewrite(&mut ok));
     }
 }
