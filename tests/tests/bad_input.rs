@@ -143,6 +143,29 @@ async fn malformed_companies_and_listings_name_their_field_and_store_nothing() {
             "company.location.place_code",
         ),
         (
+            "a point at (0, 0) with a Gers place code",
+            |c| {
+                c.location = Some(pb::Location {
+                    lat: Some(0.0),
+                    lon: Some(0.0),
+                    place_code: "32107".to_owned(),
+                    place_name: String::new(),
+                })
+            },
+            "company.location.lat",
+        ),
+        (
+            "a latitude without its longitude",
+            |c| {
+                c.location = Some(pb::Location {
+                    lat: Some(43.95),
+                    place_code: "32107".to_owned(),
+                    ..Default::default()
+                })
+            },
+            "company.location.lon",
+        ),
+        (
             "NUL in the offers",
             |c| c.offers = "Armagnac\0".to_owned(),
             "company.offers",

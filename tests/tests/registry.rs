@@ -72,7 +72,7 @@ async fn bad_listings_come_back_with_their_fields_and_good_ones_are_stored() {
         .into_inner();
     let location = stored.location.expect("location");
     assert_eq!(location.place_name, "Logroño", "filled from the gazetteer");
-    assert!((location.lat - 42.4667).abs() < 0.01);
+    assert!((location.lat_or_zero() - 42.4667).abs() < 0.01);
 
     let status = registry
         .create_company(pb::CreateCompanyRequest {

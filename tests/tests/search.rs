@@ -390,7 +390,8 @@ async fn within_30_km_of_logrono_is_exactly_what_the_geodesy_says() {
         .points()
         .into_iter()
         .map(|(id, l)| {
-            let point = GeoPoint::new(l.lat, l.lon).expect("stored points are valid");
+            let point =
+                GeoPoint::new(l.lat_or_zero(), l.lon_or_zero()).expect("stored points are valid");
             (id, logrono.distance_km(&point))
         })
         .collect();
@@ -635,8 +636,8 @@ async fn bad_filters_are_named_and_odd_text_is_just_text() {
     let mut r = request("", filters());
     r.geo = radius(
         pb::geo_radius::Centre::Point(pb::Location {
-            lat: 95.0,
-            lon: 0.5,
+            lat: Some(95.0),
+            lon: Some(0.5),
             ..Default::default()
         }),
         10.0,

@@ -235,7 +235,8 @@ async fn the_dev_set_is_searchable_across_languages_regions_and_distances() {
         .map(|h| h.id)
         .collect();
     let within = |l: Option<&pb::Location>| {
-        l.and_then(|l| GeoPoint::new(l.lat, l.lon).ok())
+        l.and_then(|l| l.point())
+            .and_then(|(lat, lon)| GeoPoint::new(lat, lon).ok())
             .is_some_and(|p| logrono.distance_km(&p) <= 30.0)
     };
     let expected: BTreeSet<String> = opportunities

@@ -1850,8 +1850,8 @@ async fn upserts_of_foreign_records_not_live_search_and_undecodable_messages() {
     aragon_firm.name = "Talleres Ebro".into();
     aragon_firm.region = "ES-Z".into();
     aragon_firm.location = Some(pb::Location {
-        lat: 41.6488,
-        lon: -0.8891,
+        lat: Some(41.6488),
+        lon: Some(-0.8891),
         place_code: "50297".into(),
         place_name: "Zaragoza".into(),
     });

@@ -204,11 +204,8 @@ fn activities(codes: &[pb::ActivityCode]) -> Vec<NaceCode> {
 }
 
 fn point_of(location: Option<&pb::Location>) -> Option<GeoPoint> {
-    let location = location?;
-    if location.lat == 0.0 && location.lon == 0.0 {
-        return None;
-    }
-    GeoPoint::new(location.lat, location.lon).ok()
+    let (lat, lon) = location?.point()?;
+    GeoPoint::new(lat, lon).ok()
 }
 
 fn day_of(

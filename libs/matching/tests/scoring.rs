@@ -30,8 +30,8 @@ fn date(text: &str) -> pb::Date {
 
 fn location((lat, lon, place): (f64, f64, &str)) -> Option<pb::Location> {
     Some(pb::Location {
-        lat,
-        lon,
+        lat: Some(lat),
+        lon: Some(lon),
         place_code: String::new(),
         place_name: place.to_owned(),
     })

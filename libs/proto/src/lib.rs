@@ -34,3 +34,21 @@ pub mod service_names {
     /// `pyred.v1.Audit` (served by every service).
     pub const AUDIT: &str = "pyred.v1.Audit";
 }
+
+impl v1::Location {
+    /// The point given, as (lat, lon): `None` unless both coordinates are present.
+    pub fn point(&self) -> Option<(f64, f64)> {
+        self.lat.zip(self.lon)
+    }
+
+    /// The latitude, 0 when absent (for records the registry returned, which always
+    /// carry a point).
+    pub fn lat_or_zero(&self) -> f64 {
+        self.lat.unwrap_or_default()
+    }
+
+    /// The longitude, 0 when absent (see [`Self::lat_or_zero`]).
+    pub fn lon_or_zero(&self) -> f64 {
+        self.lon.unwrap_or_default()
+    }
+}

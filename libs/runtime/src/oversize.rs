@@ -63,7 +63,9 @@ fn rewrite_response(mut response: http::Response<Body>) -> http::Response<Body> 
 /// Turns an over-size `OUT_OF_RANGE` in `headers` (headers or trailers) into
 /// `RESOURCE_EXHAUSTED`; true when it did.
 pub fn rewrite(headers: &mut HeaderMap) -> bool {
-    let too_large = headers.get("grpc-status").is_some_and(|s| s == OUT_OF_RANGE)
+    let too_large = headers
+        .get("grpc-status")
+        .is_some_and(|s| s == OUT_OF_RANGE)
         && headers
             .get("grpc-message")
             .and_then(|m| m.to_str().ok())

@@ -233,17 +233,25 @@ fn location(
         false,
         bounds::PLACE_NAME,
     );
-    let has_point = !(given.lat == 0.0 && given.lon == 0.0);
-    let point = if has_point {
-        match GeoPoint::new(given.lat, given.lon) {
+    // Presence, not zero, says whether a point was given: (0, 0) is a point (in the
+    // Gulf of Guinea), refused below when it is far from the place.
+    let point = match (given.lat, given.lon) {
+        (Some(lat), Some(lon)) => match GeoPoint::new(lat, lon) {
             Ok(point) => Some(point),
             Err(error) => {
                 violations.add(format!("{field}.lat"), error);
                 return None;
             }
+        },
+        (Some(_), None) => {
+            violations.add(format!("{field}.lon"), "is required with lat");
+            return None;
         }
-    } else {
-        None
+        (None, Some(_)) => {
+            violations.add(format!("{field}.lat"), "is required with lon");
+            return None;
+        }
+        (None, None) => None,
     };
     if code.is_empty() {
         if region.is_some_and(covered) {
@@ -261,8 +269,8 @@ fn location(
             return None;
         };
         return Some(pb::Location {
-            lat: point.lat(),
-            lon: point.lon(),
+            lat: Some(point.lat()),
+            lon: Some(point.lon()),
             place_code: String::new(),
             place_name,
         });
@@ -316,8 +324,8 @@ fn location(
         }
     };
     Some(pb::Location {
-        lat: point.lat(),
-        lon: point.lon(),
+        lat: Some(point.lat()),
+        lon: Some(point.lon()),
         place_code: place.code().as_str().to_owned(),
         place_name: if place_name.is_empty() {
             place.display_name()

@@ -101,8 +101,8 @@ fn auch_company(external_id: &str) -> pb::Company {
         offers: "Usinage de précision 5 axes".to_owned(),
         seeks: "Donneurs d'ordre en Aragon".to_owned(),
         location: Some(pb::Location {
-            lat: 43.646,
-            lon: 0.586,
+            lat: Some(43.646),
+            lon: Some(0.586),
             place_code: "32013".to_owned(),
             place_name: String::new(),
         }),
@@ -133,8 +133,8 @@ fn zaragoza_listing(external_id: &str, source_version: i64) -> pb::Opportunity {
         }],
         cpv: vec![],
         location: Some(pb::Location {
-            lat: 41.656,
-            lon: -0.877,
+            lat: Some(41.656),
+            lon: Some(-0.877),
             place_code: "50297".to_owned(),
             place_name: String::new(),
         }),
@@ -306,7 +306,7 @@ async fn bad_company_reports_every_field_at_once(store: Store, _url: Secret) {
     assert_eq!(fields, ["company.location.place_code"]);
 
     let mut far_point = auch_company("gers-0103");
-    far_point.location.as_mut().expect("location").lat = 44.2; // ~60 km north of Auch
+    far_point.location.as_mut().expect("location").lat = Some(44.2); // ~60 km north of Auch
     let fields = violation_fields(
         registrar
             .create_company(&far_point)
@@ -1070,8 +1070,8 @@ async fn opportunities_list_with_filters(store: Store, _url: Secret) {
     logrono.source = "ader".to_owned();
     logrono.region = "ES-RI".to_owned();
     logrono.location = Some(pb::Location {
-        lat: 42.4667,
-        lon: -2.45,
+        lat: Some(42.4667),
+        lon: Some(-2.45),
         place_code: "26089".to_owned(),
         place_name: String::new(),
     });

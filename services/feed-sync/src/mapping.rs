@@ -296,8 +296,8 @@ pub fn listing(notice: &Notice, gazetteer: &Gazetteer) -> Mapped {
         language: language as i32,
         cpv,
         location: Some(pb::Location {
-            lat: place.lat,
-            lon: place.lon,
+            lat: Some(place.lat),
+            lon: Some(place.lon),
             place_code: place.place.code().as_str().to_owned(),
             place_name: String::new(),
         }),

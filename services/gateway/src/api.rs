@@ -1050,8 +1050,8 @@ pub fn search_request(query: &SearchQuery) -> Result<pb::SearchRequest, ApiError
         (None, Some(lat), Some(lon), Some(radius_km)) => {
             Some(pb::search_request::Geo::Radius(pb::GeoRadius {
                 centre: Some(pb::geo_radius::Centre::Point(pb::Location {
-                    lat,
-                    lon,
+                    lat: Some(lat),
+                    lon: Some(lon),
                     ..Default::default()
                 })),
                 radius_km,

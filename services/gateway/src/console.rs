@@ -934,8 +934,8 @@ async fn edit_firm(
         employees,
         location: Some(pb::Location {
             // No point: the registry takes the new place's own.
-            lat: 0.0,
-            lon: 0.0,
+            lat: None,
+            lon: None,
             place_code: form.location_place_code.trim().to_owned(),
             place_name: String::new(),
         }),

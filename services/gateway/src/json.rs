@@ -364,8 +364,8 @@ pub struct CompanyJson {
 
 fn location_json(location: &pb::Location) -> LocationJson {
     LocationJson {
-        lat: Some(location.lat),
-        lon: Some(location.lon),
+        lat: location.lat,
+        lon: location.lon,
         place_code: location.place_code.clone(),
         place_name: location.place_name.clone(),
     }
@@ -373,8 +373,8 @@ fn location_json(location: &pb::Location) -> LocationJson {
 
 fn location_pb(location: &LocationJson) -> pb::Location {
     pb::Location {
-        lat: location.lat.unwrap_or_default(),
-        lon: location.lon.unwrap_or_default(),
+        lat: location.lat,
+        lon: location.lon,
         place_code: location.place_code.clone(),
         place_name: location.place_name.clone(),
     }

@@ -117,10 +117,13 @@ pub fn svg(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang) -> S
         let Some(location) = &listing.location else {
             continue;
         };
-        if !inside(location.lat, location.lon) {
+        let Some((lat, lon)) = location.point() else {
+            continue;
+        };
+        if !inside(lat, lon) {
             continue;
         }
-        let (x, y) = project(location.lat, location.lon);
+        let (x, y) = project(lat, lon);
         let _ = write!(
             out,
             r##"<a href="/console/opportunities/{id}" target="_top"><path d="M{x:.1} {:.1} l6 6 l-6 6 l-6 -6 z" fill="#e39b1b" stroke="#5a3a00" stroke-width="1"><title>{} — {}</title></path></a>"##,
@@ -135,10 +138,13 @@ pub fn svg(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang) -> S
         let Some(location) = &firm.location else {
             continue;
         };
-        if !inside(location.lat, location.lon) {
+        let Some((lat, lon)) = location.point() else {
+            continue;
+        };
+        if !inside(lat, lon) {
             continue;
         }
-        let (x, y) = project(location.lat, location.lon);
+        let (x, y) = project(lat, lon);
         let _ = write!(
             out,
             r##"<a href="/console/firms/{id}" target="_top"><rect x="{:.1}" y="{:.1}" width="10" height="10" fill="#1f4e9c" stroke="#fff" stroke-width="1.5"><title>{} — {}</title></rect></a>"##,
@@ -190,8 +196,8 @@ mod tests {
             id: "cmp_1".into(),
             name: "Foies <Gras>".into(),
             location: Some(pb::Location {
-                lat: 43.62,
-                lon: 0.87,
+                lat: Some(43.62),
+                lon: Some(0.87),
                 place_code: "32147".into(),
                 place_name: "Gimont".into(),
             }),
@@ -201,8 +207,8 @@ mod tests {
             id: "opp_1".into(),
             title: "Distribuidor".into(),
             location: Some(pb::Location {
-                lat: 41.65,
-                lon: -0.88,
+                lat: Some(41.65),
+                lon: Some(-0.88),
                 place_code: "50297".into(),
                 place_name: "Zaragoza".into(),
             }),

@@ -179,8 +179,8 @@ fn sentence(
 fn location(place: &Place) -> pb::Location {
     let point = place.point();
     pb::Location {
-        lat: point.map_or(0.0, |p| p.lat()),
-        lon: point.map_or(0.0, |p| p.lon()),
+        lat: Some(point.map_or(0.0, |p| p.lat())),
+        lon: Some(point.map_or(0.0, |p| p.lon())),
         place_code: place.code().as_str().to_owned(),
         place_name: place.name().to_owned(),
     }

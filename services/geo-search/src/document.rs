@@ -320,11 +320,11 @@ impl DocumentBuilder {
             doc.add_text(f.language, common.language.code());
         }
         if let Some(location) = common.location {
-            if GeoPoint::new(location.lat, location.lon).is_ok()
-                && (location.lat != 0.0 || location.lon != 0.0)
+            if let Some((lat, lon)) = location.point()
+                && GeoPoint::new(lat, lon).is_ok()
             {
-                doc.add_f64(f.lat, location.lat);
-                doc.add_f64(f.lon, location.lon);
+                doc.add_f64(f.lat, lat);
+                doc.add_f64(f.lon, lon);
             }
             if !location.place_code.is_empty() {
                 doc.add_text(f.place_code, &location.place_code);

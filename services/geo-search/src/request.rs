@@ -326,9 +326,13 @@ fn geo(
                     violations.add("radius.centre", "give a point or a place");
                     None
                 }
-                Some(pb::geo_radius::Centre::Point(location)) => {
-                    point(violations, "radius.point", location.lat, location.lon)
-                }
+                Some(pb::geo_radius::Centre::Point(location)) => match location.point() {
+                    Some((lat, lon)) => point(violations, "radius.point", lat, lon),
+                    None => {
+                        violations.add("radius.point.lat", "lat and lon are required");
+                        None
+                    }
+                },
                 Some(pb::geo_radius::Centre::Place(name)) => match gazetteer.resolve(name) {
                     None => {
                         violations.add(
@@ -668,8 +672,8 @@ mod tests {
         let bad_point = pb::SearchRequest {
             geo: Some(PbGeo::Radius(pb::GeoRadius {
                 centre: Some(pb::geo_radius::Centre::Point(pb::Location {
-                    lat: 91.0,
-                    lon: 0.5,
+                    lat: Some(91.0),
+                    lon: Some(0.5),
                     ..Default::default()
                 })),
                 radius_km: 10.0,

@@ -38,8 +38,8 @@ fn opportunity_change(seq: i64, id: &str, lat: f64, lon: f64, title: &str) -> pb
             status: pb::OpportunityStatus::Published as i32,
             region: "ES-AR".to_owned(),
             location: Some(pb::Location {
-                lat,
-                lon,
+                lat: Some(lat),
+                lon: Some(lon),
                 ..Default::default()
             }),
             published: Some(pb::Date {
@@ -133,8 +133,8 @@ fn a_radius_returns_exactly_the_points_within_it() {
         let request = pb::SearchRequest {
             geo: Some(Geo::Radius(pb::GeoRadius {
                 centre: Some(pb::geo_radius::Centre::Point(pb::Location {
-                    lat: centre.lat(),
-                    lon: centre.lon(),
+                    lat: Some(centre.lat()),
+                    lon: Some(centre.lon()),
                     ..Default::default()
                 })),
                 radius_km,
@@ -198,8 +198,8 @@ fn a_box_across_the_antimeridian_holds_both_sides() {
     let hits = f.all(pb::SearchRequest {
         geo: Some(Geo::Radius(pb::GeoRadius {
             centre: Some(pb::geo_radius::Centre::Point(pb::Location {
-                lat: -17.7,
-                lon: 179.95,
+                lat: Some(-17.7),
+                lon: Some(179.95),
                 ..Default::default()
             })),
             radius_km: 50.0,

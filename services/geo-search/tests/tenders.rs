@@ -95,8 +95,8 @@ fn listing(id: &str, title: &str, description: &str) -> pb::Opportunity {
         status: pb::OpportunityStatus::Published as i32,
         region: "ES-AR".to_owned(),
         location: Some(pb::Location {
-            lat: 42.0352,
-            lon: 0.1263,
+            lat: Some(42.0352),
+            lon: Some(0.1263),
             place_code: "22048".to_owned(),
             place_name: "Barbastro".to_owned(),
         }),

@@ -547,9 +547,7 @@ impl GeoCandidates {
     ) -> Result<Vec<Candidate>, tonic::Status> {
         let geo = match (company.service_radius_km, company.location.as_ref()) {
             (Some(radius), Some(location))
-                if radius.is_finite()
-                    && radius > 0.0
-                    && !(location.lat == 0.0 && location.lon == 0.0) =>
+                if radius.is_finite() && radius > 0.0 && location.point().is_some() =>
             {
                 Some(pb::search_request::Geo::Radius(pb::GeoRadius {
                     centre: Some(pb::geo_radius::Centre::Point(pb::Location {

@@ -167,8 +167,8 @@ fn codes(object: &Value) -> Vec<pb::ActivityCode> {
 fn location(object: &Value) -> Option<pb::Location> {
     let at = object.get("location")?;
     Some(pb::Location {
-        lat: at.get("lat")?.as_f64()?,
-        lon: at.get("lon")?.as_f64()?,
+        lat: Some(at.get("lat")?.as_f64()?),
+        lon: Some(at.get("lon")?.as_f64()?),
         place_code: text(at, "code"),
         place_name: text(at, "place"),
     })
@@ -365,8 +365,8 @@ fn synthetic_listings(count: usize, seed: u64) -> Vec<pb::Opportunity> {
                     pb::Language::Fr as i32
                 },
                 location: Some(pb::Location {
-                    lat,
-                    lon,
+                    lat: Some(lat),
+                    lon: Some(lon),
                     place_code: code.to_owned(),
                     place_name: String::new(),
                 }),

@@ -968,8 +968,8 @@ impl<'a> Fields<'a> {
         let object = self.object(key, true)?;
         let mut fields = Fields::new(object, "");
         let location = pb::Location {
-            lat: fields.number("lat").unwrap_or_default(),
-            lon: fields.number("lon").unwrap_or_default(),
+            lat: fields.number("lat"),
+            lon: fields.number("lon"),
             place_code: fields.string("code").unwrap_or_default(),
             place_name: fields.string("place").unwrap_or_default(),
         };
@@ -1217,8 +1217,8 @@ mod tests {
             offers: "Barriques".to_owned(),
             seeks: "Distributeurs".to_owned(),
             location: Some(pb::Location {
-                lat: 43.86,
-                lon: 0.1,
+                lat: Some(43.86),
+                lon: Some(0.1),
                 place_code: "32119".to_owned(),
                 place_name: "Eauze".to_owned(),
             }),
@@ -1253,8 +1253,8 @@ mod tests {
             }],
             cpv: vec!["44611500-1".to_owned(), "42000000".to_owned()],
             location: Some(pb::Location {
-                lat: 41.65,
-                lon: -0.88,
+                lat: Some(41.65),
+                lon: Some(-0.88),
                 place_code: "50297".to_owned(),
                 place_name: "Zaragoza".to_owned(),
             }),
