@@ -131,6 +131,14 @@ fn is_public(opportunity: &pb::Opportunity) -> bool {
     pyred_access::is_public_status(opportunity.status)
 }
 
+/// Whether `region` leaves an adviser's territory. A region that is no ISO 3166-2
+/// subdivision at all is left to validation, which names it as invalid (a refusal for
+/// territory would hide the real mistake).
+fn leaves_territory(caller: &Caller, region: &str) -> bool {
+    let assigned = pyred_domain::IsoRegion::parse(region).is_ok_and(|r| r.is_assigned());
+    assigned && !caller.territory_covers(region)
+}
+
 /// `PermissionDenied` naming the field that leaves the caller's territory.
 fn outside_territory(field: &str, region: &str) -> Status {
     Status::permission_denied(format!("{field}: {region} is outside your territory"))
@@ -152,7 +160,7 @@ impl CompanyRegistry for RegistryApi {
         let Some(company) = request.get_ref().company.as_ref() else {
             return Err(InvalidInput::single("company", "is required").to_status());
         };
-        if caller.role == Role::Adviser && !caller.territory_covers(company.region.trim()) {
+        if caller.role == Role::Adviser && leaves_territory(&caller, company.region.trim()) {
             return Err(outside_territory("company.region", company.region.trim()));
         }
         let result = self
@@ -222,7 +230,7 @@ impl CompanyRegistry for RegistryApi {
                 let mask = request.get_ref().update_mask.as_ref();
                 let region_changes = mask
                     .is_none_or(|m| m.paths.is_empty() || m.paths.iter().any(|p| p == "region"));
-                if region_changes && !caller.territory_covers(given.region.trim()) {
+                if region_changes && leaves_territory(&caller, given.region.trim()) {
                     return Err(outside_territory("company.region", given.region.trim()));
                 }
             }
@@ -608,7 +616,7 @@ impl CompanyRegistry for RegistryApi {
                 .companies
                 .iter()
                 .enumerate()
-                .find(|(_, c)| !caller.territory_covers(c.region.trim()))
+                .find(|(_, c)| leaves_territory(&caller, c.region.trim()))
         {
             return Err(outside_territory(
                 &format!("companies[{index}].region"),
