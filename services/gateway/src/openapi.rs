@@ -114,7 +114,9 @@ fn patch_of(schema: &Value, writable: &[&str]) -> Value {
 }
 
 const READ: &[&str] = &["400", "401", "403", "404", "429", "503"];
-const WRITE: &[&str] = &["400", "401", "403", "404", "409", "412", "429", "503"];
+const WRITE: &[&str] = &[
+    "400", "401", "403", "404", "409", "412", "413", "429", "503",
+];
 
 fn with(mut params: Vec<Value>, more: Vec<Value>) -> Vec<Value> {
     params.extend(more);
@@ -609,6 +611,7 @@ pub fn document() -> Value {
                 "E404": error_response("no such object, or outside the key's scope"),
                 "E409": error_response("already exists"),
                 "E412": error_response("version conflict (expected_version)"),
+                "E413": error_response("the request body is over the size limit"),
                 "E429": retry,
                 "E503": error_response("a Pyred service is unavailable")
             }
