@@ -876,3 +876,69 @@ async fn a_rebuild_swaps_in_while_searches_keep_answering() {
     assert_eq!(ids(&search(&mut f.geo, query).await.hits), expected_after);
     f.test.stack.stop().await.expect("clean stop");
 }
+
+#[tokio::test]
+async fn pyred_search_prints_the_consoles_results_from_the_terminal() {
+    use pyred::search::{SearchArgs, SearchCommandError, render_table, run};
+    let f = loaded().await;
+    let connector = f.test.connector();
+    let url = &f.test.stack.addresses.geo_search;
+    let as_of = format!("{:04}-{:02}-{:02}", AS_OF.year, AS_OF.month, AS_OF.day);
+    let args = SearchArgs {
+        query: "usinage aéronautique".to_owned(),
+        near: Some("Saragosse".to_owned()),
+        radius: Some(60.0),
+        kinds: vec!["business_offer".to_owned(), "business_request".to_owned()],
+        limit: 10,
+        as_of: Some(as_of.clone()),
+        ui: "fr".to_owned(),
+        ..SearchArgs::default()
+    };
+    let response = run(&args, &connector, url).await.expect("the search runs");
+    // The same answer as the search request the JSON API would send.
+    let same = search(
+        &mut f.geo.clone(),
+        pyred_gateway::api::search_request(&args.query()).expect("valid"),
+    )
+    .await;
+    let ids = |r: &pb::SearchResponse| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&response), ids(&same));
+    assert!(
+        !response.hits.is_empty(),
+        "machining listings near Zaragoza"
+    );
+    let mecanizado = response
+        .hits
+        .iter()
+        .find(|h| h.title.contains("mecanizado"))
+        .expect("a Spanish machining listing for a French query");
+    assert!(mecanizado.distance_km.is_some_and(|d| d <= 60.0));
+    let table = render_table(&response, pyred_gateway::i18n::Lang::Fr);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 2 + response.hits.len(), "{table}");
+    assert!(
+        lines[1].contains("Titre") && lines[1].contains("Distance"),
+        "{table}"
+    );
+    assert!(table.contains(&mecanizado.place_name), "{table}");
+    assert!(table.contains(" km"), "{table}");
+
+    // A bad kind is refused by the JSON API's rule, named by its flag.
+    let bad = SearchArgs {
+        kinds: vec!["auction".to_owned()],
+        ..args.clone()
+    };
+    match run(&bad, &connector, url).await {
+        Err(SearchCommandError::Argument { flag, .. }) => assert_eq!(flag, "--kind"),
+        other => panic!("expected a refused --kind, got {other:?}"),
+    }
+    // An unknown place is refused by geo-search, named by its flag.
+    let nowhere = SearchArgs {
+        near: Some("Atlantide".to_owned()),
+        ..args
+    };
+    match run(&nowhere, &connector, url).await {
+        Err(SearchCommandError::Argument { flag, .. }) => assert_eq!(flag, "--near"),
+        other => panic!("expected a refused --near, got {other:?}"),
+    }
+}

@@ -354,6 +354,13 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ("soonest", "Échéance", "Plazo", "Deadline"),
     ("newest", "Publication", "Publicación", "Publication"),
     ("results", "résultats", "resultados", "results"),
+    ("title", "Titre", "Título", "Title"),
+    (
+        "concepts",
+        "Concepts communs",
+        "Conceptos comunes",
+        "Shared concepts",
+    ),
     ("facets", "Affiner", "Afinar", "Refine"),
     ("languages_facet", "Langue", "Idioma", "Language"),
     (

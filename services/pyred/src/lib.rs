@@ -11,4 +11,5 @@ pub mod credentials;
 pub mod eval;
 pub mod import;
 pub mod matching;
+pub mod search;
 pub mod stack;

@@ -63,6 +63,9 @@ enum Command {
     Eval(pyred::eval::EvalArgs),
     /// The best listings for a firm, or the best firms for a listing, explained.
     Match(pyred::matching::MatchArgs),
+    /// Search listings and firms as the console does: `pyred search "QUERY" [--near PLACE
+    /// --radius KM] [--kind K] [--region R] [--json]`.
+    Search(pyred::search::SearchArgs),
     /// Rebuild the search index from the registry while searches continue.
     RebuildIndex(rebuild_index::Args),
     /// Manage API keys (admin): create, list, rotate, revoke.
@@ -149,6 +152,17 @@ fn main() -> ExitCode {
             Command::Match(args) => {
                 let (data_dir, registry) = (&settings.data_dir, &settings.registry.url);
                 pyred::matching::command(data_dir, registry, &connector, args.options()).await
+            }
+            Command::Search(args) => {
+                let url = match StackAddresses::read(&settings.data_dir) {
+                    Ok(Some(addresses)) => addresses.geo_search,
+                    Ok(None) => settings.geo_search.url.clone(),
+                    Err(error) => {
+                        eprintln!("pyred: {error}");
+                        return ExitCode::from(2);
+                    }
+                };
+                pyred::search::command(&args, &connector, &url).await
             }
             Command::RebuildIndex(args) => {
                 rebuild_index::command(&settings, &connector, &args).await
