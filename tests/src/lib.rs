@@ -83,3 +83,33 @@ pub async fn registry_last_seq(
     }
     last
 }
+
+/// A valid Spanish tender of La Rioja (Logroño, CPV 44611500), for tests that need one
+/// listing the registry accepts.
+pub fn rioja_tender(external_id: &str) -> pyred_proto::v1::Opportunity {
+    use pyred_proto::v1 as pb;
+    pb::Opportunity {
+        external_id: external_id.to_owned(),
+        kind: pb::OpportunityKind::Tender as i32,
+        title: "Suministro de depósitos de acero inoxidable".to_owned(),
+        description: "Bodega de Logroño licita depósitos de inox para vinificación".to_owned(),
+        language: pb::Language::Es as i32,
+        cpv: vec!["44611500".to_owned()],
+        location: Some(pb::Location {
+            place_code: "26089".to_owned(),
+            ..Default::default()
+        }),
+        region: "ES-RI".to_owned(),
+        published: Some(pb::Date {
+            year: 2026,
+            month: 11,
+            day: 20,
+        }),
+        deadline: Some(pb::Date {
+            year: 2030,
+            month: 1,
+            day: 31,
+        }),
+        ..Default::default()
+    }
+}

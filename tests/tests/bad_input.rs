@@ -2,7 +2,7 @@
 //! `InvalidArgument` (or a rejected sync result) naming the field the caller got wrong,
 //! and nothing is stored — the registry's change feed does not move.
 
-use pyred_e2e::{registry_last_seq, spawn_stack};
+use pyred_e2e::{registry_last_seq, rioja_tender, spawn_stack};
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::{self as pb};
 
@@ -23,33 +23,6 @@ fn company() -> pb::Company {
             name: "Marie Dupuy".to_owned(),
             email: "marie@chais-condom.fr".to_owned(),
             phone: "+33 5 62 28 00 00".to_owned(),
-        }),
-        ..Default::default()
-    }
-}
-
-fn listing() -> pb::Opportunity {
-    pb::Opportunity {
-        external_id: "bad-input-1".to_owned(),
-        kind: pb::OpportunityKind::Tender as i32,
-        title: "Suministro de depósitos de acero inoxidable".to_owned(),
-        description: "Bodega de Logroño licita depósitos de inox.".to_owned(),
-        language: pb::Language::Es as i32,
-        cpv: vec!["44611500".to_owned()],
-        location: Some(pb::Location {
-            place_code: "26089".to_owned(),
-            ..Default::default()
-        }),
-        region: "ES-RI".to_owned(),
-        published: Some(pb::Date {
-            year: 2026,
-            month: 11,
-            day: 20,
-        }),
-        deadline: Some(pb::Date {
-            year: 2030,
-            month: 1,
-            day: 31,
         }),
         ..Default::default()
     }
@@ -258,7 +231,7 @@ async fn malformed_companies_and_listings_name_their_field_and_store_nothing() {
         ),
     ];
     for (case, edit, field) in listings {
-        let mut bad = listing();
+        let mut bad = rioja_tender("bad-input-1");
         edit(&mut bad);
         let response = registry
             .sync_listings(pb::SyncListingsRequest {

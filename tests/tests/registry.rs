@@ -3,37 +3,10 @@
 
 use std::time::Duration;
 
-use pyred_e2e::spawn_stack;
+use pyred_e2e::{rioja_tender as listing, spawn_stack};
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::{self as pb};
 use tokio_stream::StreamExt as _;
-
-fn listing(external_id: &str) -> pb::Opportunity {
-    pb::Opportunity {
-        external_id: external_id.to_owned(),
-        kind: pb::OpportunityKind::Tender as i32,
-        title: "Suministro de depósitos de acero inoxidable".to_owned(),
-        description: "Bodega de Logroño licita depósitos de inox para vinificación".to_owned(),
-        language: pb::Language::Es as i32,
-        cpv: vec!["44611500".to_owned()],
-        location: Some(pb::Location {
-            place_code: "26089".to_owned(),
-            ..Default::default()
-        }),
-        region: "ES-RI".to_owned(),
-        published: Some(pb::Date {
-            year: 2026,
-            month: 11,
-            day: 20,
-        }),
-        deadline: Some(pb::Date {
-            year: 2030,
-            month: 1,
-            day: 31,
-        }),
-        ..Default::default()
-    }
-}
 
 #[tokio::test]
 async fn bad_listings_come_back_with_their_fields_and_good_ones_are_stored() {
