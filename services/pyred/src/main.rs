@@ -153,33 +153,29 @@ fn main() -> ExitCode {
                 let (data_dir, registry) = (&settings.data_dir, &settings.registry.url);
                 pyred::matching::command(data_dir, registry, &connector, args.options()).await
             }
-            Command::Search(args) => {
-                let url = match StackAddresses::read(&settings.data_dir) {
-                    Ok(Some(addresses)) => addresses.geo_search,
-                    Ok(None) => settings.geo_search.url.clone(),
-                    Err(error) => {
-                        eprintln!("pyred: {error}");
-                        return ExitCode::from(2);
-                    }
-                };
-                pyred::search::command(&args, &connector, &url).await
-            }
+            Command::Search(args) => match StackAddresses::running_or_configured(&settings) {
+                Ok(addresses) => {
+                    pyred::search::command(&args, &connector, &addresses.geo_search).await
+                }
+                Err(error) => {
+                    eprintln!("pyred: {error}");
+                    ExitCode::from(2)
+                }
+            },
             Command::RebuildIndex(args) => {
                 rebuild_index::command(&settings, &connector, &args).await
             }
             Command::Keys(args) => pyred::admin::keys(&settings, &connector, &args).await,
             Command::Audit(args) => pyred::admin::audit(&settings, &connector, &args).await,
-            Command::Sync(args) => {
-                let registry = match StackAddresses::read(&settings.data_dir) {
-                    Ok(Some(addresses)) => addresses.registry,
-                    Ok(None) => settings.registry.url.clone(),
-                    Err(error) => {
-                        eprintln!("pyred: {error}");
-                        return ExitCode::from(2);
-                    }
-                };
-                pyred_feed_sync::cli::run(&args, &connector, &registry).await
-            }
+            Command::Sync(args) => match StackAddresses::running_or_configured(&settings) {
+                Ok(addresses) => {
+                    pyred_feed_sync::cli::run(&args, &connector, &addresses.registry).await
+                }
+                Err(error) => {
+                    eprintln!("pyred: {error}");
+                    ExitCode::from(2)
+                }
+            },
         }
     })
 }

@@ -95,6 +95,21 @@ impl StackAddresses {
         ]
     }
 
+    /// The addresses of the stack `pyred up` runs for this data directory, else the
+    /// configured ones (`registry.url`, `geo_search.url`, `matchmaking.url`).
+    ///
+    /// # Errors
+    /// When the stack file exists but cannot be read.
+    pub fn running_or_configured(settings: &Settings) -> Result<Self, StackError> {
+        Ok(Self::read(&settings.data_dir)?.unwrap_or_else(|| Self {
+            registry: settings.registry.url.clone(),
+            geo_search: settings.geo_search.url.clone(),
+            matchmaking: settings.matchmaking.url.clone(),
+            console: String::new(),
+            pid: 0,
+        }))
+    }
+
     /// Reads `stack.json` from `data_dir`; `Ok(None)` when no stack file exists.
     pub fn read(data_dir: &Path) -> Result<Option<Self>, StackError> {
         let path = data_dir.join(STACK_FILE);
