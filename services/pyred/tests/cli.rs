@@ -157,3 +157,113 @@ fn up_serves_until_sigterm_then_stops_cleanly() {
         "index created"
     );
 }
+
+#[test]
+fn search_from_the_terminal_prints_a_table_or_json_and_names_bad_flags() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(PYRED)
+        .args(["up", "--demo", "--data-dir"])
+        .arg(data_dir.path())
+        .env("PYRED__REGISTRY__PORT", "0")
+        .env("PYRED__GEO_SEARCH__PORT", "0")
+        .env("PYRED__MATCHMAKING__PORT", "0")
+        .env("PYRED__REGISTRY__METRICS_PORT", "0")
+        .env("PYRED__GEO_SEARCH__METRICS_PORT", "0")
+        .env("PYRED__MATCHMAKING__METRICS_PORT", "0")
+        .env("PYRED__GATEWAY__PORT", "0")
+        .env("PYRED__LOGGING__FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("pyred up starts");
+    let search = |args: &[&str]| {
+        Command::new(PYRED)
+            .arg("search")
+            .args(args)
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .output()
+            .expect("pyred search runs")
+    };
+    let query = [
+        "usinage aéronautique",
+        "--near",
+        "Saragosse",
+        "--radius",
+        "80",
+        "--json",
+    ];
+    // The demo is loaded and indexed shortly after the stack is up.
+    let started = Instant::now();
+    let body = loop {
+        let output = search(&query);
+        if output.status.success() {
+            let body: serde_json::Value =
+                serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+            if body["total"].as_i64().unwrap_or_default() > 0 {
+                break body;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "no result: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let items = body["items"].as_array().expect("the API's items");
+    assert!(
+        items
+            .iter()
+            .all(|i| i["distance_km"].as_f64().is_some_and(|d| d <= 80.0)),
+        "{body}"
+    );
+    assert!(
+        items.iter().any(|i| i["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("mecanizado"))),
+        "{body}"
+    );
+
+    // The same search as a table, in Spanish, filtered by kind.
+    let table = search(&[
+        "usinage aéronautique",
+        "--near",
+        "Saragosse",
+        "--kind",
+        "business_offer",
+        "--ui",
+        "es",
+    ]);
+    assert!(table.status.success());
+    let text = String::from_utf8_lossy(&table.stdout).to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].ends_with("resultados"), "{text}");
+    assert!(
+        lines[1].contains("Título") && lines[1].contains("Plazo"),
+        "{text}"
+    );
+    assert!(lines.len() > 2, "{text}");
+    assert!(
+        lines[2..].iter().all(|l| l.contains("Oferta comercial")),
+        "only business offers: {text}"
+    );
+
+    // An unknown place and an unknown kind are named by their flag; exit 2.
+    for (args, flag) in [
+        (vec!["vin", "--near", "Atlantide"], "--near"),
+        (vec!["vin", "--kind", "auction"], "--kind"),
+    ] {
+        let refused = search(&args);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+    }
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    assert!(child.wait().expect("pyred up exits").success());
+}
