@@ -34,6 +34,38 @@ impl TestStack {
             .and_then(|connector| connector.channel(url))
             .expect("valid stack address and key")
     }
+
+    /// A new API key issued by the admin (the answer's secret).
+    pub async fn issue_key(
+        &self,
+        request: pyred_proto::v1::CreateKeyRequest,
+    ) -> pyred_runtime::Secret {
+        let mut access =
+            pyred_proto::v1::access_client::AccessClient::new(self.channel(&self.stack.addresses.registry));
+        pyred_runtime::Secret::new(
+            access
+                .create_key(request)
+                .await
+                .expect("the admin issues keys")
+                .into_inner()
+                .secret,
+        )
+    }
+
+    /// Stops every service and starts them again on the same data directory (new
+    /// ports): what a restart of the whole stack keeps.
+    pub async fn restart(self) -> TestStack {
+        let TestStack { stack, data_dir } = self;
+        stack.stop().await.expect("clean stop");
+        let stack = stack::start(test_settings(data_dir.path()))
+            .await
+            .expect("stack restarts");
+        stack
+            .wait_healthy(Duration::from_secs(30))
+            .await
+            .expect("stack becomes healthy again");
+        TestStack { stack, data_dir }
+    }
 }
 
 /// Settings for a stack on free ports inside `data_dir`.

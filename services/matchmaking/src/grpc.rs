@@ -18,6 +18,7 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
 use crate::error::MatchError;
+use crate::inbox::{InboxRow, InboxScan, InboxState, MAX_MARKED, UNREAD_COUNT_CAP};
 use crate::leads::Leads;
 use crate::store::{Status as Status_, Store};
 use pyred_domain::Day;
@@ -80,6 +81,66 @@ impl MatchmakingApi {
                 Ok(region.is_some_and(|region| caller.territory_covers(&region)))
             }
         }
+    }
+
+    /// The inbox of `caller`: its state, the alerts it read one by one, and a
+    /// read-or-unread test over candidate rows.
+    async fn inbox_of(&self, caller: &Caller) -> Result<Inbox, MatchError> {
+        let state = self.store.inbox_state(&caller.key_id).await?;
+        let reads = self
+            .store
+            .alerts_read_above(&caller.key_id, state.read_through_seq)
+            .await?;
+        Ok(Inbox { state, reads })
+    }
+
+    /// The summary of `caller`'s inbox: threshold, unread count (capped) and the newest
+    /// alert's number.
+    async fn inbox_summary(
+        &self,
+        caller: &Caller,
+        inbox: &Inbox,
+        regions: &mut HashMap<String, Option<String>>,
+    ) -> Result<pb::AlertInbox, MatchError> {
+        // Read first: an alert raised while counting is then either counted or after
+        // `last_seq`, never lost by a client that resumes from `last_seq`.
+        let last_seq = self.store.last_alert_seq().await?;
+        let company = own_company(caller);
+        let mut unread = 0;
+        let mut capped = false;
+        let mut before = last_seq + 1;
+        'scan: loop {
+            let rows = self
+                .store
+                .inbox_alerts(InboxScan {
+                    before_seq: before,
+                    after_seq: inbox.state.read_through_seq,
+                    min_score: inbox.state.min_score,
+                    company_id: company,
+                    limit: INBOX_SCAN,
+                })
+                .await?;
+            for row in &rows {
+                before = row.seq;
+                if inbox.is_read(row) || !self.sees_company(caller, &row.company_id, regions).await? {
+                    continue;
+                }
+                if unread == UNREAD_COUNT_CAP {
+                    capped = true;
+                    break 'scan;
+                }
+                unread += 1;
+            }
+            if rows.len() < usize::try_from(INBOX_SCAN).unwrap_or(usize::MAX) {
+                break;
+            }
+        }
+        Ok(pb::AlertInbox {
+            min_score: inbox.state.min_score,
+            unread_count: unread,
+            unread_count_capped: capped,
+            last_seq,
+        })
     }
 
     /// The match `id` if `caller` may see it; `NotFound` otherwise.
@@ -253,6 +314,29 @@ fn next_token(more: bool, offset: usize) -> String {
 }
 
 type AlertStream = Pin<Box<dyn Stream<Item = Result<pb::Match, Status>> + Send>>;
+
+/// Candidate rows read per query while scanning an inbox.
+const INBOX_SCAN: i64 = 512;
+/// Alerts per page of ListAlerts when the caller does not say.
+const DEFAULT_ALERT_PAGE: usize = 20;
+
+/// A caller's inbox as read at the start of a call.
+struct Inbox {
+    state: InboxState,
+    reads: std::collections::HashSet<i64>,
+}
+
+impl Inbox {
+    /// Read: marked read, through "mark all", or its lead worked on since.
+    fn is_read(&self, row: &InboxRow) -> bool {
+        !row.proposed || row.seq <= self.state.read_through_seq || self.reads.contains(&row.seq)
+    }
+}
+
+/// A firm's inbox holds its own alerts only: the filter goes into the query.
+fn own_company(caller: &Caller) -> Option<&str> {
+    (caller.role == Role::Firm).then_some(caller.company_id.as_str())
+}
 
 #[tonic::async_trait]
 impl Matchmaking for MatchmakingApi {
@@ -461,6 +545,177 @@ impl Matchmaking for MatchmakingApi {
     type WatchAlertsStream = AlertStream;
 
     #[tracing::instrument(skip_all)]
+    async fn list_alerts(
+        &self,
+        request: Request<pb::ListAlertsRequest>,
+    ) -> Result<Response<pb::ListAlertsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "read alerts")?;
+        let request = request.into_inner();
+        let mut violations = FieldViolations::new();
+        if !(0..=100).contains(&request.page_size) {
+            violations.add("page_size", "must be between 0 and 100");
+        }
+        if request.before_seq < 0 {
+            violations.add("before_seq", "must not be negative");
+        }
+        if request.after_seq < 0 {
+            violations.add("after_seq", "must not be negative");
+        }
+        violations.into_result().map_err(MatchError::from)?;
+        let page_size = match usize::try_from(request.page_size) {
+            Ok(0) | Err(_) => DEFAULT_ALERT_PAGE,
+            Ok(size) => size,
+        };
+        let inbox = self.inbox_of(&caller).await?;
+        let mut regions = HashMap::new();
+        let summary = self.inbox_summary(&caller, &inbox, &mut regions).await?;
+        let after_seq = if request.unread_only {
+            request.after_seq.max(inbox.state.read_through_seq)
+        } else {
+            request.after_seq
+        };
+        let mut alerts = Vec::new();
+        let mut next_before_seq = 0;
+        let mut before = if request.before_seq == 0 {
+            summary.last_seq + 1
+        } else {
+            request.before_seq
+        };
+        'page: loop {
+            let rows = self
+                .store
+                .inbox_alerts(InboxScan {
+                    before_seq: before,
+                    after_seq,
+                    min_score: inbox.state.min_score,
+                    company_id: own_company(&caller),
+                    limit: INBOX_SCAN,
+                })
+                .await?;
+            for row in &rows {
+                before = row.seq;
+                let read = inbox.is_read(row);
+                if (request.unread_only && read)
+                    || !self.sees_company(&caller, &row.company_id, &mut regions).await?
+                {
+                    continue;
+                }
+                if alerts.len() == page_size {
+                    next_before_seq = alerts
+                        .last()
+                        .map_or(0, |alert: &pb::InboxAlert| alert.seq);
+                    break 'page;
+                }
+                let Some(mut found) = self.store.get(&row.match_id).await? else {
+                    continue; // dropped since the scan
+                };
+                found.alert_seq = row.seq;
+                alerts.push(pb::InboxAlert {
+                    seq: row.seq,
+                    r#match: Some(found),
+                    read,
+                    raised_at: Some(pyred_runtime::db::timestamp(row.raised_at)),
+                });
+            }
+            if rows.len() < usize::try_from(INBOX_SCAN).unwrap_or(usize::MAX) {
+                break;
+            }
+        }
+        Ok(Response::new(pb::ListAlertsResponse {
+            alerts,
+            inbox: Some(summary),
+            next_before_seq,
+        }))
+    }
+
+    async fn mark_alerts_read(
+        &self,
+        request: Request<pb::MarkAlertsReadRequest>,
+    ) -> Result<Response<pb::AlertInbox>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "mark alerts read")?;
+        let request = request.into_inner();
+        let last_seq = self.store.last_alert_seq().await?;
+        let mut violations = FieldViolations::new();
+        if request.seqs.len() > MAX_MARKED {
+            violations.add("seqs", format!("must hold at most {MAX_MARKED} alerts"));
+        }
+        if let Some((i, _)) = request
+            .seqs
+            .iter()
+            .enumerate()
+            .find(|(_, seq)| !(1..=last_seq).contains(*seq))
+        {
+            violations.add(
+                format!("seqs[{i}]"),
+                format!("no such alert (alerts are numbered 1 to {last_seq})"),
+            );
+        }
+        if !(0..=last_seq).contains(&request.through_seq) {
+            violations.add(
+                "through_seq",
+                format!("must be between 0 and the newest alert, {last_seq}"),
+            );
+        }
+        violations.into_result().map_err(MatchError::from)?;
+        let result = async {
+            self.store
+                .mark_alerts_read(&caller.key_id, &request.seqs, request.through_seq)
+                .await
+                .map_err(Status::from)?;
+            let inbox = self.inbox_of(&caller).await.map_err(Status::from)?;
+            self.inbox_summary(&caller, &inbox, &mut HashMap::new())
+                .await
+                .map_err(Status::from)
+        }
+        .await;
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}MarkAlertsRead"),
+                &format!("inbox/{}", caller.key_id),
+                &result,
+            )
+            .await;
+        Ok(Response::new(result?))
+    }
+
+    async fn update_alert_inbox(
+        &self,
+        request: Request<pb::UpdateAlertInboxRequest>,
+    ) -> Result<Response<pb::AlertInbox>, Status> {
+        let caller = Caller::of(&request)?;
+        caller.require(&[Role::Adviser, Role::Firm], "set an alert threshold")?;
+        let request = request.into_inner();
+        if !(0.0..=1.0).contains(&request.min_score) {
+            return Err(Status::from(MatchError::from(InvalidInput::single(
+                "min_score",
+                "must be between 0 and 1",
+            ))));
+        }
+        let result = async {
+            self.store
+                .set_inbox_min_score(&caller.key_id, request.min_score)
+                .await
+                .map_err(Status::from)?;
+            let inbox = self.inbox_of(&caller).await.map_err(Status::from)?;
+            self.inbox_summary(&caller, &inbox, &mut HashMap::new())
+                .await
+                .map_err(Status::from)
+        }
+        .await;
+        self.audit
+            .record(
+                &caller,
+                &format!("{RPC}UpdateAlertInbox"),
+                &format!("inbox/{}", caller.key_id),
+                &result,
+            )
+            .await;
+        Ok(Response::new(result?))
+    }
+
     async fn watch_alerts(
         &self,
         request: Request<pb::WatchAlertsRequest>,

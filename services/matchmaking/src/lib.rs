@@ -9,6 +9,7 @@
 pub mod candidates;
 pub mod error;
 pub mod follower;
+pub mod inbox;
 pub mod grpc;
 pub mod leads;
 pub mod store;

@@ -169,7 +169,7 @@ pub struct Alert {
 /// Matchmaking's store.
 #[derive(Debug, Clone)]
 pub struct Store {
-    db: Database,
+    pub(crate) db: Database,
     write_lock: WriteLock,
     alerted: Arc<watch::Sender<i64>>,
 }
@@ -218,7 +218,7 @@ impl Store {
         self.alerted.subscribe()
     }
 
-    async fn begin_write(&self) -> Result<SerializedTx<'_>, MatchError> {
+    pub(crate) async fn begin_write(&self) -> Result<SerializedTx<'_>, MatchError> {
         Ok(self.write_lock.begin(&self.db).await?)
     }
 
