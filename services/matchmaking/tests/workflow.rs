@@ -43,6 +43,7 @@ workflow_suite!(
     a_dismissed_lead_is_never_proposed_again,
     lists_are_best_first_and_filtered_by_status,
     outcomes_export_as_judgments,
+    inboxes_keep_thresholds_and_read_marks_per_key,
 );
 
 fn pair(company: &str, opportunity: &str, score: f64) -> ScoredPair {
@@ -279,4 +280,85 @@ async fn outcomes_export_as_judgments(store: Store) {
         tsv,
         "company_id\topportunity_id\tgrade\ngers-5\ta\t3\ngers-5\tb\t0\n"
     );
+}
+
+async fn inboxes_keep_thresholds_and_read_marks_per_key(store: Store) {
+    use pyred_matchmaking::inbox::{DEFAULT_MIN_SCORE, InboxScan};
+    let scan = |min_score: f64| InboxScan {
+        before_seq: 0,
+        after_seq: 0,
+        min_score,
+        company_id: None,
+        limit: 100,
+    };
+    assert!(store.inbox_alerts(scan(0.0)).await.unwrap().is_empty());
+    store
+        .record_scores(&[
+            pair("c1", "o1", 0.9),
+            pair("c1", "o2", 0.2),
+            pair("c2", "o1", 0.5),
+        ])
+        .await
+        .unwrap();
+    // Newest first, threshold applied in the query, firm filter too.
+    let rows = store.inbox_alerts(scan(0.3)).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 1]);
+    assert!(rows.iter().all(|r| r.proposed));
+    let own = store
+        .inbox_alerts(InboxScan {
+            company_id: Some("c2"),
+            ..scan(0.0)
+        })
+        .await
+        .unwrap();
+    assert_eq!(own.iter().map(|r| r.seq).collect::<Vec<_>>(), [3]);
+    let page = store
+        .inbox_alerts(InboxScan {
+            before_seq: 3,
+            after_seq: 1,
+            ..scan(0.0)
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.iter().map(|r| r.seq).collect::<Vec<_>>(), [2]);
+
+    // Defaults, then a threshold that is kept; another key is untouched.
+    let fresh = store.inbox_state("key-a").await.unwrap();
+    assert!((fresh.min_score - DEFAULT_MIN_SCORE).abs() < 1e-12);
+    assert_eq!(fresh.read_through_seq, 0);
+    store.set_inbox_min_score("key-a", 0.75).await.unwrap();
+    assert!((store.inbox_state("key-a").await.unwrap().min_score - 0.75).abs() < 1e-12);
+    assert!((store.inbox_state("key-b").await.unwrap().min_score - DEFAULT_MIN_SCORE).abs() < 1e-12);
+
+    // Read one by one, then through a seq: marks below it are folded into it, and the
+    // threshold survives the upsert; read-through never goes back.
+    store.mark_alerts_read("key-a", &[2, 3], 0).await.unwrap();
+    store.mark_alerts_read("key-a", &[3], 0).await.unwrap();
+    assert_eq!(
+        store.alerts_read_above("key-a", 0).await.unwrap(),
+        [2, 3].into_iter().collect()
+    );
+    assert!(store.alerts_read_above("key-b", 0).await.unwrap().is_empty());
+    store.mark_alerts_read("key-a", &[], 2).await.unwrap();
+    let state = store.inbox_state("key-a").await.unwrap();
+    assert_eq!(state.read_through_seq, 2);
+    assert!((state.min_score - 0.75).abs() < 1e-12);
+    assert_eq!(
+        store.alerts_read_above("key-a", 0).await.unwrap(),
+        [3].into_iter().collect()
+    );
+    store.mark_alerts_read("key-a", &[], 1).await.unwrap();
+    assert_eq!(store.inbox_state("key-a").await.unwrap().read_through_seq, 2);
+
+    // A lead worked on is no longer "proposed"; a dismissed one leaves the inbox.
+    store
+        .change_status(&match_id("c1", "o1"), Status::Shortlisted, "", "adviser", 0)
+        .await
+        .unwrap();
+    store
+        .change_status(&match_id("c2", "o1"), Status::Dismissed, "not ours", "adviser", 0)
+        .await
+        .unwrap();
+    let rows = store.inbox_alerts(scan(0.0)).await.unwrap();
+    assert_eq!(rows.iter().map(|r| (r.seq, r.proposed)).collect::<Vec<_>>(), [(2, true), (1, false)]);
 }
