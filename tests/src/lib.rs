@@ -40,8 +40,9 @@ impl TestStack {
         &self,
         request: pyred_proto::v1::CreateKeyRequest,
     ) -> pyred_runtime::Secret {
-        let mut access =
-            pyred_proto::v1::access_client::AccessClient::new(self.channel(&self.stack.addresses.registry));
+        let mut access = pyred_proto::v1::access_client::AccessClient::new(
+            self.channel(&self.stack.addresses.registry),
+        );
         pyred_runtime::Secret::new(
             access
                 .create_key(request)

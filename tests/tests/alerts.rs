@@ -2,6 +2,8 @@
 //! firm's its own; a new matching listing arrives unread; read marks, "mark all" and the
 //! threshold persist across a restart of the whole stack; bad requests name the field.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use pyred_e2e::spawn_stack;
@@ -23,7 +25,10 @@ async fn inbox(
 }
 
 fn unread(response: &pb::ListAlertsResponse) -> i64 {
-    response.inbox.as_ref().map_or(-1, |inbox| inbox.unread_count)
+    response
+        .inbox
+        .as_ref()
+        .map_or(-1, |inbox| inbox.unread_count)
 }
 
 /// Waits until the follower has scored the demo set: two equal unread counts 1 s apart.
@@ -104,7 +109,11 @@ async fn inboxes_are_scoped_marked_read_and_survive_a_restart() {
         let found = alert.r#match.as_ref().expect("the alert carries its lead");
         assert!(found.company_id.starts_with("demo-gers-"), "{found:?}");
         assert!(!alert.read);
-        assert!(found.score >= 0.3, "below the default threshold: {}", found.score);
+        assert!(
+            found.score >= 0.3,
+            "below the default threshold: {}",
+            found.score
+        );
     }
     // Paging walks the whole inbox without repeats.
     let mut seen = std::collections::BTreeSet::new();
@@ -198,10 +207,20 @@ async fn inboxes_are_scoped_marked_read_and_survive_a_restart() {
         },
     )
     .await;
-    assert!(unread_only.alerts.iter().all(|a| !a.read && a.seq != fresh.seq));
+    assert!(
+        unread_only
+            .alerts
+            .iter()
+            .all(|a| !a.read && a.seq != fresh.seq)
+    );
     // The firm's inbox is its own: the adviser's mark did not read it there.
     let firm_view = inbox(&mut own, pb::ListAlertsRequest::default()).await;
-    assert!(firm_view.alerts.iter().any(|a| a.seq == fresh.seq && !a.read));
+    assert!(
+        firm_view
+            .alerts
+            .iter()
+            .any(|a| a.seq == fresh.seq && !a.read)
+    );
 
     // A threshold above every score empties the unread count; it is kept.
     let strict = adviser

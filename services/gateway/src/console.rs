@@ -127,7 +127,7 @@ impl FromRequestParts<AppState> for Console {
 }
 
 impl Console {
-    fn key(&self) -> &Bearer {
+    pub(crate) fn key(&self) -> &Bearer {
         &self.session.bearer
     }
 
@@ -147,12 +147,12 @@ impl Console {
         context
     }
 
-    fn render(&self, state: &AppState, template: &str, extra: Value) -> Response {
+    pub(crate) fn render(&self, state: &AppState, template: &str, extra: Value) -> Response {
         state.render(template, &self.context(extra))
     }
 
     /// An error page for a failed call (404 for other tenants' objects, as the API).
-    fn error(&self, state: &AppState, error: &ApiError) -> Response {
+    pub(crate) fn error(&self, state: &AppState, error: &ApiError) -> Response {
         if error.status == StatusCode::UNAUTHORIZED {
             // The key was revoked or rotated meanwhile: the session is over.
             state.sessions.close(&self.session_id);
@@ -177,7 +177,7 @@ impl Console {
         response
     }
 
-    fn check_csrf(&self, token: &str) -> bool {
+    pub(crate) fn check_csrf(&self, token: &str) -> bool {
         same_token(&self.session.csrf, token)
     }
 }
@@ -436,7 +436,7 @@ fn reason_text(lang: Lang, reason: &pb::MatchReason) -> String {
     }
 }
 
-fn match_view(lang: Lang, m: &pb::Match) -> Value {
+pub(crate) fn match_view(lang: Lang, m: &pb::Match) -> Value {
     let open = next_statuses(m.status);
     json!({
         "id": m.id,
@@ -540,40 +540,53 @@ async fn dashboard(State(state): State<AppState>, console: Console) -> Response 
         )
     }))
     .await;
-    let mut new_leads = Vec::new();
+    // New leads are the adviser's unread alerts, persisted per key in matchmaking: one
+    // call, and what was read stays read across sessions and restarts.
+    let unread = match state
+        .upstream
+        .matchmaking()
+        .list_alerts(console.key().request(pb::ListAlertsRequest {
+            unread_only: true,
+            page_size: 100,
+            ..Default::default()
+        }))
+        .await
+    {
+        Ok(response) => response.into_inner(),
+        Err(status) => return console.error(&state, &status.into()),
+    };
+    let mut unread_per_firm: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::new();
+    for alert in &unread.alerts {
+        if let Some(found) = &alert.r#match {
+            *unread_per_firm
+                .entry(found.company_id.as_str())
+                .or_default() += 1;
+        }
+    }
     let mut firm_rows = Vec::new();
-    let mut shown = Vec::new();
     for (firm, leads) in firms.iter().zip(lead_lists) {
         let leads = match leads {
             Ok(leads) => leads,
             Err(error) if error.status == StatusCode::NOT_FOUND => Vec::new(),
             Err(error) => return console.error(&state, &error),
         };
-        let fresh: Vec<&pb::Match> = leads
-            .iter()
-            .filter(|m| !console.session.seen_before.contains(&m.id))
-            .collect();
-        shown.extend(leads.iter().map(|m| m.id.clone()));
         firm_rows.push(json!({
             "id": firm.id,
             "name": firm.name,
             "place": firm.location.as_ref().map(|l| l.place_name.clone()).unwrap_or_default(),
-            "new": fresh.len(),
+            "new": unread_per_firm.get(firm.id.as_str()).copied().unwrap_or_default(),
             "best": leads.first().map(|m| format!("{:.0}", m.score * 100.0)),
         }));
-        new_leads.extend(fresh.into_iter().map(|m| match_view(console.lang, m)));
     }
-    new_leads.sort_by(|a, b| {
-        let score = |v: &Value| {
-            v["score"]
-                .as_str()
-                .and_then(|s| s.parse::<i64>().ok())
-                .unwrap_or_default()
-        };
-        score(b).cmp(&score(a))
-    });
-    new_leads.truncate(30);
-    state.sessions.mark_seen(&console.session.key_id, shown);
+    let new_leads: Vec<Value> = unread
+        .alerts
+        .iter()
+        .filter_map(|alert| alert.r#match.as_ref())
+        .take(30)
+        .map(|m| match_view(console.lang, m))
+        .collect();
+    let inbox = unread.inbox.unwrap_or_default();
     let deadlines = state
         .upstream
         .geo_search()
@@ -610,8 +623,9 @@ async fn dashboard(State(state): State<AppState>, console: Console) -> Response 
         json!({
             "firms": firm_rows,
             "new_leads": new_leads,
+            "unread_count": inbox.unread_count,
+            "unread_capped": inbox.unread_count_capped,
             "deadlines": deadlines,
-            "previous_visit": console.session.previous_visit.map(|s| timestamp_text(&prost_types::Timestamp { seconds: s, nanos: 0 })),
             "territory": console.session.territory,
             "role": console.session.role,
         }),

@@ -119,9 +119,9 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ("my_firms", "Mes entreprises", "Mis empresas", "My firms"),
     (
         "new_leads",
-        "Nouvelles pistes depuis votre dernière visite",
-        "Nuevas pistas desde su última visita",
-        "New leads since your last visit",
+        "Nouvelles pistes non lues",
+        "Nuevas pistas sin leer",
+        "New unread leads",
     ),
     (
         "first_visit",
@@ -628,6 +628,68 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Contract signed",
     ),
     ("ts_cancelled", "Annulée", "Anulada", "Cancelled"),
+    ("alerts", "Alertes", "Alertas", "Alerts"),
+    (
+        "alerts_intro",
+        "Les pistes nouvelles des entreprises que vous suivez, au-dessus de votre seuil, sur 30 jours. La liste se met à jour en direct.",
+        "Las nuevas pistas de las empresas que usted sigue, por encima de su umbral, en 30 días. La lista se actualiza en directo.",
+        "New leads of the firms you follow, above your threshold, over 30 days. The list updates live.",
+    ),
+    ("alerts_unread", "non lues", "sin leer", "unread"),
+    ("alert_unread", "non lue", "sin leer", "unread"),
+    ("alert_read", "lue", "leída", "read"),
+    (
+        "alert_mark_read",
+        "Marquer comme lue",
+        "Marcar como leída",
+        "Mark as read",
+    ),
+    (
+        "alert_mark_all_read",
+        "Tout marquer comme lu",
+        "Marcar todas como leídas",
+        "Mark all as read",
+    ),
+    (
+        "alert_threshold",
+        "Seuil d'alerte (score minimal, %)",
+        "Umbral de alerta (puntuación mínima, %)",
+        "Alert threshold (minimum score, %)",
+    ),
+    (
+        "alert_threshold_invalid",
+        "Le seuil doit être un nombre entre 0 et 100.",
+        "El umbral debe ser un número entre 0 y 100.",
+        "The threshold must be a number between 0 and 100.",
+    ),
+    (
+        "alert_threshold_saved",
+        "Seuil d'alerte enregistré.",
+        "Umbral de alerta guardado.",
+        "Alert threshold saved.",
+    ),
+    (
+        "alerts_read",
+        "Alertes marquées comme lues.",
+        "Alertas marcadas como leídas.",
+        "Alerts marked as read.",
+    ),
+    (
+        "alerts_none",
+        "Aucune alerte.",
+        "Ninguna alerta.",
+        "No alerts.",
+    ),
+    (
+        "alerts_unread_only",
+        "Non lues seulement",
+        "Solo sin leer",
+        "Unread only",
+    ),
+    ("alerts_all", "Toutes", "Todas", "All"),
+    ("alerts_older", "Plus anciennes", "Más antiguas", "Older"),
+    ("alerts_more_than", "plus de", "más de", "more than"),
+    ("alerts_raised", "Alerte du", "Alerta del", "Alert of"),
 ];
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod alerts;
 pub mod api;
 pub mod config;
 pub mod console;
@@ -88,6 +89,9 @@ pub struct AppState {
     pub tls: bool,
     /// Session lifetime, minutes (cookie Max-Age).
     pub session_minutes: u64,
+    /// Cancelled when the gateway stops: long-lived responses (alert streams) end then,
+    /// so a graceful shutdown does not wait for browsers to hang up.
+    pub streams_end: CancellationToken,
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -108,6 +112,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("search.html", include_str!("../templates/search.html")),
     ("map.html", include_str!("../templates/map.html")),
+    ("alerts.html", include_str!("../templates/alerts.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("leads.html", include_str!("../templates/leads.html")),
 ];
@@ -134,12 +139,14 @@ pub struct Gateway {
     router: Router,
     local_addr: SocketAddr,
     scheme: &'static str,
+    streams_end: CancellationToken,
 }
 
 /// The whole router: console and API over `state`.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .merge(console::routes())
+        .merge(alerts::routes())
         .merge(api::routes())
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
@@ -160,6 +167,7 @@ impl Gateway {
             templates: Arc::new(templates()?),
             tls: settings.tls.enabled,
             session_minutes: gateway.session_minutes,
+            streams_end: CancellationToken::new(),
         };
         let addr = format!("{}:{}", settings.server.host, gateway.port);
         let listener = TcpListener::bind(&addr)
@@ -185,6 +193,7 @@ impl Gateway {
         };
         Ok(Self {
             bound,
+            streams_end: state.streams_end.clone(),
             router: router(state, settings.server.max_message_bytes),
             local_addr,
             scheme,
@@ -209,7 +218,11 @@ impl Gateway {
     /// Serves until `shutdown` is cancelled, then lets in-flight requests finish.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), GatewayError> {
         tracing::info!(url = %self.console_url(), "gateway serving");
-        let stopped = shutdown.cancelled_owned();
+        let streams_end = self.streams_end.clone();
+        let stopped = async move {
+            shutdown.cancelled().await;
+            streams_end.cancel();
+        };
         match self.bound {
             Bound::Plain(listener) => axum::serve(listener, self.router)
                 .with_graceful_shutdown(stopped)
@@ -261,7 +274,7 @@ mod tests {
                 base(
                     json!({"firms": [{"id": "c1", "name": "F", "place": "Auch", "new": 2, "best": "70"}],
                 "new_leads": [lead.clone()], "deadlines": [{"id": "o1", "title": "T", "deadline": "2026-12-01", "place": "Z", "region": "ES-AR", "language": "es"}],
-                "previous_visit": "2026-11-27T10:00:00Z"}),
+                "unread_count": 3, "unread_capped": false}),
                 ),
             ),
             (
@@ -309,6 +322,15 @@ mod tests {
                 ),
             ),
             ("map.html", base(json!({}))),
+            (
+                "alerts.html",
+                base(
+                    json!({"alerts": [{"seq": 7, "read": false, "raised_at": "2026-12-01T10:00:00Z", "company_id": "c1",
+                    "company_name": "F", "opportunity_id": "o1", "title": "<T>", "score": "70", "reasons": ["r"]}],
+                    "unread_count": 1, "unread_capped": false, "min_score": 30.0, "last_seq": 7, "through": 7,
+                    "unread_only": false, "next_before": 0, "first_page": true, "ok": "alerts_read"}),
+                ),
+            ),
         ];
         for (name, context) in cases {
             let html = env

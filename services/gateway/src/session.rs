@@ -6,7 +6,7 @@
 //! previous visit and the leads it was shown are kept (by key id, never the secret) for
 //! "new leads since your last visit"; they are lost when the gateway restarts.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -32,10 +32,6 @@ pub struct Session {
     pub territory: BTreeSet<String>,
     /// Token every form must echo.
     pub csrf: String,
-    /// Previous visit (seconds since 1970) of this key, when known.
-    pub previous_visit: Option<i64>,
-    /// Leads this key was shown in earlier sessions (ids): "new" means not among them.
-    pub seen_before: Arc<HashSet<String>>,
     expires: Instant,
 }
 
@@ -49,8 +45,6 @@ pub struct Sessions {
 #[derive(Debug, Default)]
 struct Inner {
     sessions: HashMap<String, Session>,
-    last_visits: HashMap<String, i64>,
-    seen: HashMap<String, HashSet<String>>,
 }
 
 /// 32 random bytes, hex.
@@ -107,8 +101,6 @@ impl Sessions {
         let now = Instant::now();
         let mut inner = self.lock();
         inner.sessions.retain(|_, session| session.expires > now);
-        let previous_visit = inner.last_visits.insert(key_id.clone(), now_secs());
-        let seen_before = Arc::new(inner.seen.get(&key_id).cloned().unwrap_or_default());
         inner.sessions.insert(
             id.clone(),
             Session {
@@ -117,8 +109,6 @@ impl Sessions {
                 role,
                 territory,
                 csrf: random_token(),
-                previous_visit,
-                seen_before,
                 expires: now + self.ttl,
             },
         );
@@ -136,18 +126,6 @@ impl Sessions {
         }
         session.expires = now + self.ttl;
         Some(session.clone())
-    }
-
-    /// Records leads shown to a key, so that its next session does not call them new.
-    pub fn mark_seen(&self, key_id: &str, lead_ids: impl IntoIterator<Item = String>) {
-        let mut inner = self.lock();
-        let seen = inner.seen.entry(key_id.to_owned()).or_default();
-        for id in lead_ids {
-            if seen.len() >= 100_000 {
-                break;
-            }
-            seen.insert(id);
-        }
     }
 
     /// Ends a session.
@@ -223,11 +201,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(60));
         assert!(sessions.get(&id).is_none(), "an idle session expires");
         let id = sessions.open(bearer, "abc".into(), KeyRole::Adviser, BTreeSet::new());
-        assert!(
-            sessions
-                .get(&id)
-                .is_some_and(|s| s.previous_visit.is_some())
-        );
+        assert!(sessions.get(&id).is_some_and(|s| s.key_id == "abc"));
         sessions.close(&id);
         assert!(sessions.get(&id).is_none());
     }

@@ -328,8 +328,9 @@ async fn console_sessions_csrf_exports_and_languages() {
     assert!(svg.matches("<circle").count() > 1000);
     assert!(svg.contains("id=\"border\"") && svg.contains(&format!("/console/firms/{}", firm.id)));
 
-    // New leads since the last visit: the first visit shows the proposed leads; the next
-    // session shows only what appeared since, here a listing published in between.
+    // New leads are the adviser's unread alerts (persisted in matchmaking): the first
+    // visit shows them; once all are marked read on the alerts page, only a listing
+    // published since shows, in a new session too.
     let first_visit = client.get("/console", &[("cookie", &cookie)]).await.text();
     let new_section = |html: &str| {
         html.split("id=\"new-h\"")
@@ -341,6 +342,41 @@ async fn console_sessions_csrf_exports_and_languages() {
         new_section(&first_visit).contains("class=\"lead\""),
         "a first visit shows new leads"
     );
+    let alerts_page = client.get("/console/alerts", &[("cookie", &cookie)]).await;
+    assert_eq!(alerts_page.status, 200);
+    let alerts_page = alerts_page.text();
+    assert!(alerts_page.contains("Tout marquer comme lu") && alerts_page.contains("non lue"));
+    let through = alerts_page
+        .split("name=\"through\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page offers to mark all read")
+        .to_owned();
+    let forged = client
+        .send(
+            "POST",
+            "/console/alerts/read",
+            &[("cookie", &cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("csrf=forged&through={through}").into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(forged.status, 403, "a form without the session's token");
+    let marked = client
+        .send(
+            "POST",
+            "/console/alerts/read",
+            &[("cookie", &cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("csrf={csrf}&through={through}&back=/console").into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(marked.status, 303, "{}", marked.text());
+    assert_eq!(marked.header("location"), Some("/console?ok=alerts_read"));
     let original = world
         .registry()
         .get_opportunity(pb::GetOpportunityRequest {
@@ -372,14 +408,11 @@ async fn console_sessions_csrf_exports_and_languages() {
         let (again, _) = sign_in(&world, world.adviser.expose()).await;
         let html = client.get("/console", &[("cookie", &again)]).await.text();
         let section = new_section(&html);
-        assert!(
-            html.contains("dernière visite"),
-            "the previous visit is shown"
-        );
+        assert!(html.contains("Nouvelles pistes non lues"), "{section}");
         if section.contains(&copy.id) {
             assert!(
                 !section.contains(&format!("/console/opportunities/{}\"", original.id)),
-                "a lead already shown is not new"
+                "a lead already read is not new"
             );
             break;
         }
@@ -871,6 +904,163 @@ async fn browser_scenario() {
     assert!(browser.source().await.contains("Mejores pistas"));
     shoot("08-empresa-es.png").await;
 
+    browser.quit().await;
+    world.stop().await;
+}
+
+async fn sign_in_browser(browser: &Browser, base: &str, key: &str) {
+    browser.goto(&format!("{base}/console")).await;
+    browser.type_into("#key", key).await;
+    browser.click("#sign-in").await;
+    browser
+        .wait_url("the dashboard", |url| url.ends_with("/console"))
+        .await;
+}
+
+/// Alerts reach a signed-in adviser without a reload: a listing synced through the
+/// registry shows in the header's count and at the top of the alerts list within 2 s;
+/// marked read, it stays read after the gateway restarts (the inbox is matchmaking's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_alerts_arrive_live_and_stay_read_after_a_gateway_restart() {
+    let Some((chromium, chromedriver)) = webdriver::installed() else {
+        assert!(
+            std::env::var("PYRED_REQUIRE_BROWSER").is_err(),
+            "chromium and chromium-driver are required (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("SKIPPED: chromium or chromium-driver not installed");
+        return;
+    };
+    let shots: Option<PathBuf> = std::env::var_os("PYRED_SCREENSHOTS").map(PathBuf::from);
+    let mut world = World::start().await;
+    let base = world.base_url.clone();
+    let browser = Browser::start(&chromium, &chromedriver).await;
+    sign_in_browser(&browser, &base, world.adviser.expose()).await;
+    browser.goto(&format!("{base}/console/alerts")).await;
+    browser
+        .wait_url("the alerts page", |url| url.ends_with("/console/alerts"))
+        .await;
+    // Wait for the follower to finish with the demo set: a stable count.
+    let count = || async {
+        let text = browser
+            .script("var b = document.getElementById('alert-count'); return b.hidden ? '0' : b.textContent;")
+            .await;
+        text.as_str().unwrap_or("0").parse::<i64>().unwrap_or(-1)
+    };
+    let mut before = -2;
+    for _ in 0..60 {
+        browser.goto(&format!("{base}/console/alerts")).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let now = count().await;
+        if now == before && now > 0 {
+            break;
+        }
+        before = now;
+    }
+    assert!(before > 0, "the demo's alerts are counted in the header");
+
+    // A buyer's request for what a Gers firm makes, synced by its agency.
+    let mut registry = world.registry();
+    registry
+        .sync_listings(pb::SyncListingsRequest {
+            source: "arex".to_owned(),
+            upserts: vec![pb::Opportunity {
+                external_id: "arex-live-alert".to_owned(),
+                kind: pb::OpportunityKind::BusinessRequest as i32,
+                title: "Distribuidor gourmet busca proveedor de foie gras y magret de pato"
+                    .to_owned(),
+                description: "Tiendas delicatessen de Zaragoza buscan un fabricante francés \
+                              de foie gras entero, bloc de foie gras, confit y magret de pato."
+                    .to_owned(),
+                language: pb::Language::Es as i32,
+                location: Some(pb::Location {
+                    place_code: "50297".to_owned(),
+                    ..Default::default()
+                }),
+                region: "ES-AR".to_owned(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("synced");
+    let acknowledged = tokio::time::Instant::now();
+    let (seq, after) = loop {
+        let first = browser
+            .script(
+                "var li = document.querySelector('#alert-list li.unread'); \
+                 return li ? [li.dataset.seq, li.textContent] : null;",
+            )
+            .await;
+        let now = count().await;
+        if let Some([seq, text]) = first.as_array().map(Vec::as_slice)
+            && text
+                .as_str()
+                .unwrap_or_default()
+                .contains("foie gras y magret")
+            && now > before
+        {
+            break (seq.as_str().unwrap().to_owned(), now);
+        }
+        assert!(
+            acknowledged.elapsed() < Duration::from_secs(2),
+            "the alert did not reach the page within 2 s of the sync (count {now}, was {before})"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        browser.url().await.ends_with("/console/alerts"),
+        "no reload"
+    );
+    if let Some(dir) = &shots {
+        std::fs::create_dir_all(dir).unwrap();
+        browser.screenshot(&dir.join("11-alertes.png")).await;
+    }
+
+    // Mark it read from the live item's own button.
+    browser
+        .click(&format!("#alert-{seq} button[data-action='mark-read']"))
+        .await;
+    browser
+        .wait_url("the alerts page after marking", |url| {
+            url.contains("ok=alerts_read")
+        })
+        .await;
+    assert_eq!(
+        browser.count(&format!("#alert-{seq}.unread")).await,
+        0,
+        "marked read"
+    );
+    let wait_count = |expected: i64| {
+        let count = &count;
+        async move {
+            let mut shown = -1;
+            for _ in 0..50 {
+                shown = count().await;
+                if shown == expected {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            shown
+        }
+    };
+    assert_eq!(wait_count(after - 1).await, after - 1, "one less unread");
+
+    // The gateway restarts: sessions are its own and end, the inbox does not.
+    world.restart_gateway().await;
+    sign_in_browser(&browser, &base, world.adviser.expose()).await;
+    browser.goto(&format!("{base}/console/alerts")).await;
+    browser.element(&format!("#alert-{seq}")).await;
+    assert_eq!(
+        browser.count(&format!("#alert-{seq}.unread")).await,
+        0,
+        "still read after the restart"
+    );
+    assert_eq!(
+        wait_count(after - 1).await,
+        after - 1,
+        "the same unread count after the restart"
+    );
     browser.quit().await;
     world.stop().await;
 }

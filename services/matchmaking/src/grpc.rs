@@ -122,7 +122,9 @@ impl MatchmakingApi {
                 .await?;
             for row in &rows {
                 before = row.seq;
-                if inbox.is_read(row) || !self.sees_company(caller, &row.company_id, regions).await? {
+                if inbox.is_read(row)
+                    || !self.sees_company(caller, &row.company_id, regions).await?
+                {
                     continue;
                 }
                 if unread == UNREAD_COUNT_CAP {
@@ -597,14 +599,14 @@ impl Matchmaking for MatchmakingApi {
                 before = row.seq;
                 let read = inbox.is_read(row);
                 if (request.unread_only && read)
-                    || !self.sees_company(&caller, &row.company_id, &mut regions).await?
+                    || !self
+                        .sees_company(&caller, &row.company_id, &mut regions)
+                        .await?
                 {
                     continue;
                 }
                 if alerts.len() == page_size {
-                    next_before_seq = alerts
-                        .last()
-                        .map_or(0, |alert: &pb::InboxAlert| alert.seq);
+                    next_before_seq = alerts.last().map_or(0, |alert: &pb::InboxAlert| alert.seq);
                     break 'page;
                 }
                 let Some(mut found) = self.store.get(&row.match_id).await? else {

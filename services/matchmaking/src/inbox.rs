@@ -83,12 +83,11 @@ pub fn window_start() -> i64 {
 impl Store {
     /// The inbox of `key_id` (defaults when it never set anything).
     pub async fn inbox_state(&self, key_id: &str) -> Result<InboxState, MatchError> {
-        let row = sqlx::query(
-            "SELECT min_score, read_through_seq FROM alert_inboxes WHERE key_id = $1",
-        )
-        .bind(key_id)
-        .fetch_optional(&self.db.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT min_score, read_through_seq FROM alert_inboxes WHERE key_id = $1")
+                .bind(key_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
         match row {
             None => Ok(InboxState::default()),
             Some(row) => Ok(InboxState {
@@ -99,7 +98,11 @@ impl Store {
     }
 
     /// Sets the threshold of `key_id`'s inbox.
-    pub async fn set_inbox_min_score(&self, key_id: &str, min_score: f64) -> Result<(), MatchError> {
+    pub async fn set_inbox_min_score(
+        &self,
+        key_id: &str,
+        min_score: f64,
+    ) -> Result<(), MatchError> {
         let mut write = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO alert_inboxes (key_id, min_score, read_through_seq, updated_at) \

@@ -9,8 +9,8 @@
 pub mod candidates;
 pub mod error;
 pub mod follower;
-pub mod inbox;
 pub mod grpc;
+pub mod inbox;
 pub mod leads;
 pub mod store;
 

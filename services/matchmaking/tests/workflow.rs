@@ -282,6 +282,7 @@ async fn outcomes_export_as_judgments(store: Store) {
     );
 }
 
+#[allow(clippy::unwrap_used)]
 async fn inboxes_keep_thresholds_and_read_marks_per_key(store: Store) {
     use pyred_matchmaking::inbox::{DEFAULT_MIN_SCORE, InboxScan};
     let scan = |min_score: f64| InboxScan {
@@ -328,7 +329,9 @@ async fn inboxes_keep_thresholds_and_read_marks_per_key(store: Store) {
     assert_eq!(fresh.read_through_seq, 0);
     store.set_inbox_min_score("key-a", 0.75).await.unwrap();
     assert!((store.inbox_state("key-a").await.unwrap().min_score - 0.75).abs() < 1e-12);
-    assert!((store.inbox_state("key-b").await.unwrap().min_score - DEFAULT_MIN_SCORE).abs() < 1e-12);
+    assert!(
+        (store.inbox_state("key-b").await.unwrap().min_score - DEFAULT_MIN_SCORE).abs() < 1e-12
+    );
 
     // Read one by one, then through a seq: marks below it are folded into it, and the
     // threshold survives the upsert; read-through never goes back.
@@ -338,7 +341,13 @@ async fn inboxes_keep_thresholds_and_read_marks_per_key(store: Store) {
         store.alerts_read_above("key-a", 0).await.unwrap(),
         [2, 3].into_iter().collect()
     );
-    assert!(store.alerts_read_above("key-b", 0).await.unwrap().is_empty());
+    assert!(
+        store
+            .alerts_read_above("key-b", 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     store.mark_alerts_read("key-a", &[], 2).await.unwrap();
     let state = store.inbox_state("key-a").await.unwrap();
     assert_eq!(state.read_through_seq, 2);
@@ -348,7 +357,10 @@ async fn inboxes_keep_thresholds_and_read_marks_per_key(store: Store) {
         [3].into_iter().collect()
     );
     store.mark_alerts_read("key-a", &[], 1).await.unwrap();
-    assert_eq!(store.inbox_state("key-a").await.unwrap().read_through_seq, 2);
+    assert_eq!(
+        store.inbox_state("key-a").await.unwrap().read_through_seq,
+        2
+    );
 
     // A lead worked on is no longer "proposed"; a dismissed one leaves the inbox.
     store
@@ -356,9 +368,18 @@ async fn inboxes_keep_thresholds_and_read_marks_per_key(store: Store) {
         .await
         .unwrap();
     store
-        .change_status(&match_id("c2", "o1"), Status::Dismissed, "not ours", "adviser", 0)
+        .change_status(
+            &match_id("c2", "o1"),
+            Status::Dismissed,
+            "not ours",
+            "adviser",
+            0,
+        )
         .await
         .unwrap();
     let rows = store.inbox_alerts(scan(0.0)).await.unwrap();
-    assert_eq!(rows.iter().map(|r| (r.seq, r.proposed)).collect::<Vec<_>>(), [(2, true), (1, false)]);
+    assert_eq!(
+        rows.iter().map(|r| (r.seq, r.proposed)).collect::<Vec<_>>(),
+        [(2, true), (1, false)]
+    );
 }

@@ -38,34 +38,7 @@ impl World {
             .await
             .expect("demo loads");
         let settings = test_settings(test.data_dir.path());
-        let urls = UpstreamUrls {
-            registry: test.stack.addresses.registry.clone(),
-            geo_search: test.stack.addresses.geo_search.clone(),
-            matchmaking: test.stack.addresses.matchmaking.clone(),
-        };
-        let gateway = Gateway::build(
-            &settings,
-            &GatewaySettings {
-                port: 0,
-                session_minutes: 30,
-            },
-            &urls,
-        )
-        .await
-        .expect("gateway binds");
-        let base_url = gateway.base_url();
-        assert!(
-            base_url.starts_with("https://"),
-            "TLS by default: {base_url}"
-        );
-        let shutdown = CancellationToken::new();
-        let token = shutdown.clone();
-        let gateway_task = tokio::spawn(async move {
-            gateway
-                .run_until_stopped(token)
-                .await
-                .expect("gateway serves");
-        });
+        let (base_url, shutdown, gateway_task) = spawn_gateway(&test, 0).await;
         let ca = std::fs::read(settings.tls_ca_file()).expect("dev CA");
         let client = http::Client::new(gateway_local(&base_url), Some(&ca));
         let admin = std::fs::read_to_string(test.data_dir.path().join("admin.key"))
@@ -192,11 +165,64 @@ impl World {
         }
     }
 
+    /// Stops the gateway and starts a new one on the same port (the services keep
+    /// running): what a gateway restart keeps — nothing of its own but the port.
+    pub async fn restart_gateway(&mut self) {
+        self.shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(10), &mut self.gateway_task)
+            .await
+            .expect("the gateway stops within 10 s, open streams included")
+            .expect("the gateway task ends cleanly");
+        let port: u16 = self.base_url.rsplit(':').next().unwrap().parse().unwrap();
+        let (base_url, shutdown, gateway_task) = spawn_gateway(&self.test, port).await;
+        assert_eq!(base_url, self.base_url, "same address after the restart");
+        self.shutdown = shutdown;
+        self.gateway_task = gateway_task;
+    }
+
     pub async fn stop(self) {
         self.shutdown.cancel();
         let _ = tokio::time::timeout(Duration::from_secs(10), self.gateway_task).await;
         self.test.stack.stop().await.expect("stack stops");
     }
+}
+
+/// A gateway in front of `test`'s services on `port` (0: any free port): its base URL,
+/// its stop token and its task.
+async fn spawn_gateway(
+    test: &TestStack,
+    port: u16,
+) -> (String, CancellationToken, tokio::task::JoinHandle<()>) {
+    let settings = test_settings(test.data_dir.path());
+    let urls = UpstreamUrls {
+        registry: test.stack.addresses.registry.clone(),
+        geo_search: test.stack.addresses.geo_search.clone(),
+        matchmaking: test.stack.addresses.matchmaking.clone(),
+    };
+    let gateway = Gateway::build(
+        &settings,
+        &GatewaySettings {
+            port,
+            session_minutes: 30,
+        },
+        &urls,
+    )
+    .await
+    .expect("gateway binds");
+    let base_url = gateway.base_url();
+    assert!(
+        base_url.starts_with("https://"),
+        "TLS by default: {base_url}"
+    );
+    let shutdown = CancellationToken::new();
+    let token = shutdown.clone();
+    let gateway_task = tokio::spawn(async move {
+        gateway
+            .run_until_stopped(token)
+            .await
+            .expect("gateway serves");
+    });
+    (base_url, shutdown, gateway_task)
 }
 
 /// Buyer of [`tender`].
