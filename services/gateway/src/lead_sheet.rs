@@ -515,8 +515,8 @@ pub fn write_pdf(page: &Page, title: &str) -> Vec<u8> {
 
 /// A string in WinAnsiEncoding (Windows-1252), one byte a character: ASCII and Latin-1
 /// as themselves, `€ … « » – — ‘ ’ “ ” • œ Œ …` at their 0x80–0x9F places; typographic
-/// spaces (thin, narrow no-break) as a no-break space; anything else (and control
-/// characters) as `?`.
+/// spaces (thin, narrow no-break) as a no-break space, `‐` and `‑` as `-`, `→` (which
+/// the matching reasons use) as `›`; anything else (and control characters) as `?`.
 pub fn winansi(text: &str) -> Vec<u8> {
     text.chars().map(winansi_byte).collect()
 }
@@ -554,6 +554,8 @@ pub fn winansi_byte(c: char) -> u8 {
         'Ÿ' => 0x9F,
         '\u{2007}' | '\u{2009}' | '\u{202F}' => 0xA0,
         '\u{2010}' | '\u{2011}' => b'-',
+        // The matching reasons' "fournisseur → client": the nearest WinAnsi glyph.
+        '→' => 0x9B,
         _ => b'?',
     }
 }
@@ -712,11 +714,13 @@ mod tests {
         assert_eq!(winansi("ÉCHÉANCE Ñ Ü"), b"\xC9CH\xC9ANCE \xD1 \xDC");
         // A narrow no-break space (French « ») stays a no-break space.
         assert_eq!(winansi("«\u{202F}oui\u{202F}»"), b"\xAB\xA0oui\xA0\xBB");
+        // The reasons' arrow prints as the nearest glyph.
+        assert_eq!(winansi("fournisseur → client"), b"fournisseur \x9B client");
     }
 
     #[test]
     fn characters_outside_winansi_become_question_marks() {
-        assert_eq!(winansi("→ Łódź 中文 😀"), b"? ?\xF3d? ?? ?");
+        assert_eq!(winansi("⇒ Łódź 中文 😀 ✓"), b"? ?\xF3d? ?? ? ?");
         assert_eq!(winansi("a\tb\nc\u{7F}\u{85}"), b"a?b?c??");
         assert_eq!(winansi_byte('ł'), b'?');
         // Every byte it produces is a defined WinAnsi glyph with a width.
@@ -739,7 +743,7 @@ mod tests {
         assert_eq!(text_width("Ai", Font::Bold, 1000.0), 722.0 + 278.0);
         assert!((text_width("Pyred", Font::Regular, 10.0) - 26.12).abs() < 0.01);
         // A character outside WinAnsi measures as the `?` it prints as.
-        assert_eq!(text_width("→", Font::Regular, 1000.0), 556.0);
+        assert_eq!(text_width("⇒", Font::Regular, 1000.0), 556.0);
     }
 
     #[test]
