@@ -934,14 +934,9 @@ mod tests {
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.starts_with("%PDF-"));
         assert!(text.trim_end().ends_with("%%EOF"));
-        assert_eq!(
-            text.matches("/Type /Page\n").count()
-                + text.matches("/Type /Page\r").count()
-                + text.matches("/Type /Page ").count()
-                + text.matches("/Type /Page/").count(),
-            1,
-            "{text}"
-        );
+        // One page object and the page tree ("/Type /Pages").
+        assert_eq!(text.matches("/Type /Pages").count(), 1, "{text}");
+        assert_eq!(text.matches("/Type /Page").count(), 2, "{text}");
         assert!(text.contains("/Count 1"));
         assert!(
             text.contains("/BaseFont /Helvetica-Bold") && text.contains("/BaseFont /Helvetica\n")
