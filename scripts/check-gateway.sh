@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the gateway (console and JSON API) end to end:
-#  1. installs Debian's chromium and chromium-driver when missing (root, apt-get);
+#  1. installs Debian's chromium and chromium-driver, and poppler-utils (the lead sheet
+#     PDF read back and pictured), when missing (root, apt-get);
 #  2. runs the gateway's unit and end-to-end tests with the browser test required,
-#     saving screenshots of the main pages into docs/screenshots/;
+#     saving screenshots of the main pages and of the PDF lead sheet into docs/screenshots/;
 #  3. with --schemathesis: starts a throwaway stack with the demo data and the gateway
 #     (tests/serve.rs, an ignored test that serves until told to stop) and runs
 #     schemathesis (PyPI, in a venv) against /openapi.json with an adviser key.
@@ -27,6 +28,11 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   echo "installing chromium and chromium-driver (Debian packages)"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-dejavu-core >/dev/null
+fi
+if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then
+  echo "installing poppler-utils (Debian package)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 fi
 
 if [ "$tests" = 1 ]; then

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/firms/{id}", get(firm_page))
         .route("/console/firms/{id}/edit", get(edit_page).post(edit_firm))
         .route("/console/firms/{id}/leads.csv", get(firm_leads_csv))
+        .route("/console/firms/{id}/leads.pdf", get(firm_leads_pdf))
         .route("/console/pipeline.csv", get(pipeline_csv))
         .route("/console/matches/{id}/status", post(change_match_status))
         .route("/console/matches/{id}/notes", post(add_note))
@@ -1592,11 +1593,176 @@ async fn firm_leads_csv(
     };
     let mut rows = vec![lead_header(console.lang)];
     rows.extend(leads.iter().map(|m| lead_row(console.lang, m)));
-    let safe: String = id
-        .chars()
+    csv_response(&format!("pistes-{}.csv", file_safe(&id)), rows)
+}
+
+/// `id` reduced to the characters safe in a file name.
+fn file_safe(id: &str) -> String {
+    id.chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect()
+}
+
+// ----- PDF lead sheet -----
+
+/// The firm's lead sheet as a one-page PDF: its ten best leads as the firm page shows
+/// them. The leads are asked first, as the CSV export does, so both answer the same to
+/// an adviser who does not see the firm.
+async fn firm_leads_pdf(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<String>,
+) -> Response {
+    let leads = match leads_of(
+        &state,
+        console.key(),
+        &id,
+        &[],
+        i32::try_from(crate::lead_sheet::MAX_LEADS).unwrap_or(10),
+    )
+    .await
+    {
+        Ok(leads) => leads,
+        Err(error) => return console.error(&state, &error),
+    };
+    let mut registry = state.upstream.registry();
+    let mut listings_registry = state.upstream.registry();
+    let company = registry.get_company(console.key().request(pb::GetCompanyRequest {
+        id: id.clone(),
+        legal_id: String::new(),
+    }));
+    let listings =
+        listings_registry.batch_get_opportunities(console.key().request(pb::BatchGetRequest {
+            ids: leads.iter().map(|m| m.opportunity_id.clone()).collect(),
+        }));
+    let (company, listings) = tokio::join!(company, listings);
+    let company = match company {
+        Ok(company) => company.into_inner(),
+        Err(status) => return console.error(&state, &status.into()),
+    };
+    // A listing the key may not read (or gone meanwhile) shows without place, kind and
+    // deadline, as its lead still shows on the firm page.
+    let listings = match listings {
+        Ok(listings) => listings.into_inner().opportunities,
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), message = status.message(), "lead sheet listings unread");
+            Vec::new()
+        }
+    };
+    let lang = console.lang;
+    let firm = sheet_firm(lang, &company);
+    let sheet_leads: Vec<crate::lead_sheet::SheetLead> = leads
+        .iter()
+        .map(|m| {
+            let listing = listings.iter().find(|o| o.id == m.opportunity_id);
+            sheet_lead(lang, m, listing)
+        })
         .collect();
-    csv_response(&format!("pistes-{safe}.csv"), rows)
+    let bytes =
+        crate::lead_sheet::lead_sheet(lang, &firm, &sheet_leads, &date_text(&today_plus(0)));
+    let filename = format!("{}-{}.pdf", lang.words()["lead_sheet_file"], file_safe(&id));
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// The firm as the sheet shows it, as on its console page.
+fn sheet_firm(lang: Lang, company: &pb::Company) -> crate::lead_sheet::SheetFirm {
+    let location = company.location.clone().unwrap_or_default();
+    let place = match (
+        location.place_name.is_empty(),
+        location.place_code.is_empty(),
+    ) {
+        (false, false) => format!(
+            "{} ({}), {}",
+            location.place_name, location.place_code, company.region
+        ),
+        (false, true) => format!("{}, {}", location.place_name, company.region),
+        _ => company.region.clone(),
+    };
+    let nace_lang = match lang {
+        Lang::Fr => pyred_domain::nace::Lang::Fr,
+        Lang::Es => pyred_domain::nace::Lang::Es,
+        Lang::En => pyred_domain::nace::Lang::En,
+    };
+    let sector = company
+        .activities
+        .iter()
+        .map(
+            |activity| match pyred_domain::NaceCode::parse(&activity.nace) {
+                Ok(code) => format!("{} {}", activity.nace, code.label(nace_lang)),
+                Err(_) => activity.nace.clone(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("; ");
+    crate::lead_sheet::SheetFirm {
+        name: company.name.clone(),
+        legal_id: company
+            .legal_id
+            .as_ref()
+            .map(|l| l.display.clone())
+            .unwrap_or_default(),
+        place,
+        sector,
+        offers: company.offers.clone(),
+        seeks: company.seeks.clone(),
+    }
+}
+
+/// One lead with its listing's place, kind and deadline, in the sheet's language.
+fn sheet_lead(
+    lang: Lang,
+    m: &pb::Match,
+    listing: Option<&pb::Opportunity>,
+) -> crate::lead_sheet::SheetLead {
+    let words = lang.words();
+    let place = listing
+        .map(|o| {
+            let name = o
+                .location
+                .as_ref()
+                .map(|l| l.place_name.as_str())
+                .unwrap_or_default();
+            match (name.is_empty(), o.region.is_empty()) {
+                (false, false) => format!("{name} ({})", o.region),
+                (false, true) => name.to_owned(),
+                _ => o.region.clone(),
+            }
+        })
+        .unwrap_or_default();
+    let kind = listing
+        .and_then(|o| KindJson::from_pb(o.kind))
+        .and_then(|kind| words.get(format!("k_{}", kind.as_str()).as_str()).copied())
+        .unwrap_or_default()
+        .to_owned();
+    crate::lead_sheet::SheetLead {
+        score: format!("{:.0} %", m.score * 100.0),
+        title: m.opportunity_title.clone(),
+        place,
+        distance: m
+            .distance_km
+            .map(|d| format!("{d:.0} km"))
+            .unwrap_or_default(),
+        kind,
+        deadline: listing
+            .and_then(|o| o.deadline.as_ref())
+            .map(date_text)
+            .unwrap_or_default(),
+        reasons: m.reasons.iter().map(|r| reason_text(lang, r)).collect(),
+    }
 }
 
 async fn pipeline_csv(State(state): State<AppState>, console: Console) -> Response {

@@ -305,6 +305,28 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Export leads (CSV)",
     ),
     (
+        "export_leads_pdf",
+        "Fiche des pistes (PDF)",
+        "Hoja de pistas (PDF)",
+        "Lead sheet (PDF)",
+    ),
+    (
+        "lead_sheet",
+        "Fiche des pistes",
+        "Hoja de pistas",
+        "Lead sheet",
+    ),
+    (
+        "lead_sheet_file",
+        "fiche-pistes",
+        "hoja-pistas",
+        "lead-sheet",
+    ),
+    ("legal_id", "SIRET / NIF", "SIRET / NIF", "SIRET / NIF"),
+    ("sector", "Secteur", "Sector", "Sector"),
+    ("deadline_colon", "Échéance :", "Plazo:", "Deadline:"),
+    ("printed_on", "Édité le", "Emitida el", "Printed on"),
+    (
         "listing_language",
         "Annonce en langue d'origine",
         "Anuncio en su idioma original",

@@ -3,7 +3,8 @@
 //!
 //! - [`console`]: server-rendered pages (minijinja templates, French by default, Spanish
 //!   and English), sessions kept server-side ([`session`]), CSRF tokens on every form,
-//!   the SVG map ([`map`]) and CSV exports.
+//!   the SVG map ([`map`]), CSV exports and the firm's one-page PDF lead sheet
+//!   ([`lead_sheet`]).
 //! - [`api`]: REST resources mirroring the gRPC API, with its OpenAPI document
 //!   ([`openapi`]) at `/openapi.json`; JSON shapes in [`json`], errors in [`error`].
 //! - [`upstream`]: one shared channel per service; every call carries the key of the
@@ -24,6 +25,7 @@ pub mod console;
 pub mod error;
 pub mod i18n;
 pub mod json;
+pub mod lead_sheet;
 pub mod map;
 pub mod openapi;
 pub mod session;

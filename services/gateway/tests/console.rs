@@ -1,5 +1,5 @@
 //! The console end to end: over HTTPS at the HTTP level (cookies, CSRF, CSV, map,
-//! language), and in a real headless Chromium driven through chromedriver (sign in,
+//! language, the PDF lead sheet), and in a real headless Chromium driven through chromedriver (sign in,
 //! search, open a firm, move a lead, add a note, edit with field errors), each change
 //! checked through the gRPC API.
 //!
@@ -513,6 +513,302 @@ async fn console_sessions_csrf_exports_and_languages() {
         client.get("/console", &[("cookie", &cookie)]).await.status,
         303
     );
+
+    world.stop().await;
+}
+
+/// The text strings a PDF's (uncompressed) content stream shows, as their bytes:
+/// literal `(…)` strings with their escapes and hex `<…>` strings.
+fn shown_strings(pdf: &[u8]) -> Vec<Vec<u8>> {
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|at| at + from)
+    };
+    let start = find(pdf, b"stream\n", 0).expect("a content stream") + b"stream\n".len();
+    let end = find(pdf, b"\nendstream", start).expect("its end");
+    assert!(
+        find(pdf, b"stream\n", end + b"\nendstream".len()).is_none(),
+        "one stream only"
+    );
+    let content = &pdf[start..end];
+    let mut strings = Vec::new();
+    let mut i = 0;
+    while i < content.len() {
+        match content[i] {
+            b'(' => {
+                let mut depth = 1;
+                let mut text = Vec::new();
+                i += 1;
+                while i < content.len() {
+                    match content[i] {
+                        b'\\' => {
+                            i += 1;
+                            match content[i] {
+                                b'n' => text.push(b'\n'),
+                                b'r' => text.push(b'\r'),
+                                b't' => text.push(b'\t'),
+                                b'b' => text.push(8),
+                                b'f' => text.push(12),
+                                d @ b'0'..=b'7' => {
+                                    let mut value = u32::from(d - b'0');
+                                    for _ in 0..2 {
+                                        if matches!(content.get(i + 1), Some(b'0'..=b'7')) {
+                                            i += 1;
+                                            value = value * 8 + u32::from(content[i] - b'0');
+                                        }
+                                    }
+                                    text.push(u8::try_from(value).unwrap());
+                                }
+                                other => text.push(other),
+                            }
+                        }
+                        b'(' => {
+                            depth += 1;
+                            text.push(b'(');
+                        }
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                            text.push(b')');
+                        }
+                        other => text.push(other),
+                    }
+                    i += 1;
+                }
+                strings.push(text);
+            }
+            b'<' => {
+                let close = find(content, b">", i).unwrap();
+                let hex: Vec<u8> = content[i + 1..close]
+                    .iter()
+                    .copied()
+                    .filter(u8::is_ascii_hexdigit)
+                    .collect();
+                strings.push(
+                    hex.chunks(2)
+                        .map(|pair| {
+                            u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap()
+                        })
+                        .collect(),
+                );
+                i = close;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    strings
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The first words of a text as the sheet prints them (WinAnsi, one space between words,
+/// lines joined by one space): they are never cut, even in a long title.
+fn first_words(text: &str, words: usize) -> Vec<u8> {
+    let words: Vec<&str> = text.split_whitespace().take(words).collect();
+    pyred_gateway::lead_sheet::winansi(&words.join(" "))
+}
+
+/// A poppler tool's output, when poppler-utils is installed.
+fn poppler(tool: &str, args: &[&std::ffi::OsStr]) -> Option<String> {
+    let output = std::process::Command::new(tool).args(args).output().ok()?;
+    assert!(output.status.success(), "{tool} failed: {output:?}");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firms_lead_sheet_as_one_pdf_page_in_french_and_spanish() {
+    let world = World::start().await;
+    let client = &world.client;
+    let firm = world.demo_firm("demo-gers-04").await;
+    let path = format!("/console/firms/{}/leads.pdf", firm.id);
+    // The ten best leads the adviser's key is given, as the sheet lists them.
+    let leads = world
+        .matchmaking_as(&world.adviser)
+        .list_company_matches(pb::ListCompanyMatchesRequest {
+            company_id: firm.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .matches;
+    assert!(leads.len() >= 3, "the demo firm has leads: {leads:?}");
+
+    // Without a session: the sign-in form, as for the CSV beside it.
+    let anonymous = client.get(&path, &[]).await;
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(anonymous.header("location"), Some("/console/login"));
+
+    let (cookie, _) = sign_in(&world, world.adviser.expose()).await;
+    let page = client
+        .get(
+            &format!("/console/firms/{}", firm.id),
+            &[("cookie", &cookie)],
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("/leads.pdf\" id=\"lead-sheet-link\">Fiche des pistes (PDF)</a>"),
+        "the firm page links the sheet:\n{page}"
+    );
+
+    let shots: Option<PathBuf> = std::env::var_os("PYRED_SCREENSHOTS").map(PathBuf::from);
+    let scratch = tempfile::tempdir().unwrap();
+    for (lang, file_word, labels) in [
+        (
+            "fr",
+            "fiche-pistes",
+            ["Fiche des pistes", "Meilleures pistes (", "Édité le"],
+        ),
+        (
+            "es",
+            "hoja-pistas",
+            ["Hoja de pistas", "Mejores pistas (", "Emitida el"],
+        ),
+    ] {
+        let switch = client
+            .get(&format!("/console/lang/{lang}"), &[("cookie", &cookie)])
+            .await;
+        let lang_cookie = switch.headers_named("set-cookie")[0]
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let both = format!("{cookie}; {lang_cookie}");
+        let reply = client.get(&path, &[("cookie", &both)]).await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        assert_eq!(reply.header("content-type"), Some("application/pdf"));
+        assert_eq!(
+            reply.header("content-disposition"),
+            Some(format!("attachment; filename=\"{file_word}-{}.pdf\"", firm.id).as_str())
+        );
+        let pdf = &reply.body;
+        eprintln!("lead sheet ({lang}): {} bytes", pdf.len());
+        assert!(pdf.starts_with(b"%PDF-"), "{lang}: a PDF header");
+        assert!(
+            pdf.trim_ascii_end().ends_with(b"%%EOF"),
+            "{lang}: a PDF end"
+        );
+        let text = String::from_utf8_lossy(pdf);
+        assert_eq!(text.matches("/Type /Pages").count(), 1, "{text}");
+        assert_eq!(
+            text.matches("/Type /Page").count(),
+            2,
+            "one page (and its tree): {text}"
+        );
+        assert!(text.contains("/Count 1"));
+        assert!(
+            !text.contains("/Filter"),
+            "the content stream is not compressed"
+        );
+
+        let shown = shown_strings(pdf).join(&b' ');
+        // The firm's name and its leads' titles, WinAnsi-encoded, accents included.
+        let name = pyred_gateway::lead_sheet::winansi(&firm.name);
+        assert!(
+            name.iter().any(|&b| b >= 0x80),
+            "an accented name: {}",
+            firm.name
+        );
+        assert!(contains(&shown, &name), "{lang}: the firm's name");
+        for lead in leads.iter().take(10) {
+            assert!(
+                contains(&shown, &first_words(&lead.opportunity_title, 6)),
+                "{lang}: the title {:?} is on the sheet",
+                lead.opportunity_title
+            );
+        }
+        // The labels and the best lead's first reason in the sheet's language.
+        for label in labels {
+            assert!(
+                contains(&shown, &pyred_gateway::lead_sheet::winansi(label)),
+                "{lang}: {label}"
+            );
+        }
+        let reason = &leads[0].reasons[0];
+        let reason = if lang == "es" {
+            &reason.text_es
+        } else {
+            &reason.text_fr
+        };
+        assert!(
+            contains(&shown, &first_words(reason, 3)),
+            "{lang}: the first reason {reason:?}"
+        );
+        let score = format!("{:.0} %", leads[0].score * 100.0);
+        assert!(
+            contains(&shown, score.as_bytes()),
+            "{lang}: the score {score}"
+        );
+
+        // A viewer's reading, with poppler-utils when installed.
+        let file = scratch.path().join(format!("{file_word}.pdf"));
+        std::fs::write(&file, pdf).unwrap();
+        if let Some(info) = poppler("pdfinfo", &[file.as_os_str()]) {
+            assert!(
+                info.lines()
+                    .any(|line| line.starts_with("Pages:") && line.trim_end().ends_with(" 1")),
+                "{info}"
+            );
+            assert!(info.contains("A4"), "{info}");
+            let read = poppler(
+                "pdftotext",
+                &[
+                    "-enc".as_ref(),
+                    "UTF-8".as_ref(),
+                    file.as_os_str(),
+                    "-".as_ref(),
+                ],
+            )
+            .unwrap_or_default();
+            assert!(
+                read.contains(&firm.name),
+                "{lang}: pdftotext reads the name:\n{read}"
+            );
+            assert!(read.contains(labels[0]), "{lang}:\n{read}");
+        } else {
+            eprintln!("poppler-utils not installed: the PDF is not read back by a viewer");
+        }
+        if let (Some(dir), "fr") = (&shots, lang) {
+            std::fs::create_dir_all(dir).unwrap();
+            let png = dir.join("10-fiche-pistes");
+            let rendered = std::process::Command::new("pdftoppm")
+                .args(["-png", "-r", "100", "-singlefile"])
+                .arg(&file)
+                .arg(&png)
+                .status();
+            match rendered {
+                Ok(status) => assert!(status.success(), "pdftoppm failed"),
+                Err(_) => eprintln!("pdftoppm not installed: no picture of the sheet"),
+            }
+        }
+    }
+
+    // An adviser who does not see the firm gets what the CSV route answers: not found.
+    let rioja = world.key(pb::Role::Adviser, &["ES-RI"], "", "").await;
+    let (rioja_cookie, _) = sign_in(&world, rioja.expose()).await;
+    let foreign_pdf = client.get(&path, &[("cookie", &rioja_cookie)]).await;
+    let foreign_csv = client
+        .get(
+            &format!("/console/firms/{}/leads.csv", firm.id),
+            &[("cookie", &rioja_cookie)],
+        )
+        .await;
+    assert_eq!(foreign_pdf.status, 404);
+    assert_eq!(foreign_pdf.status, foreign_csv.status);
+    assert_eq!(
+        foreign_pdf.header("content-type"),
+        foreign_csv.header("content-type")
+    );
+    assert!(!foreign_pdf.body.starts_with(b"%PDF-"));
+    assert!(!contains(&foreign_pdf.body, firm.name.as_bytes()));
 
     world.stop().await;
 }
