@@ -522,6 +522,21 @@ pub fn document() -> Value {
             "/api/v1/matches/{id}/notes": {
                 "post": operation("Add a note to a lead (advisers)", vec![path_id("match id")], Some("Note"), ("200", "Match"), WRITE)
             },
+            "/api/v1/alerts": {
+                "get": operation("The caller's alert inbox, newest first (advisers: their territory's firms; firms: their own), with a long-poll", vec![
+                    query("unread_only", json!({"type": "boolean"}), "only unread alerts"),
+                    query("page_size", json!({"type": "integer", "format": "int32", "minimum": 0, "maximum": 100}), "at most this many (0: 20)"),
+                    query("before_seq", json!({"type": "integer", "format": "int64", "minimum": 0}), "only alerts older than this (next_before_seq of the previous page)"),
+                    query("after_seq", json!({"type": "integer", "format": "int64", "minimum": 0}), "only alerts newer than this (the inbox's last_seq of an earlier answer; never above the newest alert)"),
+                    query("wait", json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": 30}), "with after_seq: when nothing is newer yet, wait up to this many seconds for the next alert")
+                ], None, ("200", "Alerts"), READ)
+            },
+            "/api/v1/alerts/read": {
+                "post": operation("Mark alerts of the caller's inbox read", Vec::new(), Some("AlertsRead"), ("200", "AlertInbox"), WRITE)
+            },
+            "/api/v1/alerts/settings": {
+                "put": operation("Set the caller's alert threshold", Vec::new(), Some("AlertSettings"), ("200", "AlertInbox"), WRITE)
+            },
             "/api/v1/search": {
                 "get": operation("Bilingual text and geographic search", search_params, None, ("200", "SearchResponse"), READ)
             },
@@ -573,6 +588,42 @@ pub fn document() -> Value {
                             }
                         }
                     ]
+                },
+                "AlertInbox": {
+                    "type": "object", "required": ["min_score", "unread_count", "unread_count_capped", "last_seq"],
+                    "properties": {
+                        "min_score": { "type": "number", "minimum": 0, "maximum": 1 },
+                        "unread_count": { "type": "integer", "format": "int64", "minimum": 0, "maximum": 1000 },
+                        "unread_count_capped": { "type": "boolean" },
+                        "last_seq": { "type": "integer", "format": "int64", "minimum": 0 }
+                    }
+                },
+                "Alerts": {
+                    "type": "object", "required": ["items", "inbox", "next_before_seq"],
+                    "properties": {
+                        "items": { "type": "array", "items": {
+                            "type": "object", "required": ["seq", "read", "match"],
+                            "properties": {
+                                "seq": { "type": "integer", "format": "int64", "minimum": 1 },
+                                "read": { "type": "boolean" },
+                                "raised_at": { "type": "string", "format": "date-time" },
+                                "match": reference("Match")
+                            }
+                        } },
+                        "inbox": reference("AlertInbox"),
+                        "next_before_seq": { "type": "integer", "format": "int64", "minimum": 0 }
+                    }
+                },
+                "AlertsRead": {
+                    "type": "object", "additionalProperties": false,
+                    "properties": {
+                        "seqs": { "type": "array", "maxItems": 1000, "items": { "type": "integer", "format": "int64", "minimum": 1 } },
+                        "through_seq": { "type": "integer", "format": "int64", "minimum": 0 }
+                    }
+                },
+                "AlertSettings": {
+                    "type": "object", "additionalProperties": false, "required": ["min_score"],
+                    "properties": { "min_score": { "type": "number", "minimum": 0, "maximum": 1 } }
                 },
                 "Note": { "type": "object", "additionalProperties": false, "required": ["text"], "properties": { "text": { "type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S" } } },
                 "SyncRequest": {

@@ -561,8 +561,13 @@ impl Matchmaking for MatchmakingApi {
         if request.before_seq < 0 {
             violations.add("before_seq", "must not be negative");
         }
-        if request.after_seq < 0 {
-            violations.add("after_seq", "must not be negative");
+        // Numbers come from this store: one past the newest names no alert yet.
+        let last_seq = self.store.last_alert_seq().await?;
+        if !(0..=last_seq).contains(&request.after_seq) {
+            violations.add(
+                "after_seq",
+                format!("must be between 0 and the newest alert, {last_seq}"),
+            );
         }
         violations.into_result().map_err(MatchError::from)?;
         let page_size = match usize::try_from(request.page_size) {
