@@ -54,7 +54,7 @@ impl Security {
 /// host = "smtp.example.org"
 /// security = "starttls"        # starttls (default) | tls | none
 /// username = "digest@cci-gers.example"
-/// password = "…"               # or PYRED__MAIL__PASSWORD
+/// password = "…"
 /// from = "digest@cci-gers.example"
 /// ```
 ///
