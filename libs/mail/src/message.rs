@@ -14,6 +14,7 @@ use crate::MailError;
 #[derive(Debug, Clone)]
 pub struct Message {
     inner: lettre::Message,
+    formatted: Vec<u8>,
     message_id: String,
 }
 
@@ -34,8 +35,8 @@ impl Message {
     }
 
     /// The message in RFC 5322 form (CRLF line endings), as a relay receives it.
-    pub fn formatted(&self) -> Vec<u8> {
-        self.inner.formatted()
+    pub fn formatted(&self) -> &[u8] {
+        &self.formatted
     }
 
     /// lettre's envelope of the message (its `From` and `To` addresses).
@@ -108,8 +109,54 @@ impl MessageBuilder {
         let inner = builder
             .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(MailError::Build)?;
-        Ok(Message { inner, message_id })
+        let formatted = fold_header_lines(&inner.formatted());
+        Ok(Message {
+            inner,
+            formatted,
+            message_id,
+        })
     }
+}
+
+/// Lines of the top-level header longer than 78 bytes, folded before a space (RFC 5322
+/// §2.2.3: folding inserts CRLF before existing whitespace, so unfolding restores the
+/// value exactly). lettre folds encoded words but not a `To` of many plain addresses,
+/// which would pass the 998-byte line limit at about 25 recipients.
+fn fold_header_lines(raw: &[u8]) -> Vec<u8> {
+    const WIDTH: usize = 78;
+    let header_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |p| p + 2);
+    let mut out = Vec::with_capacity(raw.len() + 64);
+    for line in raw[..header_end].split_inclusive(|&b| b == b'\n') {
+        let mut rest = line;
+        while rest.len() > WIDTH + 2 {
+            // The last space within the width (not the leading one of a continuation),
+            // or else the first one after it.
+            let within = rest[1..=WIDTH]
+                .iter()
+                .rposition(|&b| b == b' ')
+                .map(|p| p + 1);
+            let after = || {
+                rest[WIDTH..]
+                    .iter()
+                    .position(|&b| b == b' ')
+                    .map(|p| p + WIDTH)
+            };
+            match within.or_else(after) {
+                Some(cut) if cut + 2 < rest.len() => {
+                    out.extend_from_slice(&rest[..cut]);
+                    out.extend_from_slice(b"\r\n");
+                    rest = &rest[cut..];
+                }
+                _ => break,
+            }
+        }
+        out.extend_from_slice(rest);
+    }
+    out.extend_from_slice(&raw[header_end..]);
+    out
 }
 
 pub(crate) fn parse_mailbox(field: &'static str, value: &str) -> Result<Mailbox, MailError> {
@@ -143,7 +190,7 @@ mod tests {
             raw.is_ascii(),
             "every byte is 7-bit: encoded words and QP/base64 parts"
         );
-        let text = String::from_utf8_lossy(&raw);
+        let text = String::from_utf8_lossy(raw);
         assert!(
             text.lines().all(|line| line.len() <= 998),
             "RFC 5322 line limit"
@@ -156,7 +203,7 @@ mod tests {
 
         use mail_parser::MimeHeaders as _;
         let parsed = mail_parser::MessageParser::default()
-            .parse(&raw)
+            .parse(raw)
             .expect("parses as RFC 5322");
         assert_eq!(parsed.subject(), Some(subject));
         let content_type = parsed.root_part().content_type().expect("content type");
@@ -198,6 +245,55 @@ mod tests {
         assert!(message.message_id().ends_with("@pyred.example>"));
         assert!(parsed.date().is_some());
         assert_eq!(message.recipients().len(), 2);
+    }
+
+    #[test]
+    fn a_long_recipient_list_is_folded_and_unfolds_to_the_same_value() {
+        let addresses: Vec<String> = (0..60)
+            .map(|n| format!("\"Conseiller {n}, CCI\" <conseiller.{n:02}@cci-gers.example>"))
+            .collect();
+        let mut builder = digest("tous");
+        for address in &addresses {
+            builder = builder.to(address.as_str());
+        }
+        let message = builder.build().expect("message");
+        let raw = message.formatted();
+        let text = String::from_utf8_lossy(raw);
+        assert!(text.split("\r\n").all(|line| line.len() <= 998), "{text}");
+        let header_end = text.find("\r\n\r\n").expect("header end");
+        assert!(
+            text[..header_end]
+                .split("\r\n")
+                .all(|line| line.len() <= 78),
+            "{text}"
+        );
+        let parsed = mail_parser::MessageParser::default()
+            .parse(raw)
+            .expect("parses");
+        let to: Vec<_> = parsed
+            .to()
+            .expect("to")
+            .iter()
+            .map(|a| a.address().map(str::to_owned))
+            .collect();
+        assert_eq!(to.len(), 62);
+        assert_eq!(to[61].as_deref(), Some("conseiller.59@cci-gers.example"));
+        let names: Vec<_> = parsed
+            .to()
+            .expect("to")
+            .iter()
+            .filter_map(|a| a.name())
+            .collect();
+        assert!(names.contains(&"Conseiller 7, CCI"), "{names:?}");
+        assert_eq!(message.recipients().len(), 62);
+        // Only the header changed.
+        let unfolded = String::from_utf8_lossy(&message.inner.formatted()).into_owned();
+        let body = |t: &str| t[t.find("\r\n\r\n").unwrap_or(0)..].to_owned();
+        assert_eq!(body(&text), body(&unfolded));
+        assert_eq!(
+            text[..header_end].replace("\r\n ", " "),
+            unfolded[..unfolded.find("\r\n\r\n").unwrap_or(0)].replace("\r\n ", " ")
+        );
     }
 
     #[test]

@@ -163,8 +163,10 @@ impl Outbox {
             .iter()
             .map(Address::to_string)
             .collect();
-        let mut contents = format!("{ENVELOPE_HEADER} {}\r\n", recipients.join(", ")).into_bytes();
-        contents.extend_from_slice(&message.formatted());
+        // One recipient per folded line keeps every line far below RFC 5322's 998 bytes.
+        let mut contents =
+            format!("{ENVELOPE_HEADER} {}\r\n", recipients.join(",\r\n ")).into_bytes();
+        contents.extend_from_slice(message.formatted());
         if self.write_atomically(&path, &contents, Replace::No)? {
             tracing::info!(id = %id, message_id = message.message_id(), "mail queued");
             Ok(Enqueued::Stored(id))
@@ -300,13 +302,21 @@ impl Outbox {
             reason,
         };
         let contents = fs::read(path).map_err(MailError::io("read", path))?;
-        let end = contents
-            .windows(2)
-            .position(|pair| pair == b"\r\n")
-            .ok_or_else(|| corrupt("no line ending".into()))?;
-        let line = std::str::from_utf8(&contents[..end])
-            .map_err(|_| corrupt("first line is not UTF-8".into()))?;
-        let list = line
+        // The header ends at the first CRLF not followed by folding whitespace.
+        let mut end = 0;
+        loop {
+            let line_end = contents[end..]
+                .windows(2)
+                .position(|pair| pair == b"\r\n")
+                .ok_or_else(|| corrupt("no line ending".into()))?;
+            end += line_end + 2;
+            if !matches!(contents.get(end), Some(b' ' | b'\t')) {
+                break;
+            }
+        }
+        let header = std::str::from_utf8(&contents[..end])
+            .map_err(|_| corrupt("first header is not UTF-8".into()))?;
+        let list = header
             .strip_prefix(ENVELOPE_HEADER)
             .ok_or_else(|| corrupt(format!("does not start with {ENVELOPE_HEADER}")))?;
         let recipients = list
@@ -322,7 +332,7 @@ impl Outbox {
         if recipients.is_empty() {
             return Err(corrupt("no recipient".into()));
         }
-        Ok((recipients, contents[end + 2..].to_vec()))
+        Ok((recipients, contents[end..].to_vec()))
     }
 
     fn mark_sent(&self, id: &str, relay: &str, response: &str) -> Result<(), MailError> {
@@ -499,7 +509,7 @@ mod tests {
         assert_eq!(names(outbox.dir()), vec!["digest-a-2026-12-04.eml"]);
 
         let raw = fs::read(outbox.dir().join("digest-a-2026-12-04.eml")).expect("eml");
-        assert!(raw.starts_with(b"X-Pyred-Envelope-To: a@cci.example, b@cci.example\r\n"));
+        assert!(raw.starts_with(b"X-Pyred-Envelope-To: a@cci.example,\r\n b@cci.example\r\n"));
         let parsed = mail_parser::MessageParser::default()
             .parse(&raw)
             .expect("RFC 5322");
@@ -648,6 +658,37 @@ mod tests {
         );
         assert!(outbox.deliver(&fake).await.expect("third").sent.is_empty());
         assert_eq!(fake.count(), 2);
+    }
+
+    #[tokio::test]
+    async fn many_recipients_fold_the_envelope_line_and_all_are_given_to_the_relay() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let outbox = Outbox::open(dir.path()).expect("outbox");
+        let addresses: Vec<String> = (0..60)
+            .map(|n| format!("conseiller.numero.{n:02}@cci-gers.example"))
+            .collect();
+        let to: Vec<&str> = addresses.iter().map(String::as_str).collect();
+        outbox
+            .enqueue(&message("tous", &to), "all")
+            .expect("enqueue");
+        let raw = fs::read_to_string(outbox.dir().join("all.eml")).expect("eml");
+        let long: Vec<&str> = raw.split("\r\n").filter(|line| line.len() > 998).collect();
+        assert!(long.is_empty(), "{long:?}");
+        let fake = Fake::default();
+        assert_eq!(
+            outbox.deliver(&fake).await.expect("deliver").sent,
+            vec!["all"]
+        );
+        let sent = fake.sent.lock().expect("lock");
+        let given: Vec<String> = sent[0].0.iter().map(Address::to_string).collect();
+        assert_eq!(given, addresses);
+        // No continuation line of the envelope header is left at the top of what is sent.
+        assert!(!sent[0].1.starts_with(b" ") && !sent[0].1.starts_with(b"\t"));
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&sent[0].1)
+            .expect("parses");
+        assert_eq!(parsed.subject(), Some("tous"));
+        assert_eq!(parsed.to().expect("to").iter().count(), 60);
     }
 
     #[tokio::test]
