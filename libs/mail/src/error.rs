@@ -82,6 +82,28 @@ pub enum MailError {
 }
 
 impl MailError {
+    /// Whether trying again as is cannot help: the relay answered with a permanent (5xx)
+    /// reply — a refused recipient or sender, or credentials refused (535, until the
+    /// settings change) — or the outbox file is unreadable as a message. Connection,
+    /// timeout, TLS and 4xx errors are not permanent. (Delivery still retries every
+    /// pending message; this is for reports and alerts.)
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Self::Send { source, .. } => source
+                .downcast_ref::<lettre::transport::smtp::Error>()
+                .is_some_and(lettre::transport::smtp::Error::is_permanent),
+            Self::Corrupt { .. } => true,
+            Self::Address { .. }
+            | Self::Missing(_)
+            | Self::Build(_)
+            | Self::DedupKey { .. }
+            | Self::Io { .. }
+            | Self::Busy(_)
+            | Self::Relay { .. }
+            | Self::Tls(_) => false,
+        }
+    }
+
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,

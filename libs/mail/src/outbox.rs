@@ -249,8 +249,9 @@ impl Outbox {
                     let reason = error_chain(&error);
                     tracing::warn!(id = %pending.id, attempts, error = %reason, "mail not sent, kept in the outbox");
                     let record = format!(
-                        "attempts={attempts}\nlast_error={}\n",
-                        reason.replace('\n', " ")
+                        "attempts={attempts}\npermanent={}\nlast_error={}\n",
+                        error.is_permanent(),
+                        reason.replace(['\r', '\n'], " ")
                     );
                     let failed_path = self.dir.join(format!("{}.failed", pending.id));
                     if let Err(write_error) =

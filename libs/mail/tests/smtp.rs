@@ -378,6 +378,7 @@ async fn plaintext_auth_on_loopback_and_a_refused_recipient_stays_pending() {
         ("b", 1)
     );
     assert!(matches!(report.failed[0].error, MailError::Send { .. }));
+    assert!(report.failed[0].error.is_permanent(), "550 is permanent");
     let pending = outbox.pending().expect("pending");
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].id, "b");
@@ -395,6 +396,26 @@ async fn plaintext_auth_on_loopback_and_a_refused_recipient_stays_pending() {
     assert!(again.sent.is_empty());
     assert_eq!(again.failed[0].attempts, 2);
     assert_eq!(server.received().len(), 2, "a and c are not resent");
+
+    // STARTTLS is required, not opportunistic: this server does not offer it, so nothing
+    // (neither the password nor the message) goes in clear.
+    outbox
+        .enqueue(&digest(SPANISH, &["d@aragon.example"], 4), "d")
+        .expect("d");
+    let mut relay = server.relay(Security::Starttls, Some(PASSWORD));
+    relay.ca_file = None;
+    let downgraded = outbox
+        .deliver(&relay.transport().expect("transport"))
+        .await
+        .expect("deliver");
+    assert!(downgraded.sent.is_empty());
+    let d = downgraded
+        .failed
+        .iter()
+        .find(|f| f.id == "d")
+        .expect("d failed");
+    assert!(!d.error.is_permanent(), "{:?}", d.error);
+    assert_eq!(server.received().len(), 2);
 }
 
 #[tokio::test]
@@ -417,6 +438,10 @@ async fn a_wrong_password_leaves_every_message_pending() {
     let report = outbox.deliver(&transport).await.expect("deliver");
     assert!(report.sent.is_empty());
     assert_eq!(report.failed.len(), 2);
+    assert!(
+        report.failed.iter().all(|f| f.error.is_permanent()),
+        "535 is permanent until the password is fixed"
+    );
     let pending = outbox.pending().expect("pending");
     assert_eq!(pending.len(), 2);
     for message in &pending {
@@ -449,5 +474,6 @@ async fn a_certificate_from_an_untrusted_ca_is_refused() {
         .clone()
         .unwrap_or_default();
     assert!(error.to_lowercase().contains("certificate"), "{error}");
+    assert!(!report.failed[0].error.is_permanent());
     assert!(server.received().is_empty());
 }
