@@ -241,13 +241,24 @@ impl Outbox {
                 Ok(response) => {
                     self.mark_sent(&pending.id, &transport.describe(), &response)?;
                     let _ignored = fs::remove_file(self.dir.join(format!("{}.failed", pending.id)));
-                    tracing::info!(id = %pending.id, relay = %transport.describe(), response = %response, "mail sent");
+                    tracing::info!(
+                        id = %pending.id,
+                        relay = %transport.describe(),
+                        response = %response,
+                        "mail sent"
+                    );
                     report.sent.push(pending.id);
                 }
                 Err(error) => {
                     let attempts = pending.attempts.saturating_add(1);
                     let reason = error_chain(&error);
-                    tracing::warn!(id = %pending.id, attempts, error = %reason, "mail not sent, kept in the outbox");
+                    tracing::warn!(
+                        id = %pending.id,
+                        attempts,
+                        permanent = error.is_permanent(),
+                        error = %reason,
+                        "mail not sent, kept in the outbox"
+                    );
                     let record = format!(
                         "attempts={attempts}\npermanent={}\nlast_error={}\n",
                         error.is_permanent(),
@@ -257,7 +268,11 @@ impl Outbox {
                     if let Err(write_error) =
                         self.write_atomically(&failed_path, record.as_bytes(), Replace::Yes)
                     {
-                        tracing::warn!(id = %pending.id, error = %error_chain(&write_error), "mail failure count not recorded");
+                        tracing::warn!(
+                            id = %pending.id,
+                            error = %error_chain(&write_error),
+                            "mail failure count not recorded"
+                        );
                     }
                     report.failed.push(Failure {
                         id: pending.id,
