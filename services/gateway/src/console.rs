@@ -1450,14 +1450,56 @@ async fn places(
 // ----- map -----
 
 async fn map_page(State(state): State<AppState>, console: Console) -> Response {
-    console.render(&state, "map.html", json!({}))
+    match map_records(&state, &console).await {
+        Ok((firms, listings)) => {
+            let svg = crate::map::svg(&firms, &listings, console.lang);
+            console.render(
+                &state,
+                "map.html",
+                json!({ "svg": svg, "firm_count": firms.len(), "listing_count": listings.len() }),
+            )
+        }
+        Err(error) => console.error(&state, &error),
+    }
 }
 
 async fn map_svg(State(state): State<AppState>, console: Console) -> Response {
-    let firms = match my_firms(&state, &console.session).await {
-        Ok(firms) => firms,
+    let (firms, listings) = match map_records(&state, &console).await {
+        Ok(records) => records,
         Err(error) => return error.into_response(),
     };
+    let svg = crate::map::svg(&firms, &listings, console.lang);
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "inline; filename=\"pyred-{}.svg\"",
+        console
+            .lang
+            .words()
+            .get("map_file")
+            .copied()
+            .unwrap_or("map")
+    )) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// What the map shows: the adviser's own firms and the published listings their key
+/// can read (at most about a thousand), exactly as the dashboard and search see them.
+async fn map_records(
+    state: &AppState,
+    console: &Console,
+) -> Result<(Vec<pb::Company>, Vec<pb::Opportunity>), ApiError> {
+    let firms = my_firms(state, &console.session).await?;
     let mut listings = Vec::new();
     let mut token = String::new();
     loop {
@@ -1472,28 +1514,15 @@ async fn map_svg(State(state): State<AppState>, console: Console) -> Response {
                 status: pb::OpportunityStatus::Published as i32,
                 ..Default::default()
             }))
-            .await;
-        match response {
-            Ok(response) => {
-                let response = response.into_inner();
-                listings.extend(response.opportunities);
-                if response.next_page_token.is_empty() || listings.len() >= 1000 {
-                    break;
-                }
-                token = response.next_page_token;
-            }
-            Err(status) => return ApiError::from(status).into_response(),
+            .await?
+            .into_inner();
+        listings.extend(response.opportunities);
+        if response.next_page_token.is_empty() || listings.len() >= 1000 {
+            break;
         }
+        token = response.next_page_token;
     }
-    let svg = crate::map::svg(&firms, &listings, console.lang);
-    (
-        [
-            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        svg,
-    )
-        .into_response()
+    Ok((firms, listings))
 }
 
 // ----- CSV -----

@@ -1,55 +1,130 @@
-//! The console's map: an SVG drawn from the embedded gazetteer, with no tile server.
+//! The console's map: an SVG drawn from bundled boundary data, with no tile server.
 //!
-//! An equirectangular projection scaled by the cosine of the middle latitude (true
-//! enough at this size) over Gers, Aragón and La Rioja: every commune and municipality
-//! as a dot coloured by region, the adviser's firms as squares and live listings as
-//! diamonds (each a link with a tooltip), and the French–Spanish border along the
-//! Pyrenees as a dashed line (hand-traced from its main passes: approximate).
+//! The outlines come from `data/boundaries.json` (built by `scripts/rebuild-boundaries.py`
+//! from IGN's ADMIN EXPRESS and Spain's IGN, see `data/PROVENANCE.md`): the Gers and its
+//! cantons, the provinces of Huesca, Zaragoza, Teruel and La Rioja, their neighbours as
+//! context, and the French–Spanish border. The projection is equirectangular, scaled by
+//! the cosine of the middle latitude (true enough at this size).
+//!
+//! On it go the adviser's firms (squares) and the live listings (circles coloured by
+//! kind), each a link to its record with a tooltip. Markers closer than
+//! [`CLUSTER_RADIUS`] are gathered under a cluster marker with their count, whose tooltip
+//! lists them; the console's script fans them out on click. Every marker stays at its
+//! true place (`data-x`, `data-y`, `data-lon`, `data-lat`) and names the area it falls in
+//! (`data-area`), which is what the tests check against the outlines.
+//!
+//! Only presentation attributes are used (no `<style>`, no script), so the same markup
+//! works inline in the page under its content security policy, as a downloaded file,
+//! and drawn onto a canvas for the PNG export.
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
-use pyred_domain::Gazetteer;
 use pyred_proto::v1 as pb;
+use serde::Deserialize;
 
 use crate::i18n::Lang;
+use crate::json::KindJson;
 
 const WEST: f64 = -3.3;
 const EAST: f64 = 1.45;
 const SOUTH: f64 = 39.75;
 const NORTH: f64 = 44.2;
-const WIDTH: f64 = 900.0;
+/// Width of the drawing, in SVG units.
+pub const WIDTH: f64 = 900.0;
+/// Markers whose centres are closer than this (SVG units) are clustered.
+pub const CLUSTER_RADIUS: f64 = 13.0;
 
-/// The border, west to east (lon, lat): Hendaye, Bidassoa, Roncevaux, Larrau, Somport,
-/// Pourtalet, Gavarnie, Bielsa, Aran, Andorra.
-const BORDER: &[(f64, f64)] = &[
-    (-1.79, 43.37),
-    (-1.62, 43.26),
-    (-1.42, 43.27),
-    (-1.32, 43.09),
-    (-1.00, 42.99),
-    (-0.75, 42.95),
-    (-0.52, 42.79),
-    (-0.40, 42.80),
-    (-0.07, 42.69),
-    (0.19, 42.68),
-    (0.66, 42.84),
-    (0.86, 42.82),
-    (1.00, 42.71),
-    (1.44, 42.60),
-];
+/// The bundled outlines.
+#[derive(Debug, Default, Deserialize)]
+pub struct Boundaries {
+    /// Departments, provinces, cantons and context areas.
+    pub areas: Vec<Area>,
+    /// The French–Spanish border, as polylines of `lon, lat, lon, lat, …`.
+    pub border: Vec<Vec<f64>>,
+}
 
-fn height() -> f64 {
+/// One outlined area.
+#[derive(Debug, Deserialize)]
+pub struct Area {
+    /// `FR-32`, `ES-HU`, `ES-Z`, `ES-TE`, `ES-LO`; `FR-32-3201` for cantons; `FR-64`,
+    /// `ES-31` for context.
+    pub id: String,
+    /// `department`, `province`, `canton` or `context`.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// INSEE department or canton code, INE province code.
+    pub code: String,
+    /// Polygons, each an outer ring then its holes, each ring `lon, lat, lon, lat, …`.
+    pub polygons: Vec<Vec<Vec<f64>>>,
+}
+
+impl Area {
+    /// Whether the point (lon, lat) lies inside (even–odd over every ring).
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        let mut inside = false;
+        for ring in self.polygons.iter().flatten() {
+            let points: Vec<(f64, f64)> = ring.chunks_exact(2).map(|c| (c[0], c[1])).collect();
+            inside ^= ring_contains(&points, lon, lat);
+        }
+        inside
+    }
+
+    fn is_region(&self) -> bool {
+        matches!(self.kind.as_str(), "department" | "province")
+    }
+}
+
+/// Even–odd crossing test of one closed ring.
+pub fn ring_contains(ring: &[(f64, f64)], x: f64, y: f64) -> bool {
+    let mut inside = false;
+    for pair in ring.windows(2) {
+        let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
+        if (y1 > y) != (y2 > y) && x < x1 + (y - y1) * (x2 - x1) / (y2 - y1) {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+/// The bundled outlines, parsed once.
+pub fn boundaries() -> &'static Boundaries {
+    static BOUNDARIES: OnceLock<Boundaries> = OnceLock::new();
+    BOUNDARIES.get_or_init(|| {
+        serde_json::from_str(include_str!("../data/boundaries.json")).unwrap_or_else(|error| {
+            tracing::error!(%error, "bundled boundaries unreadable; the map has no outlines");
+            Boundaries::default()
+        })
+    })
+}
+
+/// The area (`FR-32`, `ES-HU`, `ES-Z`, `ES-TE`, `ES-LO`) of an INSEE or INE place code.
+pub fn area_of_place(code: &str) -> Option<&'static str> {
+    match code.get(..2)? {
+        "32" => Some("FR-32"),
+        "22" => Some("ES-HU"),
+        "50" => Some("ES-Z"),
+        "44" => Some("ES-TE"),
+        "26" => Some("ES-LO"),
+        _ => None,
+    }
+}
+
+/// Height of the drawing, in SVG units.
+pub fn height() -> f64 {
     let k = ((SOUTH + NORTH) / 2.0).to_radians().cos();
     WIDTH * (NORTH - SOUTH) / ((EAST - WEST) * k)
 }
 
-fn project(lat: f64, lon: f64) -> (f64, f64) {
+/// SVG coordinates of a point.
+pub fn project(lat: f64, lon: f64) -> (f64, f64) {
     let x = (lon - WEST) / (EAST - WEST) * WIDTH;
     let y = (NORTH - lat) / (NORTH - SOUTH) * height();
     (x, y)
 }
 
-fn inside(lat: f64, lon: f64) -> bool {
+fn inside_frame(lat: f64, lon: f64) -> bool {
     (SOUTH..=NORTH).contains(&lat) && (WEST..=EAST).contains(&lon)
 }
 
@@ -60,59 +135,71 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn colour(region: &str) -> &'static str {
-    match region {
-        "FR-32" => "#5b7db8",
-        "ES-RI" => "#9a6a2f",
-        _ => "#b5524a",
+/// Colour of a listing kind (Okabe–Ito, readable by colour-blind eyes and in grey).
+fn kind_colour(kind: &str) -> &'static str {
+    match kind {
+        "business_offer" => "#e69f00",
+        "business_request" => "#0072b2",
+        "partnership" => "#009e73",
+        "tender" => "#d55e00",
+        "technology_offer" => "#cc79a7",
+        "technology_request" => "#f0e442",
+        _ => "#999999",
     }
 }
 
-/// The SVG document.
-pub fn svg(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang) -> String {
-    let words = lang.words();
-    let h = height();
-    let mut out = String::with_capacity(200_000);
-    let _ = write!(
-        out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 {WIDTH:.0} {h:.0}" role="img" aria-labelledby="map-title map-desc" font-family="sans-serif"><title id="map-title">{}</title><desc id="map-desc">{}</desc><rect width="100%" height="100%" fill="#f7f7f2"/>"##,
-        escape(words["map_title"]),
-        escape(words["map_desc"])
-    );
-    out.push_str(r#"<g id="places">"#);
-    for place in Gazetteer::embedded().places() {
-        let region = place.region();
-        let code = region.as_str();
-        if !matches!(code, "FR-32" | "ES-AR" | "ES-RI") {
-            continue;
-        }
-        let Some(point) = place.point() else { continue };
-        if !inside(point.lat(), point.lon()) || place.is_approximate() {
-            continue;
-        }
-        let (x, y) = project(point.lat(), point.lon());
-        let _ = write!(
-            out,
-            r#"<circle cx="{x:.1}" cy="{y:.1}" r="1.6" fill="{}" fill-opacity="0.55"><title>{}</title></circle>"#,
-            colour(code),
-            escape(&place.display_name())
-        );
+const KINDS: [&str; 6] = [
+    "business_offer",
+    "business_request",
+    "partnership",
+    "tender",
+    "technology_offer",
+    "technology_request",
+];
+const FIRM_COLOUR: &str = "#1b2a49";
+
+fn region_fill(id: &str) -> &'static str {
+    match id {
+        "FR-32" => "#e3ebf6",
+        "ES-LO" => "#f3e6ee",
+        _ => "#f6eadb",
     }
-    out.push_str("</g>");
-    let border: Vec<String> = BORDER
-        .iter()
-        .map(|(lon, lat)| {
-            let (x, y) = project(*lat, *lon);
-            format!("{x:.1},{y:.1}")
-        })
-        .collect();
-    let _ = write!(
-        out,
-        r##"<polyline id="border" points="{}" fill="none" stroke="#222" stroke-width="2.5" stroke-dasharray="8 5"><title>{}</title></polyline>"##,
-        border.join(" "),
-        escape(words["border"])
-    );
-    out.push_str(r#"<g id="listings">"#);
+}
+
+/// A ring as SVG path data, `M x,y L x,y … Z`.
+fn ring_path(out: &mut String, ring: &[f64]) {
+    for (i, pair) in ring.chunks_exact(2).enumerate() {
+        let (x, y) = project(pair[1], pair[0]);
+        let _ = write!(out, "{}{x:.1},{y:.1}", if i == 0 { 'M' } else { 'L' });
+    }
+    out.push('Z');
+}
+
+fn area_path(area: &Area) -> String {
+    let mut d = String::new();
+    for ring in area.polygons.iter().flatten() {
+        ring_path(&mut d, ring);
+    }
+    d
+}
+
+/// A marker before drawing.
+struct Marker {
+    id: String,
+    href: String,
+    tooltip: String,
+    /// `firm` or the listing's kind.
+    kind: &'static str,
+    area: &'static str,
+    lat: f64,
+    lon: f64,
+    x: f64,
+    y: f64,
+}
+
+fn markers(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang) -> Vec<Marker> {
+    let words = lang.words();
+    let mut out = Vec::new();
     for listing in listings {
         let Some(location) = &listing.location else {
             continue;
@@ -120,20 +207,27 @@ pub fn svg(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang) -> S
         let Some((lat, lon)) = location.point() else {
             continue;
         };
-        if !inside(lat, lon) {
+        if !inside_frame(lat, lon) {
             continue;
         }
+        let kind = KindJson::from_pb(listing.kind).map_or("", |k| k.as_str());
+        let kind_word = words
+            .get(format!("k_{kind}").as_str())
+            .copied()
+            .unwrap_or_default();
         let (x, y) = project(lat, lon);
-        let _ = write!(
-            out,
-            r##"<a href="/console/opportunities/{id}" target="_top"><path d="M{x:.1} {:.1} l6 6 l-6 6 l-6 -6 z" fill="#e39b1b" stroke="#5a3a00" stroke-width="1"><title>{} — {}</title></path></a>"##,
-            y - 6.0,
-            escape(&listing.title),
-            escape(&location.place_name),
-            id = escape(&listing.id),
-        );
+        out.push(Marker {
+            id: listing.id.clone(),
+            href: format!("/console/opportunities/{}", listing.id),
+            tooltip: format!("{} — {} ({kind_word})", listing.title, location.place_name),
+            kind: KINDS.iter().find(|k| **k == kind).copied().unwrap_or(""),
+            area: area_of_place(&location.place_code).unwrap_or(""),
+            lat,
+            lon,
+            x,
+            y,
+        });
     }
-    out.push_str("</g><g id=\"firms\">");
     for firm in firms {
         let Some(location) = &firm.location else {
             continue;
@@ -141,86 +235,436 @@ pub fn svg(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang) -> S
         let Some((lat, lon)) = location.point() else {
             continue;
         };
-        if !inside(lat, lon) {
+        if !inside_frame(lat, lon) {
             continue;
         }
         let (x, y) = project(lat, lon);
+        out.push(Marker {
+            id: firm.id.clone(),
+            href: format!("/console/firms/{}", firm.id),
+            tooltip: format!("{} — {}", firm.name, location.place_name),
+            kind: "firm",
+            area: area_of_place(&location.place_code).unwrap_or(""),
+            lat,
+            lon,
+            x,
+            y,
+        });
+    }
+    out
+}
+
+/// Greedy clustering: each marker joins the first cluster whose seed is near enough.
+fn clusters(markers: &[Marker]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, marker) in markers.iter().enumerate() {
+        let near = groups.iter_mut().find(|group| {
+            let seed = &markers[group[0]];
+            (seed.x - marker.x).hypot(seed.y - marker.y) < CLUSTER_RADIUS
+        });
+        match near {
+            Some(group) => group.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    groups
+}
+
+fn marker_shape(out: &mut String, kind: &str, x: f64, y: f64) {
+    if kind == "firm" {
         let _ = write!(
             out,
-            r##"<a href="/console/firms/{id}" target="_top"><rect x="{:.1}" y="{:.1}" width="10" height="10" fill="#1f4e9c" stroke="#fff" stroke-width="1.5"><title>{} — {}</title></rect></a>"##,
-            x - 5.0,
-            y - 5.0,
-            escape(&firm.name),
-            escape(&location.place_name),
-            id = escape(&firm.id),
+            r##"<rect x="{:.1}" y="{:.1}" width="11" height="11" fill="{FIRM_COLOUR}" stroke="#ffffff" stroke-width="1.5"/>"##,
+            x - 5.5,
+            y - 5.5,
+        );
+    } else {
+        let _ = write!(
+            out,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="6.5" fill="{}" stroke="#222222" stroke-width="1.2"/>"##,
+            kind_colour(kind),
+        );
+    }
+}
+
+/// Capitals labelled on the map: (name, lat, lon).
+const TOWNS: &[(&str, f64, f64)] = &[
+    ("Auch", 43.6465, 0.5855),
+    ("Huesca", 42.1401, -0.4089),
+    ("Zaragoza", 41.6488, -0.8891),
+    ("Teruel", 40.3457, -1.1065),
+    ("Logroño", 42.4627, -2.4450),
+];
+
+/// Where each region's name is written: (id, lat, lon).
+const LABELS: &[(&str, f64, f64)] = &[
+    ("FR-32", 43.40, 0.30),
+    ("ES-HU", 42.33, 0.02),
+    ("ES-Z", 41.30, -0.55),
+    ("ES-TE", 40.72, -0.75),
+    ("ES-LO", 42.12, -2.70),
+];
+
+fn text(out: &mut String, x: f64, y: f64, size: f64, attrs: &str, content: &str) {
+    let _ = write!(
+        out,
+        r##"<text x="{x:.1}" y="{y:.1}" font-size="{size}" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke" {attrs}>{}</text>"##,
+        escape(content)
+    );
+}
+
+/// The SVG document.
+pub fn svg(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang) -> String {
+    let words = lang.words();
+    let raw = |key: &str| words.get(key).copied().unwrap_or_default();
+    let word = |key: &str| escape(raw(key));
+    let h = height();
+    let data = boundaries();
+    let mut out = String::with_capacity(300_000);
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0} {h:.0}" width="{WIDTH:.0}" height="{h:.0}" role="img" aria-labelledby="map-title map-desc" font-family="DejaVu Sans, Arial, sans-serif" class="pyred-map" data-west="{WEST}" data-east="{EAST}" data-south="{SOUTH}" data-north="{NORTH}"><title id="map-title">{}</title><desc id="map-desc">{}</desc><rect width="100%" height="100%" fill="#dde8ee"/>"##,
+        word("map_title"),
+        word("map_desc"),
+    );
+
+    // Context, then the five regions, then the cantons over them.
+    out.push_str(r#"<g id="context">"#);
+    for area in data.areas.iter().filter(|a| a.kind == "context") {
+        let _ = write!(
+            out,
+            r##"<path d="{}" fill="#efeee9" stroke="#b4b1a6" stroke-width="0.8" fill-rule="evenodd" data-area="{}"><title>{}</title></path>"##,
+            area_path(area),
+            escape(&area.id),
+            escape(&area.name)
+        );
+    }
+    out.push_str(r#"</g><g id="regions">"#);
+    for area in data.areas.iter().filter(|a| a.is_region()) {
+        let _ = write!(
+            out,
+            r##"<path id="area-{id}" class="region" d="{}" fill="{}" stroke="#3c3c3c" stroke-width="1.6" stroke-linejoin="round" fill-rule="evenodd" data-area="{id}" data-kind="{}" data-code="{}"><title>{}</title></path>"##,
+            area_path(area),
+            region_fill(&area.id),
+            escape(&area.kind),
+            escape(&area.code),
+            escape(&area.name),
+            id = escape(&area.id),
+        );
+    }
+    out.push_str(r#"</g><g id="cantons">"#);
+    for area in data.areas.iter().filter(|a| a.kind == "canton") {
+        let _ = write!(
+            out,
+            r##"<path d="{}" fill="none" stroke="#6f86b0" stroke-width="0.6" stroke-dasharray="3 2" data-area="{}"><title>{} — {}</title></path>"##,
+            area_path(area),
+            escape(&area.id),
+            word("canton"),
+            escape(&area.name)
         );
     }
     out.push_str("</g>");
-    // Legend.
+    let mut border = String::new();
+    for line in &data.border {
+        for (i, pair) in line.chunks_exact(2).enumerate() {
+            let (x, y) = project(pair[1], pair[0]);
+            let _ = write!(border, "{}{x:.1},{y:.1}", if i == 0 { 'M' } else { 'L' });
+        }
+    }
+    // A white casing under the dashes keeps the border legible where it runs along a
+    // province's outline (Huesca's northern edge).
     let _ = write!(
         out,
-        r##"<g id="legend" font-size="14"><rect x="10" y="{:.0}" width="400" height="110" fill="#fff" stroke="#999"/><circle cx="25" cy="{:.0}" r="4" fill="#5b7db8"/><text x="40" y="{:.0}">{} (FR-32, ES-AR, ES-RI)</text><rect x="20" y="{:.0}" width="10" height="10" fill="#1f4e9c"/><text x="40" y="{:.0}">{}</text><path d="M25 {:.0} l6 6 l-6 6 l-6 -6 z" fill="#e39b1b"/><text x="40" y="{:.0}">{}</text><line x1="15" x2="35" y1="{:.0}" y2="{:.0}" stroke="#222" stroke-width="2.5" stroke-dasharray="8 5"/><text x="40" y="{:.0}">{}</text></g>"##,
-        h - 120.0,
-        h - 100.0,
-        h - 95.0,
-        escape(words["communes"]),
-        h - 80.0,
-        h - 71.0,
-        escape(words["firms"]),
-        h - 60.0,
-        h - 49.0,
-        escape(words["opportunities"]),
-        h - 25.0,
-        h - 25.0,
-        h - 20.0,
-        escape(words["border"]),
+        r##"<path d="{border}" fill="none" stroke="#ffffff" stroke-width="5" stroke-linejoin="round"/><path id="border" d="{border}" fill="none" stroke="#222222" stroke-width="3" stroke-dasharray="9 5"><title>{}</title></path>"##,
+        word("border")
     );
+
+    // Names: countries, regions, capitals.
+    out.push_str(r##"<g id="labels" fill="#333333" pointer-events="none">"##);
+    let (x, y) = project(44.02, -1.25);
+    text(
+        &mut out,
+        x,
+        y,
+        22.0,
+        r##"letter-spacing="4" fill="#777777""##,
+        raw("country_fr"),
+    );
+    let (x, y) = project(41.05, -2.75);
+    text(
+        &mut out,
+        x,
+        y,
+        22.0,
+        r##"letter-spacing="4" fill="#777777""##,
+        raw("country_es"),
+    );
+    for (id, lat, lon) in LABELS {
+        let Some(area) = data.areas.iter().find(|a| a.id == *id) else {
+            continue;
+        };
+        let (x, y) = project(*lat, *lon);
+        text(
+            &mut out,
+            x,
+            y,
+            17.0,
+            &format!(r#"font-weight="bold" text-anchor="middle" data-label="{id}""#),
+            &area.name.to_uppercase(),
+        );
+    }
+    for (name, lat, lon) in TOWNS {
+        let (x, y) = project(*lat, *lon);
+        let _ = write!(
+            out,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="#333333"/>"##
+        );
+        // Left of the town: its listings cluster on it, and spread out around it.
+        text(
+            &mut out,
+            x - 20.0,
+            y + 4.0,
+            12.0,
+            r#"font-style="italic" text-anchor="end""#,
+            name,
+        );
+    }
+    out.push_str("</g>");
+
+    // Markers at their true places; members of a cluster hidden until it is opened.
+    let markers = markers(firms, listings, lang);
+    let groups = clusters(&markers);
+    let mut cluster_of = vec![None; markers.len()];
+    for (n, group) in groups.iter().enumerate().filter(|(_, g)| g.len() > 1) {
+        for &i in group {
+            cluster_of[i] = Some(n);
+        }
+    }
+    out.push_str(r#"<g id="markers">"#);
+    for (i, marker) in markers.iter().enumerate() {
+        let clustered = cluster_of[i]
+            .map(|n| format!(r#" data-cluster="c{n}" display="none""#))
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            r##"<a class="marker" href="{href}" target="_top" data-record="{id}" data-type="{}" data-kind="{kind}" data-area="{area}" data-lat="{:.5}" data-lon="{:.5}" data-x="{:.1}" data-y="{:.1}"{clustered}><title>{}</title>"##,
+            if marker.kind == "firm" {
+                "firm"
+            } else {
+                "listing"
+            },
+            marker.lat,
+            marker.lon,
+            marker.x,
+            marker.y,
+            escape(&marker.tooltip),
+            href = escape(&marker.href),
+            id = escape(&marker.id),
+            kind = marker.kind,
+            area = marker.area,
+        );
+        marker_shape(&mut out, marker.kind, marker.x, marker.y);
+        out.push_str("</a>");
+    }
+    out.push_str(r#"</g><g id="clusters">"#);
+    for (n, group) in groups.iter().enumerate().filter(|(_, g)| g.len() > 1) {
+        let count = group.len();
+        let x = group.iter().map(|&i| markers[i].x).sum::<f64>() / count as f64;
+        let y = group.iter().map(|&i| markers[i].y).sum::<f64>() / count as f64;
+        let names: Vec<String> = group
+            .iter()
+            .map(|&i| format!("• {}", escape(&markers[i].tooltip)))
+            .collect();
+        let r = 11.0 + (count as f64).sqrt() * 2.0;
+        let firms_in = group.iter().filter(|&&i| markers[i].kind == "firm").count();
+        let ring = if firms_in == count {
+            FIRM_COLOUR
+        } else {
+            "#555555"
+        };
+        let _ = write!(
+            out,
+            r##"<g class="cluster" id="cluster-c{n}" data-cluster="c{n}" data-count="{count}" data-x="{x:.1}" data-y="{y:.1}" tabindex="0" role="button" aria-label="{count} — {}"><title>{}&#10;{}</title><circle cx="{x:.1}" cy="{y:.1}" r="{r:.1}" fill="#ffffff" stroke="{ring}" stroke-width="3"/><text x="{x:.1}" y="{:.1}" font-size="13" font-weight="bold" text-anchor="middle" fill="#111111">{count}</text></g>"##,
+            word("cluster_open"),
+            word("cluster_open"),
+            names.join("&#10;"),
+            y + 4.5,
+        );
+    }
+    out.push_str("</g>");
+
+    legend(&mut out, &words, h);
     let _ = write!(
         out,
-        r##"<text x="{:.0}" y="{:.0}" font-size="20" fill="#333">France</text><text x="{:.0}" y="{:.0}" font-size="20" fill="#333">España</text></svg>"##,
-        project(43.9, -1.2).0,
-        project(43.9, -1.2).1,
-        project(42.35, -2.4).0,
-        project(42.35, -2.4).1,
+        r##"<text x="{:.0}" y="{:.0}" font-size="10" fill="#555555" text-anchor="end">{}</text></svg>"##,
+        WIDTH - 8.0,
+        h - 8.0,
+        word("map_sources"),
     );
     out
+}
+
+fn legend(out: &mut String, words: &std::collections::BTreeMap<&str, &str>, h: f64) {
+    let word = |key: &str| escape(words.get(key).copied().unwrap_or_default());
+    let rows = 6 + KINDS.len();
+    let (x0, width) = (12.0, 255.0);
+    let top = h - 34.0 - 20.0 * rows as f64 - 30.0;
+    let _ = write!(
+        out,
+        r##"<g id="legend" font-size="13" fill="#222222"><rect x="{x0}" y="{top:.0}" width="{width}" height="{:.0}" rx="4" fill="#ffffff" fill-opacity="0.94" stroke="#888888"/><text x="{:.0}" y="{:.0}" font-weight="bold" font-size="14">{}</text>"##,
+        20.0 * rows as f64 + 38.0,
+        x0 + 10.0,
+        top + 20.0,
+        word("legend"),
+    );
+    let mut y = top + 42.0;
+    let label = |out: &mut String, y: f64, text: &str| {
+        let _ = write!(
+            out,
+            r##"<text x="{:.0}" y="{:.1}">{text}</text>"##,
+            x0 + 42.0,
+            y + 4.5
+        );
+    };
+    marker_shape(out, "firm", x0 + 20.0, y);
+    label(out, y, &word("map_firms"));
+    for kind in KINDS {
+        y += 20.0;
+        marker_shape(out, kind, x0 + 20.0, y);
+        label(out, y, &word(&format!("k_{kind}")));
+    }
+    y += 20.0;
+    let _ = write!(
+        out,
+        r##"<circle cx="{:.0}" cy="{y:.1}" r="9" fill="#ffffff" stroke="#555555" stroke-width="3"/><text x="{:.0}" y="{:.1}" font-size="11" font-weight="bold" text-anchor="middle">3</text>"##,
+        x0 + 20.0,
+        x0 + 20.0,
+        y + 4.0
+    );
+    label(out, y, &word("map_cluster"));
+    y += 20.0;
+    let _ = write!(
+        out,
+        r##"<rect x="{:.0}" y="{:.1}" width="22" height="12" fill="#e3ebf6" stroke="#3c3c3c" stroke-width="1.6"/>"##,
+        x0 + 9.0,
+        y - 6.0
+    );
+    label(out, y, &word("map_regions"));
+    y += 20.0;
+    let _ = write!(
+        out,
+        r##"<line x1="{:.0}" x2="{:.0}" y1="{y:.1}" y2="{y:.1}" stroke="#6f86b0" stroke-width="1" stroke-dasharray="3 2"/>"##,
+        x0 + 8.0,
+        x0 + 32.0
+    );
+    label(out, y, &word("map_cantons"));
+    y += 20.0;
+    let _ = write!(
+        out,
+        r##"<line x1="{:.0}" x2="{:.0}" y1="{y:.1}" y2="{y:.1}" stroke="#222222" stroke-width="2.6" stroke-dasharray="9 5"/>"##,
+        x0 + 6.0,
+        x0 + 34.0
+    );
+    label(out, y, &word("border"));
+    y += 20.0;
+    let _ = write!(
+        out,
+        r##"<rect x="{:.0}" y="{:.1}" width="22" height="12" fill="#efeee9" stroke="#b4b1a6"/>"##,
+        x0 + 9.0,
+        y - 6.0
+    );
+    label(out, y, &word("map_context"));
+    out.push_str("</g>");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn located(lat: f64, lon: f64, code: &str, name: &str) -> Option<pb::Location> {
+        Some(pb::Location {
+            lat: Some(lat),
+            lon: Some(lon),
+            place_code: code.into(),
+            place_name: name.into(),
+        })
+    }
+
     #[test]
-    fn map_draws_places_border_firms_and_listings() {
+    fn the_bundled_outlines_hold_the_five_regions_cantons_and_border() {
+        let data = boundaries();
+        for id in ["FR-32", "ES-HU", "ES-Z", "ES-TE", "ES-LO"] {
+            assert!(data.areas.iter().any(|a| a.id == id), "{id} outlined");
+        }
+        let cantons = data.areas.iter().filter(|a| a.kind == "canton").count();
+        assert!(cantons >= 17, "the Gers cantons: {cantons}");
+        assert!(!data.border.is_empty());
+        let area = |id: &str| {
+            data.areas
+                .iter()
+                .find(|a| a.id == id)
+                .unwrap_or_else(|| panic!("{id} bundled"))
+        };
+        // Auch is in the Gers, Zaragoza in its province and not in Huesca's.
+        assert!(area("FR-32").contains(0.5855, 43.6465));
+        assert!(area("ES-Z").contains(-0.8891, 41.6488));
+        assert!(!area("ES-HU").contains(-0.8891, 41.6488));
+        assert!(!area("FR-32").contains(-0.8891, 41.6488));
+        // Each region's name is written inside it, each capital inside its region.
+        for (id, lat, lon) in LABELS {
+            assert!(area(id).contains(*lon, *lat), "{id} label inside");
+        }
+        for ((_, lat, lon), id) in TOWNS
+            .iter()
+            .zip(["FR-32", "ES-HU", "ES-Z", "ES-TE", "ES-LO"])
+        {
+            assert!(area(id).contains(*lon, *lat), "{id} capital inside");
+        }
+    }
+
+    #[test]
+    fn map_draws_outlines_markers_and_clusters() {
         let firm = pb::Company {
             id: "cmp_1".into(),
             name: "Foies <Gras>".into(),
-            location: Some(pb::Location {
-                lat: Some(43.62),
-                lon: Some(0.87),
-                place_code: "32147".into(),
-                place_name: "Gimont".into(),
-            }),
+            location: located(43.62, 0.87, "32147", "Gimont"),
             ..Default::default()
         };
-        let listing = pb::Opportunity {
-            id: "opp_1".into(),
+        let listing = |id: &str, kind: pb::OpportunityKind| pb::Opportunity {
+            id: id.into(),
             title: "Distribuidor".into(),
-            location: Some(pb::Location {
-                lat: Some(41.65),
-                lon: Some(-0.88),
-                place_code: "50297".into(),
-                place_name: "Zaragoza".into(),
-            }),
+            kind: kind as i32,
+            location: located(41.65, -0.88, "50297", "Zaragoza"),
             ..Default::default()
         };
-        let svg = svg(&[firm], &[listing], Lang::Fr);
-        let dots = svg.matches("<circle").count();
-        assert!(dots > 1000, "communes and municipalities drawn: {dots}");
+        let listings = [
+            listing("opp_1", pb::OpportunityKind::Tender),
+            listing("opp_2", pb::OpportunityKind::Partnership),
+        ];
+        let svg = svg(&[firm], &listings, Lang::Es);
+        for id in ["FR-32", "ES-HU", "ES-Z", "ES-TE", "ES-LO"] {
+            assert!(svg.contains(&format!(r#"id="area-{id}""#)), "{id} drawn");
+        }
         assert!(svg.contains(r#"id="border""#));
         assert!(svg.contains("/console/firms/cmp_1") && svg.contains("Foies &lt;Gras&gt;"));
         assert!(svg.contains("/console/opportunities/opp_1"));
+        assert!(svg.contains(r#"data-kind="tender""#) && svg.contains("#d55e00"));
+        // Two listings at one place: one cluster of two, its members hidden.
+        assert_eq!(svg.matches(r#"class="cluster""#).count(), 1);
+        assert!(svg.contains(r#"data-count="2""#));
+        assert_eq!(svg.matches(r#"display="none""#).count(), 2);
+        // The legend speaks Spanish.
+        assert!(svg.contains("Licitación") && svg.contains("Leyenda"));
         // Auch is north of Zaragoza: a smaller y.
         assert!(project(43.65, 0.58).1 < project(41.65, -0.88).1);
+    }
+
+    #[test]
+    fn places_map_to_their_areas() {
+        assert_eq!(area_of_place("32013"), Some("FR-32"));
+        assert_eq!(area_of_place("50297"), Some("ES-Z"));
+        assert_eq!(area_of_place("26089"), Some("ES-LO"));
+        assert_eq!(area_of_place("31555"), None);
+        assert_eq!(area_of_place(""), None);
     }
 }

@@ -108,4 +108,115 @@
       });
     })
     .catch(function () {});
+
+// The map (/console/map): a tooltip that follows the pointer, clusters that fan their
+// records out on click (Escape or a second click folds them), print, and PNG export by
+// drawing the SVG onto a canvas (nothing leaves the browser).
+(function () {
+  "use strict";
+  var figure = document.getElementById("map");
+  var svg = figure && figure.querySelector("svg.pyred-map");
+  if (!svg) { return; }
+  var NS = "http://www.w3.org/2000/svg";
+
+  var tip = document.createElement("div");
+  tip.className = "map-tip";
+  tip.hidden = true;
+  figure.appendChild(tip);
+  function titleOf(node) {
+    var t = node.querySelector(":scope > title");
+    return t ? t.textContent : "";
+  }
+  svg.addEventListener("pointermove", function (event) {
+    var target = event.target.closest(".marker, .cluster, .region");
+    if (!target) { tip.hidden = true; return; }
+    tip.textContent = titleOf(target);
+    var box = figure.getBoundingClientRect();
+    tip.style.left = (event.clientX - box.left + 14) + "px";
+    tip.style.top = (event.clientY - box.top + 14) + "px";
+    tip.hidden = false;
+  });
+  svg.addEventListener("pointerleave", function () { tip.hidden = true; });
+
+  function fold(cluster) {
+    var id = cluster.dataset.cluster;
+    svg.querySelectorAll('.marker[data-cluster="' + id + '"]').forEach(function (m) {
+      m.setAttribute("display", "none");
+      m.removeAttribute("transform");
+    });
+    svg.querySelectorAll('line[data-leader="' + id + '"]').forEach(function (l) { l.remove(); });
+    cluster.classList.remove("open");
+    cluster.setAttribute("aria-expanded", "false");
+  }
+  function unfold(cluster) {
+    var id = cluster.dataset.cluster;
+    var cx = parseFloat(cluster.dataset.x), cy = parseFloat(cluster.dataset.y);
+    var members = svg.querySelectorAll('.marker[data-cluster="' + id + '"]');
+    var radius = 22 + members.length * 3.2;
+    var markers = svg.getElementById("markers");
+    members.forEach(function (m, i) {
+      var angle = -Math.PI / 2 + 2 * Math.PI * i / members.length;
+      var x = cx + radius * Math.cos(angle), y = cy + radius * Math.sin(angle);
+      var line = document.createElementNS(NS, "line");
+      line.setAttribute("x1", cx); line.setAttribute("y1", cy);
+      line.setAttribute("x2", x); line.setAttribute("y2", y);
+      line.setAttribute("stroke", "#555"); line.setAttribute("stroke-width", "1");
+      line.dataset.leader = id;
+      markers.insertBefore(line, markers.firstChild);
+      m.setAttribute("transform", "translate(" + (x - parseFloat(m.dataset.x)).toFixed(1) + " " + (y - parseFloat(m.dataset.y)).toFixed(1) + ")");
+      m.removeAttribute("display");
+      markers.appendChild(m);
+    });
+    cluster.classList.add("open");
+    cluster.setAttribute("aria-expanded", "true");
+  }
+  function toggle(cluster) {
+    if (cluster.classList.contains("open")) { fold(cluster); return; }
+    svg.querySelectorAll(".cluster.open").forEach(fold);
+    unfold(cluster);
+  }
+  svg.querySelectorAll(".cluster").forEach(function (cluster) {
+    cluster.setAttribute("aria-expanded", "false");
+    cluster.addEventListener("click", function () { toggle(cluster); });
+    cluster.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); toggle(cluster); }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { svg.querySelectorAll(".cluster.open").forEach(fold); }
+  });
+
+  var print = document.getElementById("map-print");
+  if (print) {
+    print.hidden = false;
+    print.addEventListener("click", function () { window.print(); });
+  }
+  var png = document.getElementById("map-png");
+  if (png) {
+    png.hidden = false;
+    png.addEventListener("click", function () {
+      var text = new XMLSerializer().serializeToString(svg);
+      var image = new Image();
+      image.onload = function () {
+        var scale = 2;
+        var canvas = document.createElement("canvas");
+        canvas.width = svg.viewBox.baseVal.width * scale;
+        canvas.height = svg.viewBox.baseVal.height * scale;
+        var context = canvas.getContext("2d");
+        context.fillStyle = "#fff";
+        context.fillRect(0, 0, canvas.width, canvas.height);
+        context.drawImage(image, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob(function (blob) {
+          var link = document.createElement("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = png.dataset.filename || "map.png";
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+          setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+        }, "image/png");
+      };
+      image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+    });
+  }
 })();

@@ -6,12 +6,13 @@
 //! The browser test needs Debian's `chromium` and `chromium-driver`; without them it
 //! says so and passes, unless `PYRED_REQUIRE_BROWSER=1` (set by
 //! `scripts/check-gateway.sh`, which installs them). With `PYRED_SCREENSHOTS=DIR` it saves
-//! screenshots of the main pages there.
+//! screenshots of the main pages there (the map in French and Spanish too).
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod common;
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -318,14 +319,13 @@ async fn console_sessions_csrf_exports_and_languages() {
         "{pipeline}"
     );
 
-    // The map: gazetteer points, the border, this adviser's firms.
+    // The map (checked in detail by `the_map_draws_real_outlines_with_every_record_inside`).
     let svg = client.get("/console/map.svg", &[("cookie", &cookie)]).await;
     assert_eq!(
         svg.header("content-type"),
         Some("image/svg+xml; charset=utf-8")
     );
     let svg = svg.text();
-    assert!(svg.matches("<circle").count() > 1000);
     assert!(svg.contains("id=\"border\"") && svg.contains(&format!("/console/firms/{}", firm.id)));
 
     // New leads are the adviser's unread alerts (persisted in matchmaking): the first
@@ -834,6 +834,400 @@ fn an_adviser_works_a_lead_in_headless_chromium() {
     }
 }
 
+// ----- the map -----
+
+/// The outlines bundled with the gateway, read here on their own.
+const BOUNDARIES: &str = include_str!("../data/boundaries.json");
+
+/// The five regions of the product and the first two digits of their place codes.
+const REGIONS: [(&str, &str); 5] = [
+    ("FR-32", "32"),
+    ("ES-HU", "22"),
+    ("ES-Z", "50"),
+    ("ES-TE", "44"),
+    ("ES-LO", "26"),
+];
+
+/// The attributes of an element's opening tag (`name="value"` pairs).
+fn attributes(tag: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let mut rest = tag;
+    while let Some(eq) = rest.find("=\"") {
+        let name = rest[..eq].rsplit([' ', '<']).next().unwrap_or_default();
+        let value_start = eq + 2;
+        let Some(len) = rest[value_start..].find('"') else {
+            break;
+        };
+        out.insert(
+            name.to_owned(),
+            rest[value_start..value_start + len].to_owned(),
+        );
+        rest = &rest[value_start + len + 1..];
+    }
+    out
+}
+
+/// Every element whose opening tag starts with `start`: its attributes and the markup up
+/// to its closing tag `end`.
+fn elements(svg: &str, start: &str, end: &str) -> Vec<(HashMap<String, String>, String)> {
+    svg.split(start)
+        .skip(1)
+        .map(|rest| {
+            let tag_end = rest.find('>').unwrap();
+            let body_end = rest.find(end).unwrap_or(rest.len());
+            (
+                attributes(&rest[..tag_end]),
+                rest[tag_end..body_end].to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The rings of an SVG path drawn as `Mx,yLx,y…Z`.
+fn path_rings(d: &str) -> Vec<Vec<(f64, f64)>> {
+    d.split('M')
+        .filter(|ring| !ring.is_empty())
+        .map(|ring| {
+            ring.trim_end_matches('Z')
+                .split('L')
+                .map(|pair| {
+                    let (x, y) = pair.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Even–odd point-in-polygon over every ring.
+fn inside(rings: &[Vec<(f64, f64)>], x: f64, y: f64) -> bool {
+    let mut inside = false;
+    for ring in rings {
+        for pair in ring.windows(2) {
+            let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
+            if (y1 > y) != (y2 > y) && x < x1 + (y - y1) * (x2 - x1) / (y2 - y1) {
+                inside = !inside;
+            }
+        }
+    }
+    inside
+}
+
+/// The bundled rings (lon, lat) of an area.
+fn bundled_rings(id: &str) -> Vec<Vec<(f64, f64)>> {
+    let data: serde_json::Value = serde_json::from_str(BOUNDARIES).unwrap();
+    let area = data["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in the bundled outlines"));
+    area["polygons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|polygon| polygon.as_array().unwrap().iter())
+        .map(|ring| {
+            let flat: Vec<f64> = ring
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_f64().unwrap())
+                .collect();
+            flat.chunks_exact(2).map(|c| (c[0], c[1])).collect()
+        })
+        .collect()
+}
+
+/// Every published listing the key can read.
+async fn published_listings(world: &World, key: &pyred_runtime::Secret) -> Vec<pb::Opportunity> {
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = world
+            .registry_as(key)
+            .list_opportunities(pb::ListOpportunitiesRequest {
+                page: Some(pb::PageRequest {
+                    page_size: 100,
+                    page_token: token,
+                }),
+                status: pb::OpportunityStatus::Published as i32,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        all.extend(page.opportunities);
+        if page.next_page_token.is_empty() {
+            return all;
+        }
+        token = page.next_page_token;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_draws_real_outlines_with_every_record_inside() {
+    let world = World::start().await;
+    let (cookie, _) = sign_in(&world, world.adviser.expose()).await;
+    let reply = world
+        .client
+        .get("/console/map.svg", &[("cookie", &cookie)])
+        .await;
+    assert_eq!(reply.status, 200);
+    let svg = reply.text();
+
+    // The Gers and the four provinces, drawn from the real outlines (hundreds of
+    // points each, not a box), the Gers cantons as thin lines, the border.
+    let mut drawn = HashMap::new();
+    for (area, _) in REGIONS {
+        let (attrs, _) = elements(&svg, &format!("<path id=\"area-{area}\""), ">")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("{area} outline drawn"));
+        let rings = path_rings(&attrs["d"]);
+        let points: usize = rings.iter().map(Vec::len).sum();
+        assert!(points > 100, "{area}: {points} points");
+        assert_eq!(
+            rings[0].len(),
+            bundled_rings(area)[0].len(),
+            "{area} drawn from the bundled data"
+        );
+        drawn.insert(area, rings);
+    }
+    let cantons = elements(&svg, "<path d=", ">")
+        .into_iter()
+        .filter(|(a, _)| {
+            a.get("data-area")
+                .is_some_and(|id| id.starts_with("FR-32-"))
+        })
+        .count();
+    assert!(cantons >= 17, "the Gers cantons: {cantons}");
+    assert!(svg.contains("<path id=\"border\""));
+    assert!(!svg.contains("<polyline"), "no hand-traced border left");
+
+    // Every record the adviser sees has a marker, inside its own region and no other:
+    // in degrees against the bundled data, and in SVG units against the drawn outline.
+    let firms: Vec<pb::Company> = world
+        .companies()
+        .await
+        .into_iter()
+        .filter(|c| c.region == "FR-32")
+        .collect();
+    let listings = published_listings(&world, &world.adviser).await;
+    assert!(firms.len() >= 20 && listings.len() >= 45);
+    let markers = elements(&svg, "<a class=\"marker\"", "</a>");
+    assert_eq!(
+        markers.len(),
+        firms.len() + listings.len(),
+        "one marker a record"
+    );
+    let bundled: HashMap<&str, Vec<Vec<(f64, f64)>>> = REGIONS
+        .iter()
+        .map(|(a, _)| (*a, bundled_rings(a)))
+        .collect();
+    let mut fills: HashMap<String, String> = HashMap::new();
+    for (id, place, expected_type, href) in firms
+        .iter()
+        .map(|f| {
+            (
+                &f.id,
+                f.location.as_ref().unwrap(),
+                "firm",
+                "/console/firms/",
+            )
+        })
+        .chain(listings.iter().map(|l| {
+            (
+                &l.id,
+                l.location.as_ref().unwrap(),
+                "listing",
+                "/console/opportunities/",
+            )
+        }))
+    {
+        let (attrs, body) = markers
+            .iter()
+            .find(|(a, _)| a["data-record"] == *id)
+            .unwrap_or_else(|| panic!("a marker for {id}"));
+        assert_eq!(attrs["data-type"], expected_type);
+        assert_eq!(attrs["href"], format!("{href}{id}"));
+        let region = REGIONS
+            .iter()
+            .find(|(_, prefix)| place.place_code.starts_with(prefix))
+            .map(|(a, _)| *a)
+            .unwrap_or_else(|| panic!("{id}: place {} in none of the regions", place.place_code));
+        assert_eq!(attrs["data-area"], region, "{id}");
+        let (lon, lat): (f64, f64) = (
+            attrs["data-lon"].parse().unwrap(),
+            attrs["data-lat"].parse().unwrap(),
+        );
+        assert!((lat - place.lat.unwrap()).abs() < 1e-4 && (lon - place.lon.unwrap()).abs() < 1e-4);
+        let (x, y): (f64, f64) = (
+            attrs["data-x"].parse().unwrap(),
+            attrs["data-y"].parse().unwrap(),
+        );
+        for (area, _) in REGIONS {
+            let expected = area == region;
+            assert_eq!(
+                inside(&bundled[area], lon, lat),
+                expected,
+                "{id} at {lat},{lon} ({}): inside {area}?",
+                place.place_name
+            );
+            assert_eq!(
+                inside(&drawn[area], x, y),
+                expected,
+                "{id} drawn at {x},{y}: inside {area}?"
+            );
+        }
+        // The shape is drawn where the marker says.
+        let shape = attributes(body.split("</title>").nth(1).unwrap());
+        let (sx, sy) = match shape.get("cx") {
+            Some(cx) => (
+                cx.parse::<f64>().unwrap(),
+                shape["cy"].parse::<f64>().unwrap(),
+            ),
+            None => (
+                shape["x"].parse::<f64>().unwrap() + 5.5,
+                shape["y"].parse::<f64>().unwrap() + 5.5,
+            ),
+        };
+        assert!(
+            (sx - x).abs() < 0.2 && (sy - y).abs() < 0.2,
+            "{id}: shape at {sx},{sy}"
+        );
+        // One colour a kind.
+        let kind = attrs["data-kind"].clone();
+        let fill = shape["fill"].clone();
+        assert_eq!(
+            fills.entry(kind.clone()).or_insert(fill.clone()),
+            &fill,
+            "{kind}"
+        );
+    }
+    let kinds: HashSet<&String> = fills.keys().collect();
+    let colours: HashSet<&String> = fills.values().collect();
+    assert_eq!(kinds.len(), 7, "firms and the six listing kinds: {fills:?}");
+    assert_eq!(colours.len(), kinds.len(), "a colour a kind: {fills:?}");
+
+    // Overlapping markers are clustered: the listings of Zaragoza city share one
+    // cluster; each member is hidden under a cluster that counts it and lists it in
+    // its tooltip; no two markers left visible overlap.
+    let clusters = elements(&svg, "<g class=\"cluster\"", "</g>");
+    let zaragoza: HashSet<&String> = listings
+        .iter()
+        .filter(|l| l.location.as_ref().unwrap().place_code == "50297")
+        .map(|l| {
+            &markers
+                .iter()
+                .find(|(m, _)| m["data-record"] == l.id)
+                .unwrap()
+                .0["data-cluster"]
+        })
+        .collect();
+    assert_eq!(zaragoza.len(), 1, "Zaragoza's listings in one cluster");
+    for (attrs, body) in &clusters {
+        let members: Vec<_> = markers
+            .iter()
+            .filter(|(m, _)| m.get("data-cluster") == attrs.get("data-cluster"))
+            .collect();
+        assert_eq!(members.len().to_string(), attrs["data-count"]);
+        for (member, _) in members {
+            assert_eq!(member["display"], "none");
+            let x: f64 = member["data-x"].parse().unwrap();
+            let y: f64 = member["data-y"].parse().unwrap();
+            let cx: f64 = attrs["data-x"].parse().unwrap();
+            let cy: f64 = attrs["data-y"].parse().unwrap();
+            assert!((x - cx).hypot(y - cy) < 26.0, "a member near its cluster");
+        }
+        assert_eq!(body.matches('•').count().to_string(), attrs["data-count"]);
+    }
+    let unclustered = markers
+        .iter()
+        .filter(|(m, _)| !m.contains_key("data-cluster"));
+    for (a, _) in unclustered {
+        for (b, _) in markers
+            .iter()
+            .filter(|(m, _)| !m.contains_key("data-cluster"))
+        {
+            if a["data-record"] != b["data-record"] {
+                let d = (a["data-x"].parse::<f64>().unwrap() - b["data-x"].parse::<f64>().unwrap())
+                    .hypot(
+                        a["data-y"].parse::<f64>().unwrap() - b["data-y"].parse::<f64>().unwrap(),
+                    );
+                assert!(
+                    d >= 8.0,
+                    "two visible markers overlap: {} {}",
+                    a["data-record"],
+                    b["data-record"]
+                );
+            }
+        }
+    }
+
+    // The legend in the adviser's language: French, then Spanish.
+    for word in [
+        "Légende",
+        "Appel d'offres",
+        "Offre de technologie",
+        "Vos entreprises",
+        "Frontière",
+        "Cantons du Gers",
+        "ADMIN EXPRESS",
+    ] {
+        assert!(svg.contains(word), "{word}");
+    }
+    let spanish = world
+        .client
+        .get(
+            "/console/map.svg",
+            &[("cookie", &format!("{cookie}; pyred_lang=es"))],
+        )
+        .await
+        .text();
+    for word in [
+        "Leyenda",
+        "Licitación",
+        "Demanda tecnológica",
+        "Sus empresas",
+        "Frontera",
+        "ESPAÑA",
+    ] {
+        assert!(spanish.contains(word), "{word}");
+    }
+
+    // The page inlines the same map, with its exports, and no inline script.
+    let page = world
+        .client
+        .get("/console/map", &[("cookie", &cookie)])
+        .await;
+    let csp = page.header("content-security-policy").unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    let html = page.text();
+    assert!(html.contains("<svg") && html.contains("id=\"area-ES-TE\""));
+    assert!(html.contains("href=\"/console/map.svg\"") && html.contains("id=\"map-png\""));
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "only /static/console.js"
+    );
+    let css = world.client.get("/static/console.css", &[]).await.text();
+    assert!(css.contains("@media print"));
+
+    // Another adviser's territory holds none of these firms: the map shows none.
+    let aragon = world.key(pb::Role::Adviser, &["ES-AR"], "", "").await;
+    let (aragon_cookie, _) = sign_in(&world, aragon.expose()).await;
+    let theirs = world
+        .client
+        .get("/console/map.svg", &[("cookie", &aragon_cookie)])
+        .await
+        .text();
+    assert!(!theirs.contains("data-type=\"firm\""));
+    assert!(theirs.contains("data-type=\"listing\""));
+
+    world.stop().await;
+}
+
 /// Inputs of the current page without a label (hidden ones aside).
 const UNLABELLED: &str = "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.name || e.id);";
 
@@ -1184,10 +1578,59 @@ async fn browser_scenario() {
         .into_inner();
     assert_eq!(saved.employees, Some(42));
 
-    // The map, and the Spanish console.
+    // The map: the five outlines; a cluster fans its records out on click and folds
+    // back on Escape; the PNG export draws the SVG on a canvas, all in the browser.
     browser.goto(&format!("{base}/console/map")).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(browser.count("svg.pyred-map path.region").await, 5);
+    assert!(browser.count("svg.pyred-map .marker").await > 60);
     shoot("07-carte.png").await;
+    let biggest = browser
+        .script("return [...document.querySelectorAll('.cluster')].sort((a, b) => b.dataset.count - a.dataset.count)[0].id;")
+        .await;
+    let biggest = biggest.as_str().unwrap().to_owned();
+    let shown = format!(
+        "return document.querySelectorAll('.marker[data-cluster=\"{}\"]:not([display])').length;",
+        biggest.trim_start_matches("cluster-")
+    );
+    assert_eq!(browser.script(&shown).await, 0);
+    browser.click(&format!("#{biggest}")).await;
+    let count = browser
+        .attribute(&format!("#{biggest}"), "data-count")
+        .await
+        .unwrap();
+    assert_eq!(browser.script(&shown).await.to_string(), count);
+    assert_eq!(
+        browser
+            .attribute(&format!("#{biggest}"), "aria-expanded")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    browser
+        .script("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'})); return 0;")
+        .await;
+    assert_eq!(browser.script(&shown).await, 0);
+    browser
+        .script(
+            "window.__png = null; let blob = null; const make = URL.createObjectURL; URL.createObjectURL = function (b) { blob = b; return make(b); }; HTMLAnchorElement.prototype.click = function () { const name = this.download; blob.arrayBuffer().then(b => { window.__png = {name: name, size: b.byteLength, head: [...new Uint8Array(b.slice(0, 4))].join(',')}; }); }; return 0;",
+        )
+        .await;
+    browser.click("#map-png").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let png = loop {
+        let png = browser.script("return window.__png;").await;
+        if !png.is_null() {
+            break png;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the PNG export never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(png["name"], "pyred-carte.png");
+    assert_eq!(png["head"], "137,80,78,71", "a PNG: {png}");
+    assert!(png["size"].as_u64().unwrap() > 50_000, "{png}");
     browser
         .goto(&format!(
             "{base}/console/lang/es?back=/console/firms/{}",
@@ -1199,6 +1642,10 @@ async fn browser_scenario() {
         .await;
     assert!(browser.source().await.contains("Mejores pistas"));
     shoot("08-empresa-es.png").await;
+    browser.goto(&format!("{base}/console/map")).await;
+    assert_eq!(browser.text("h1").await, "Mapa: Gers, Aragón y La Rioja");
+    assert!(browser.source().await.contains("Leyenda"));
+    shoot("09-mapa-es.png").await;
 
     browser.quit().await;
     world.stop().await;
