@@ -106,6 +106,49 @@ pub struct Settings {
     pub tls: TlsSettings,
     /// Feed followers (PLACSP, TED), off until a feed URL is given.
     pub sync: SyncSettings,
+    /// The advisers' e-mail digests.
+    pub digest: DigestSettings,
+}
+
+/// The advisers' e-mail digests: `[digest]`, sent through `[digest.relay]` when it is
+/// set, else left as `.eml` files in `data_dir/outbox`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    /// Whether matchmaking writes digests at all.
+    pub enabled: bool,
+    /// One digest per adviser per period: `24h` (daily), `7d`, … (at least 10 s).
+    pub every: String,
+    /// Hour of the day (UTC, 0..23) at which a period starts.
+    pub hour_utc: u32,
+    /// Deadlines within this many days are listed.
+    pub deadline_days: u32,
+    /// How often the scheduler looks for digests due: `1m` (at least 1 s in tests).
+    pub check_every: String,
+    /// The console's address in the digests' links; empty means `gateway.url` + `/console`.
+    pub console_url: String,
+    /// The visible sender, `Name <address>`.
+    pub from: String,
+    /// The SMTP relay (`host`, `port`, `security` = starttls | tls | none, `username`,
+    /// `password`, `from`, `timeout_secs`, `ca_file`); absent: digests stay in the outbox.
+    pub relay: Option<config::Value>,
+}
+
+impl DigestSettings {
+    /// The digest period.
+    pub fn period(&self) -> Option<Duration> {
+        parse_interval(&self.every)
+    }
+
+    /// How often the scheduler wakes (`check_every`; plain seconds allowed from 1).
+    pub fn check_interval(&self) -> Option<Duration> {
+        let text = self.check_every.trim();
+        match text.parse::<u64>() {
+            Ok(seconds) if seconds >= 1 => Some(Duration::from_secs(seconds)),
+            Ok(_) => None,
+            Err(_) => parse_interval(text),
+        }
+    }
 }
 
 /// The feed followers: `[sync]`, `[sync.placsp]`, `[sync.ted]`.
@@ -389,6 +432,24 @@ impl Settings {
         if self.server.max_message_bytes < 1024 {
             return bad("server.max_message_bytes", "must be at least 1024");
         }
+        if self.digest.period().is_none() {
+            return bad(
+                "digest.every",
+                "must be a duration of at least 10 seconds: 24h, 7d",
+            );
+        }
+        if self.digest.check_interval().is_none() {
+            return bad(
+                "digest.check_every",
+                "must be a duration: 1m, 30s, or plain seconds (at least 1)",
+            );
+        }
+        if self.digest.hour_utc > 23 {
+            return bad("digest.hour_utc", "must be an hour between 0 and 23");
+        }
+        if !(1..=365).contains(&self.digest.deadline_days) {
+            return bad("digest.deadline_days", "must be between 1 and 365");
+        }
         if self.server.request_timeout_secs == 0 {
             return bad("server.request_timeout_secs", "must be at least 1");
         }
@@ -500,6 +561,21 @@ impl Settings {
             Some(path) if path.is_absolute() => path.clone(),
             Some(path) => self.data_dir.join(path),
             None => self.data_dir.join(default),
+        }
+    }
+
+    /// Where e-mails wait for the relay (and stay, without one): `data_dir/outbox`.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    /// The console's address for links sent to advisers.
+    pub fn console_url(&self) -> String {
+        let configured = self.digest.console_url.trim().trim_end_matches('/');
+        if configured.is_empty() {
+            format!("{}/console", self.gateway.url.trim_end_matches('/'))
+        } else {
+            configured.to_owned()
         }
     }
 

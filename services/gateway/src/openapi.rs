@@ -566,7 +566,7 @@ pub fn document() -> Value {
                     "properties": {
                         "change": string_enum(StatusChangeJson::ALL),
                         "new_deadline": { "type": "string", "format": "date" },
-                        "expected_version": { "type": "integer", "format": "int64", "minimum": 0 }
+                        "expected_version": { "type": "integer", "format": "int64", "minimum": 0, "nullable": true, "description": "the version read; 0, null or absent skips the check" }
                     }
                 },
                 "MatchStatusChange": {
@@ -576,7 +576,7 @@ pub fn document() -> Value {
                             "type": "object", "additionalProperties": false, "required": ["status"],
                             "properties": {
                                 "status": string_enum(&["shortlisted", "contacted", "meeting", "won", "lost"]),
-                                "expected_version": { "type": "integer", "format": "int64", "minimum": 0 }
+                                "expected_version": { "type": "integer", "format": "int64", "minimum": 0, "nullable": true, "description": "the version read; 0, null or absent skips the check" }
                             }
                         },
                         {
@@ -584,7 +584,7 @@ pub fn document() -> Value {
                             "properties": {
                                 "status": string_enum(&["dismissed"]),
                                 "dismiss_reason": { "type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S" },
-                                "expected_version": { "type": "integer", "format": "int64", "minimum": 0 }
+                                "expected_version": { "type": "integer", "format": "int64", "minimum": 0, "nullable": true, "description": "the version read; 0, null or absent skips the check" }
                             }
                         }
                     ]

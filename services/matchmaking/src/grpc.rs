@@ -18,7 +18,7 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
 use crate::error::MatchError;
-use crate::inbox::{InboxRow, InboxScan, InboxState, MAX_MARKED, UNREAD_COUNT_CAP};
+use crate::inbox::{InboxScan, InboxView as Inbox, MAX_MARKED, UNREAD_COUNT_CAP};
 use crate::leads::Leads;
 use crate::store::{Status as Status_, Store};
 use pyred_domain::Day;
@@ -61,37 +61,13 @@ impl MatchmakingApi {
         company_id: &str,
         regions: &mut HashMap<String, Option<String>>,
     ) -> Result<bool, MatchError> {
-        match caller.role {
-            Role::Admin | Role::Service => Ok(true),
-            Role::Firm => Ok(caller.company_id == company_id),
-            Role::Agency => Ok(false),
-            Role::Adviser => {
-                let region = match regions.get(company_id) {
-                    Some(region) => region.clone(),
-                    None => {
-                        let region = match self.leads.company(company_id).await {
-                            Ok(company) => Some(company.region),
-                            Err(MatchError::NotFound { .. }) => None,
-                            Err(error) => return Err(error),
-                        };
-                        regions.insert(company_id.to_owned(), region.clone());
-                        region
-                    }
-                };
-                Ok(region.is_some_and(|region| caller.territory_covers(&region)))
-            }
-        }
+        self.leads.sees_company(caller, company_id, regions).await
     }
 
     /// The inbox of `caller`: its state, the alerts it read one by one, and a
     /// read-or-unread test over candidate rows.
     async fn inbox_of(&self, caller: &Caller) -> Result<Inbox, MatchError> {
-        let state = self.store.inbox_state(&caller.key_id).await?;
-        let reads = self
-            .store
-            .alerts_read_above(&caller.key_id, state.read_through_seq)
-            .await?;
-        Ok(Inbox { state, reads })
+        Inbox::read(&self.store, &caller.key_id).await
     }
 
     /// The summary of `caller`'s inbox: threshold, unread count (capped) and the newest
@@ -322,18 +298,6 @@ const INBOX_SCAN: i64 = 512;
 /// Alerts per page of ListAlerts when the caller does not say.
 const DEFAULT_ALERT_PAGE: usize = 20;
 
-/// A caller's inbox as read at the start of a call.
-struct Inbox {
-    state: InboxState,
-    reads: std::collections::HashSet<i64>,
-}
-
-impl Inbox {
-    /// Read: marked read, through "mark all", or its lead worked on since.
-    fn is_read(&self, row: &InboxRow) -> bool {
-        !row.proposed || row.seq <= self.state.read_through_seq || self.reads.contains(&row.seq)
-    }
-}
 
 /// A firm's inbox holds its own alerts only: the filter goes into the query.
 fn own_company(caller: &Caller) -> Option<&str> {

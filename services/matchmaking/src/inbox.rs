@@ -75,6 +75,29 @@ pub struct InboxScan<'a> {
     pub limit: i64,
 }
 
+/// A key's inbox as read at the start of a call: its state and its one-by-one marks.
+#[derive(Debug, Clone)]
+pub struct InboxView {
+    /// Threshold and read-through.
+    pub state: InboxState,
+    /// Alerts read one by one above `state.read_through_seq`.
+    pub reads: HashSet<i64>,
+}
+
+impl InboxView {
+    /// Reads the inbox of `key_id`.
+    pub async fn read(store: &Store, key_id: &str) -> Result<Self, MatchError> {
+        let state = store.inbox_state(key_id).await?;
+        let reads = store.alerts_read_above(key_id, state.read_through_seq).await?;
+        Ok(Self { state, reads })
+    }
+
+    /// Read: marked read, through "mark all", or its lead worked on since.
+    pub fn is_read(&self, row: &InboxRow) -> bool {
+        !row.proposed || row.seq <= self.state.read_through_seq || self.reads.contains(&row.seq)
+    }
+}
+
 /// The oldest alert time an inbox looks at, microseconds since the epoch.
 pub fn window_start() -> i64 {
     now_micros() - INBOX_DAYS * 86_400 * 1_000_000

@@ -203,6 +203,62 @@ impl Leads {
         }
     }
 
+    /// Whether `caller` may see the leads of company `company_id` — the one rule every
+    /// call and the digests apply (regions looked up once per call through `regions`).
+    pub async fn sees_company(
+        &self,
+        caller: &pyred_access::Caller,
+        company_id: &str,
+        regions: &mut std::collections::HashMap<String, Option<String>>,
+    ) -> Result<bool, MatchError> {
+        use pyred_access::Role;
+        match caller.role {
+            Role::Admin | Role::Service => Ok(true),
+            Role::Firm => Ok(caller.company_id == company_id),
+            Role::Agency => Ok(false),
+            Role::Adviser => {
+                let region = match regions.get(company_id) {
+                    Some(region) => region.clone(),
+                    None => {
+                        let region = match self.company(company_id).await {
+                            Ok(company) => Some(company.region),
+                            Err(MatchError::NotFound { .. }) => None,
+                            Err(error) => return Err(error),
+                        };
+                        regions.insert(company_id.to_owned(), region.clone());
+                        region
+                    }
+                };
+                Ok(region.is_some_and(|region| caller.territory_covers(&region)))
+            }
+        }
+    }
+
+    /// Listings by id from the registry, 200 per call; ids it does not return (gone, or
+    /// not readable) are absent.
+    pub async fn opportunities_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, pb::Opportunity>, MatchError> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in ids.chunks(200) {
+            let mut registry = self.registry.clone();
+            let page = registry
+                .batch_get_opportunities(pb::BatchGetRequest {
+                    ids: chunk.to_vec(),
+                })
+                .await
+                .map_err(upstream)?
+                .into_inner();
+            found.extend(
+                page.opportunities
+                    .into_iter()
+                    .map(|opportunity| (opportunity.id.clone(), opportunity)),
+            );
+        }
+        Ok(found)
+    }
+
     /// A firm from the registry.
     pub async fn company(&self, id: &str) -> Result<pb::Company, MatchError> {
         let mut registry = self.registry.clone();

@@ -7,6 +7,7 @@
 //! geo-search, which it depends on, are serving.
 
 pub mod candidates;
+pub mod digest;
 pub mod error;
 pub mod follower;
 pub mod grpc;
@@ -48,6 +49,9 @@ pub enum StartError {
     /// The matching model's data did not load.
     #[error("matching model: {0}")]
     Model(#[from] pyred_matching::MatchingError),
+    /// A digest setting is invalid.
+    #[error(transparent)]
+    Digest(#[from] digest::DigestError),
     /// A candidate-generation setting (`PYRED_MATCHMAKING_…`) is invalid.
     #[error(transparent)]
     Candidates(#[from] candidates::SettingsError),
@@ -65,6 +69,7 @@ pub struct MatchmakingService {
     audit: pyred_access::AuditLog,
     protection: Protection,
     metrics: MetricsEndpoint,
+    digest: Option<(digest::DigestSettings, std::path::PathBuf)>,
 }
 
 impl MatchmakingService {
@@ -94,6 +99,8 @@ impl MatchmakingService {
         )
         .await?;
         metrics.watch_pool("matchmaking", store.database());
+        let digest = digest::DigestSettings::from_settings(settings)?
+            .map(|digest| (digest, settings.outbox_dir()));
         let listener = server::bind(&settings.server.host, settings.matchmaking.port).await?;
         let address = listener
             .local_addr()
@@ -112,6 +119,7 @@ impl MatchmakingService {
             audit,
             protection,
             metrics,
+            digest,
         })
     }
 
@@ -158,6 +166,20 @@ impl MatchmakingService {
             .feed_lag("matchmaking", move || Some(lag.lag()));
         let metrics = self.metrics.metrics.clone();
         self.metrics.spawn(shutdown.clone());
+        if let Some((settings, outbox)) = self.digest {
+            let composer =
+                digest::Composer::new(self.store.clone(), leads.clone(), settings.deadline_days);
+            tokio::spawn(
+                digest::Scheduler::new(
+                    composer,
+                    self.store.clone(),
+                    self.registry.clone(),
+                    outbox,
+                    settings,
+                )
+                .run(shutdown.clone()),
+            );
+        }
         tokio::spawn(follower::follow(
             self.registry,
             leads.clone(),

@@ -551,6 +551,29 @@ impl Store {
             .collect()
     }
 
+    /// Leads in `statuses` at or above `min_score`, best first (at most `limit`).
+    pub async fn leads_in(
+        &self,
+        statuses: &[Status],
+        min_score: f64,
+        limit: i64,
+    ) -> Result<Vec<pb::Match>, MatchError> {
+        let list = statuses
+            .iter()
+            .map(|status| format!("'{}'", status.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MATCH_COLUMNS} FROM matches WHERE status IN ({list}) AND score >= $1 \
+             ORDER BY score DESC, id LIMIT $2"
+        )))
+        .bind(min_score)
+        .bind(limit)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(match_from_row).collect()
+    }
+
     /// Alerts after `seq`, in order.
     pub async fn alerts_after(&self, seq: i64, limit: i64) -> Result<Vec<Alert>, MatchError> {
         let rows = sqlx::query(
