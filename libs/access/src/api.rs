@@ -14,7 +14,7 @@ use tonic::{Request, Response, Status};
 
 use crate::audit::AuditLog;
 use crate::caller::{Caller, Role};
-use crate::store::{KeyError, KeyRecord, KeyStore};
+use crate::store::{KeyError, KeyRecord, KeyStore, Language};
 
 /// Whether a company id exists (the registry answers; used to check a firm key's scope).
 pub type CompanyExists = Arc<dyn Fn(String) -> BoxFuture<'static, bool> + Send + Sync>;
@@ -49,8 +49,59 @@ fn to_pb(record: &KeyRecord) -> pb::ApiKey {
         created_at: Some(timestamp(record.created_at)),
         rotated_at: record.rotated_at.map(timestamp),
         revoked_at: record.revoked_at.map(timestamp),
+        email: record.email.clone(),
+        language: record.language.as_str().to_owned(),
         ..record.caller.to_pb()
     }
+}
+
+/// `PermissionDenied` unless the caller is an admin: issuing, rotating and revoking keys
+/// is for people, never for a service token (a stolen service token must not mint keys).
+fn require_admin(caller: &Caller, what: &str) -> Result<(), Status> {
+    if caller.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(Status::permission_denied(format!(
+            "a {} key may not {what}",
+            caller.role.as_str()
+        )))
+    }
+}
+
+/// The longest address SMTP can carry (RFC 5321's 256-byte path less its brackets).
+const EMAIL_MAX_BYTES: usize = 254;
+
+/// A plausible e-mail address, trimmed and lowercase, or why not. Deliverability is the
+/// mail relay's business; this catches typos and pasted junk before they are stored.
+fn parse_email(text: &str) -> Result<String, &'static str> {
+    let email = text.trim().to_lowercase();
+    if email.len() > EMAIL_MAX_BYTES {
+        return Err("must be at most 254 bytes");
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces or control characters");
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err("must be an address such as marie@cci-gers.fr (no @)");
+    };
+    if domain.contains('@') {
+        return Err("must contain exactly one @");
+    }
+    if local.is_empty() {
+        return Err("needs a name before the @");
+    }
+    let labels_ok = domain.split('.').all(|label| !label.is_empty());
+    if !domain.contains('.') || !labels_ok {
+        return Err("needs a domain with a dot after the @ (cci-gers.fr)");
+    }
+    Ok(email)
+}
+
+/// What `validate` makes of a `CreateKeyRequest`.
+struct NewKey {
+    holder: Caller,
+    email: String,
+    language: Language,
 }
 
 fn status(error: KeyError) -> Status {
@@ -70,7 +121,7 @@ fn status(error: KeyError) -> Status {
 const ACCESS: &str = "pyred.v1.Access/";
 
 impl AccessApi {
-    async fn validate(&self, request: &pb::CreateKeyRequest) -> Result<Caller, Status> {
+    async fn validate(&self, request: &pb::CreateKeyRequest) -> Result<NewKey, Status> {
         let mut violations = FieldViolations::new();
         let name = request.name.trim();
         if name.chars().count() > 200 {
@@ -127,16 +178,38 @@ impl AccessApi {
         } else if !source.is_empty() {
             violations.add("source", "only agency keys name a source");
         }
+        // Any role may carry an address: advisers get the daily digest; a firm's or an
+        // agency's address can serve later notices.
+        let email = if request.email.trim().is_empty() {
+            String::new()
+        } else {
+            parse_email(&request.email).unwrap_or_else(|reason| {
+                violations.add("email", reason);
+                String::new()
+            })
+        };
+        let language = if request.language.trim().is_empty() {
+            Language::default()
+        } else {
+            Language::parse(&request.language).unwrap_or_else(|| {
+                violations.add("language", "must be fr, es or en");
+                Language::default()
+            })
+        };
         violations
             .into_result()
             .map_err(|invalid| invalid.to_status())?;
-        Ok(Caller {
-            key_id: String::new(),
-            name: name.to_owned(),
-            role: role.unwrap_or(Role::Firm),
-            territory,
-            company_id: request.company_id.trim().to_owned(),
-            source: source.to_owned(),
+        Ok(NewKey {
+            holder: Caller {
+                key_id: String::new(),
+                name: name.to_owned(),
+                role: role.unwrap_or(Role::Firm),
+                territory,
+                company_id: request.company_id.trim().to_owned(),
+                source: source.to_owned(),
+            },
+            email,
+            language,
         })
     }
 }
@@ -148,10 +221,14 @@ impl Access for AccessApi {
         request: Request<pb::CreateKeyRequest>,
     ) -> Result<Response<pb::IssuedKey>, Status> {
         let caller = Caller::of(&request)?;
-        caller.require(&[], "manage keys")?;
+        require_admin(&caller, "manage keys")?;
         let result = async {
-            let holder = self.validate(request.get_ref()).await?;
-            let (record, secret) = self.store.create(holder).await.map_err(status)?;
+            let new = self.validate(request.get_ref()).await?;
+            let (record, secret) = self
+                .store
+                .create(new.holder, new.email, new.language)
+                .await
+                .map_err(status)?;
             Ok(pb::IssuedKey {
                 key: Some(to_pb(&record)),
                 secret: secret.expose().to_owned(),
@@ -174,7 +251,14 @@ impl Access for AccessApi {
         request: Request<pb::ListKeysRequest>,
     ) -> Result<Response<pb::ListKeysResponse>, Status> {
         let caller = Caller::of(&request)?;
-        caller.require(&[], "list keys")?;
+        // Admins, and Pyred services with the service token (matchmaking's digests read
+        // the advisers' addresses and languages here). No secret is ever listed.
+        if !matches!(caller.role, Role::Admin | Role::Service) {
+            return Err(Status::permission_denied(format!(
+                "a {} key may not list keys",
+                caller.role.as_str()
+            )));
+        }
         let keys = self
             .store
             .list(request.get_ref().include_revoked)
@@ -190,7 +274,7 @@ impl Access for AccessApi {
         request: Request<pb::RotateKeyRequest>,
     ) -> Result<Response<pb::IssuedKey>, Status> {
         let caller = Caller::of(&request)?;
-        caller.require(&[], "manage keys")?;
+        require_admin(&caller, "manage keys")?;
         let id = request.get_ref().id.trim().to_owned();
         let result = self
             .store
@@ -217,7 +301,7 @@ impl Access for AccessApi {
         request: Request<pb::RevokeKeyRequest>,
     ) -> Result<Response<pb::ApiKey>, Status> {
         let caller = Caller::of(&request)?;
-        caller.require(&[], "manage keys")?;
+        require_admin(&caller, "manage keys")?;
         let id = request.get_ref().id.trim().to_owned();
         let result = self
             .store

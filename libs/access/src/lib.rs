@@ -22,4 +22,4 @@ pub mod store;
 pub use audit::AuditLog;
 pub use authenticate::{Authenticator, Verifier};
 pub use caller::{Caller, CompanyView, PUBLIC_OPPORTUNITY_STATUSES, Role, is_public_status};
-pub use store::KeyStore;
+pub use store::{KeyStore, Language};

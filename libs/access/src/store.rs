@@ -2,10 +2,15 @@
 //!
 //! Table `api_keys` (created at open if missing, same SQL on SQLite and PostgreSQL):
 //! id, label, role, scope (territory, company, source), secret hash, created / rotated /
-//! revoked times in microseconds. A revoked key stays listed and never comes back.
+//! revoked times in microseconds, the holder's e-mail address and language. A revoked key
+//! stays listed and never comes back.
+//!
+//! Columns added after the table first shipped (`email`, `language`) are added at open
+//! to a table that lacks them, under a lock (see [`add_missing_columns`]), so an existing
+//! database keeps its keys and replicas opening it together do not collide.
 
 use pyred_runtime::Secret;
-use pyred_runtime::db::{Database, now_micros};
+use pyred_runtime::db::{Database, Engine, now_micros};
 use sqlx::Row;
 
 use crate::caller::{Caller, Role};
@@ -28,11 +33,48 @@ pub enum KeyError {
     Random(String),
 }
 
+/// The language of what Pyred sends a key's holder (digests, notices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    /// French (the default).
+    #[default]
+    Fr,
+    /// Spanish.
+    Es,
+    /// English.
+    En,
+}
+
+impl Language {
+    /// The code stored and shown: `fr`, `es`, `en`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fr => "fr",
+            Self::Es => "es",
+            Self::En => "en",
+        }
+    }
+
+    /// Parses a code, ignoring case and surrounding spaces; `None` for any other text.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "fr" => Some(Self::Fr),
+            "es" => Some(Self::Es),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+}
+
 /// A stored key's description.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRecord {
     /// Who holds it.
     pub caller: Caller,
+    /// The holder's e-mail address, trimmed and lowercase; empty when none.
+    pub email: String,
+    /// The language of what Pyred sends the holder.
+    pub language: Language,
     /// Creation time, µs.
     pub created_at: i64,
     /// Last rotation, µs.
@@ -58,15 +100,75 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS api_keys (
     secret_hash TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     rotated_at BIGINT,
-    revoked_at BIGINT
+    revoked_at BIGINT,
+    email TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT 'fr'
 )";
 
-const COLUMNS: &str =
-    "id, name, role, territory, company_id, source, created_at, rotated_at, revoked_at";
+/// Columns added since the table first shipped: name and the statement adding it. Both
+/// engines accept the same `ADD COLUMN`; the defaults fill the rows already there.
+const ADDED_COLUMNS: [(&str, &str); 2] = [
+    (
+        "email",
+        "ALTER TABLE api_keys ADD COLUMN email TEXT NOT NULL DEFAULT ''",
+    ),
+    (
+        "language",
+        "ALTER TABLE api_keys ADD COLUMN language TEXT NOT NULL DEFAULT 'fr'",
+    ),
+];
+
+/// PostgreSQL advisory-lock key under which the added columns are checked and added.
+const COLUMNS_LOCK: i64 = 0x7079_7265_645f_616b; // "pyred_ak"
+
+const COLUMNS: &str = "id, name, role, territory, company_id, source, created_at, rotated_at, \
+                       revoked_at, email, language";
+
+/// Adds the [`ADDED_COLUMNS`] a table created by an older Pyred lacks, keeping its rows.
+///
+/// The check and the `ALTER TABLE` run in one transaction that excludes other openers:
+/// on PostgreSQL under a transaction-scoped advisory lock (the next replica waits, then
+/// finds the column), on SQLite with `BEGIN IMMEDIATE` (the write lock of the file). The
+/// catalog is read rather than a probe `SELECT` that fails, because a failed statement
+/// aborts a PostgreSQL transaction.
+async fn add_missing_columns(db: &Database) -> Result<(), sqlx::Error> {
+    let (begin, probe) = match db.engine {
+        Engine::Sqlite => (
+            "BEGIN IMMEDIATE",
+            "SELECT COUNT(*) AS n FROM pragma_table_info('api_keys') WHERE name = $1",
+        ),
+        Engine::Postgres => (
+            "BEGIN",
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = 'api_keys' \
+             AND column_name = $1",
+        ),
+    };
+    let mut tx = db.pool.begin_with(begin).await?;
+    if db.engine == Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(COLUMNS_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (column, statement) in ADDED_COLUMNS {
+        let found: i64 = sqlx::query(probe)
+            .bind(column)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if found == 0 {
+            tracing::info!(column, "adding a column to api_keys");
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await
+}
 
 fn record(row: &sqlx::any::AnyRow) -> Result<KeyRecord, sqlx::Error> {
     let role: String = row.try_get("role")?;
     let territory: String = row.try_get("territory")?;
+    let language: String = row.try_get("language")?;
     Ok(KeyRecord {
         caller: Caller {
             key_id: row.try_get("id")?,
@@ -82,6 +184,10 @@ fn record(row: &sqlx::any::AnyRow) -> Result<KeyRecord, sqlx::Error> {
             company_id: row.try_get("company_id")?,
             source: row.try_get("source")?,
         },
+        email: row.try_get("email")?,
+        language: Language::parse(&language).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown language {language:?} in api_keys").into())
+        })?,
         created_at: row.try_get("created_at")?,
         rotated_at: row.try_get("rotated_at")?,
         revoked_at: row.try_get("revoked_at")?,
@@ -89,21 +195,29 @@ fn record(row: &sqlx::any::AnyRow) -> Result<KeyRecord, sqlx::Error> {
 }
 
 impl KeyStore {
-    /// Opens the key store in `db` (creating its table), hashing with `hash_secret`.
+    /// Opens the key store in `db` (creating its table, or adding the columns an older
+    /// table lacks), hashing with `hash_secret`.
     pub async fn open(db: Database, hash_secret: Secret) -> Result<Self, KeyError> {
         pyred_runtime::db::create_if_missing(&db, CREATE).await?;
+        add_missing_columns(&db).await?;
         Ok(Self {
             db,
             hasher: KeyHasher::new(hash_secret),
         })
     }
 
-    /// Stores a new key for `caller` (its `key_id` is replaced); returns the whole key,
+    /// Stores a new key for `caller` (its `key_id` is replaced), whose holder reads
+    /// `email` (already checked; empty for none) in `language`; returns the whole key,
     /// which exists nowhere else afterwards.
-    pub async fn create(&self, mut caller: Caller) -> Result<(KeyRecord, Secret), KeyError> {
+    pub async fn create(
+        &self,
+        mut caller: Caller,
+        email: String,
+        language: Language,
+    ) -> Result<(KeyRecord, Secret), KeyError> {
         let (id, key) = keys::generate().map_err(|e| KeyError::Random(e.to_string()))?;
         caller.key_id = id;
-        let record = self.insert(caller, &key).await?;
+        let record = self.insert(caller, email, language, &key).await?;
         Ok((record, key))
     }
 
@@ -117,17 +231,25 @@ impl KeyStore {
         if self.get(parsed.id).await?.is_some() {
             return Ok(false);
         }
-        self.insert(caller, key).await?;
+        self.insert(caller, String::new(), Language::default(), key)
+            .await?;
         Ok(true)
     }
 
-    async fn insert(&self, caller: Caller, key: &Secret) -> Result<KeyRecord, KeyError> {
+    async fn insert(
+        &self,
+        caller: Caller,
+        email: String,
+        language: Language,
+        key: &Secret,
+    ) -> Result<KeyRecord, KeyError> {
         let parsed = keys::parse(key.expose())
             .ok_or_else(|| KeyError::NotFound("(malformed key)".into()))?;
         let now = now_micros();
         sqlx::query(
-            "INSERT INTO api_keys (id, name, role, territory, company_id, source, secret_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO api_keys \
+             (id, name, role, territory, company_id, source, secret_hash, created_at, email, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&caller.key_id)
         .bind(&caller.name)
@@ -137,10 +259,14 @@ impl KeyStore {
         .bind(&caller.source)
         .bind(self.hasher.hash(parsed.secret))
         .bind(now)
+        .bind(&email)
+        .bind(language.as_str())
         .execute(&self.db.pool)
         .await?;
         Ok(KeyRecord {
             caller,
+            email,
+            language,
             created_at: now,
             rotated_at: None,
             revoked_at: None,

@@ -41,6 +41,12 @@ enum KeysCommand {
         /// Agency: its publisher code.
         #[arg(long)]
         source: Option<String>,
+        /// The holder's e-mail address (an adviser's daily digest goes there).
+        #[arg(long, value_name = "ADDRESS")]
+        email: Option<String>,
+        /// fr, es or en: the language of what Pyred sends the holder (default fr).
+        #[arg(long, value_name = "fr|es|en")]
+        language: Option<String>,
     },
     /// List keys (never their secrets).
     List {
@@ -108,6 +114,21 @@ fn date(timestamp: Option<&pyred_proto::prost_types::Timestamp>) -> String {
     })
 }
 
+/// The `pyred keys create` flag of a `CreateKeyRequest` field a violation names
+/// (`territory[1]` → `--territory`).
+fn flag_of(field: &str) -> &str {
+    match field.split('[').next().unwrap_or(field) {
+        "name" => "--name",
+        "role" => "--role",
+        "territory" => "--territory",
+        "company_id" => "--company",
+        "source" => "--source",
+        "email" => "--email",
+        "language" => "--language",
+        _ => field,
+    }
+}
+
 fn print_key(key: &pb::ApiKey) {
     let scope = match pyred_access::Role::from_pb(key.role) {
         Some(pyred_access::Role::Adviser) => key.territory.join(","),
@@ -120,12 +141,19 @@ fn print_key(key: &pb::ApiKey) {
     } else {
         "active".to_owned()
     };
+    let email = if key.email.is_empty() {
+        "-"
+    } else {
+        &key.email
+    };
     println!(
-        "{:<12}  {:<8} {:<16} {:<28} {}  créée {}",
+        "{:<12}  {:<8} {:<16} {:<28} {:<32} {:<2}  {}  créée {}",
         key.id,
         role_name(key.role),
         scope,
         key.name,
+        email,
+        key.language,
         state,
         date(key.created_at.as_ref())
     );
@@ -134,7 +162,7 @@ fn print_key(key: &pb::ApiKey) {
 fn report(status: &tonic::Status) -> ExitCode {
     eprintln!("pyred: {} ({:?})", status.message(), status.code());
     for (field, reason) in violations_of(status) {
-        eprintln!("  {field} : {reason}");
+        eprintln!("  {} : {reason}", flag_of(&field));
     }
     ExitCode::FAILURE
 }
@@ -157,6 +185,8 @@ pub async fn keys(settings: &Settings, connector: &Connector, args: &KeysArgs) -
             territory,
             company,
             source,
+            email,
+            language,
         } => {
             let Some(role) = role_of(role) else {
                 eprintln!("pyred: --role doit valoir admin, adviser, firm ou agency");
@@ -169,6 +199,8 @@ pub async fn keys(settings: &Settings, connector: &Connector, args: &KeysArgs) -
                     territory: territory.clone(),
                     company_id: company.clone().unwrap_or_default(),
                     source: source.clone().unwrap_or_default(),
+                    email: email.clone().unwrap_or_default(),
+                    language: language.clone().unwrap_or_default(),
                 })
                 .await
         }

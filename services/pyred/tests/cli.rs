@@ -114,9 +114,50 @@ fn up_serves_until_sigterm_then_stops_cleanly() {
     let bad = pyred(&["keys", "create", "--role", "adviser"]);
     assert!(!bad.status.success());
     assert!(
-        String::from_utf8_lossy(&bad.stderr).contains("territory"),
-        "the missing field is named"
+        String::from_utf8_lossy(&bad.stderr).contains("--territory"),
+        "the missing field is named by its flag"
     );
+    // An adviser key with the address and language of the daily digest.
+    let adviser = pyred(&[
+        "keys",
+        "create",
+        "--role",
+        "adviser",
+        "--territory",
+        "FR-32",
+        "--name",
+        "Marie",
+        "--email",
+        " Marie@CCI-Gers.fr",
+        "--language",
+        "es",
+    ]);
+    let adviser_text = String::from_utf8_lossy(&adviser.stdout).to_string();
+    assert!(adviser.status.success(), "{adviser_text}");
+    let listed = String::from_utf8_lossy(&pyred(&["keys", "list"]).stdout).to_string();
+    let marie = listed
+        .lines()
+        .find(|line| line.contains("Marie"))
+        .unwrap_or_else(|| panic!("the adviser key is listed: {listed}"));
+    assert!(
+        marie.contains("marie@cci-gers.fr") && marie.contains(" es "),
+        "address and language columns: {marie}"
+    );
+    for (flag, value) in [("--email", "marie@"), ("--language", "de")] {
+        let bad = pyred(&[
+            "keys",
+            "create",
+            "--role",
+            "adviser",
+            "--territory",
+            "FR-32",
+            flag,
+            value,
+        ]);
+        let stderr = String::from_utf8_lossy(&bad.stderr).to_string();
+        assert!(!bad.status.success(), "{flag} {value}");
+        assert!(stderr.contains(flag), "{flag} named: {stderr}");
+    }
     let audit = String::from_utf8_lossy(&pyred(&["audit"]).stdout).to_string();
     assert!(
         audit.contains("RevokeKey") && audit.contains(&format!("key/{key_id}")),

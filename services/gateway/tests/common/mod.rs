@@ -73,6 +73,7 @@ impl World {
                 territory: territory.iter().map(|t| (*t).to_owned()).collect(),
                 company_id: company_id.to_owned(),
                 source: source.to_owned(),
+                ..Default::default()
             })
             .await
             .expect("key created")
