@@ -144,6 +144,8 @@ async fn world() -> World {
             &mut access,
             pb::CreateKeyRequest {
                 territory: vec!["FR-32".into()],
+                email: "marie@cci-gers.fr".into(),
+                language: "es".into(),
                 ..key(pb::Role::Adviser)
             },
         )
@@ -1008,6 +1010,66 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
     assert!(
         !text.contains(k.firm_a.expose()),
         "no secret is ever listed"
+    );
+    // Other Pyred services read the keys with the service token (matchmaking's digests:
+    // the advisers' addresses and languages); they never manage them.
+    let service =
+        pyred_runtime::client::Connector::for_service(&pyred_e2e::test_settings(t.data_dir.path()))
+            .expect("service connector")
+            .channel(&a.registry)
+            .expect("registry address");
+    let by_service = AccessClient::new(service.clone())
+        .list_keys(pb::ListKeysRequest::default())
+        .await;
+    check(
+        "service ListKeys",
+        true,
+        Code::Ok,
+        by_service
+            .as_ref()
+            .map_or_else(tonic::Status::code, |_| Code::Ok),
+    );
+    if let Ok(by_service) = &by_service {
+        let gers = by_service
+            .get_ref()
+            .keys
+            .iter()
+            .find(|key| key.email == "marie@cci-gers.fr")
+            .expect("the Gers adviser's address is listed");
+        assert_eq!(gers.language, "es");
+        assert_eq!(gers.territory, vec!["FR-32".to_owned()]);
+        let text = format!("{:?}", by_service.get_ref());
+        for key in [&k.adviser_gers, &k.firm_a, &k.arex] {
+            assert!(
+                !text.contains(key.expose()),
+                "no secret is listed to services"
+            );
+        }
+    }
+    check(
+        "service CreateKey",
+        false,
+        Code::PermissionDenied,
+        code(
+            AccessClient::new(service.clone())
+                .create_key(pb::CreateKeyRequest {
+                    role: pb::Role::Admin as i32,
+                    ..Default::default()
+                })
+                .await,
+        ),
+    );
+    check(
+        "service RevokeKey",
+        false,
+        Code::PermissionDenied,
+        code(
+            AccessClient::new(service)
+                .revoke_key(pb::RevokeKeyRequest {
+                    id: "000000000000".into(),
+                })
+                .await,
+        ),
     );
 
     // --- the rest of the matrix: what each role may do on its own objects, and every
