@@ -298,7 +298,6 @@ const INBOX_SCAN: i64 = 512;
 /// Alerts per page of ListAlerts when the caller does not say.
 const DEFAULT_ALERT_PAGE: usize = 20;
 
-
 /// A firm's inbox holds its own alerts only: the filter goes into the query.
 fn own_company(caller: &Caller) -> Option<&str> {
     (caller.role == Role::Firm).then_some(caller.company_id.as_str())

@@ -88,7 +88,9 @@ impl InboxView {
     /// Reads the inbox of `key_id`.
     pub async fn read(store: &Store, key_id: &str) -> Result<Self, MatchError> {
         let state = store.inbox_state(key_id).await?;
-        let reads = store.alerts_read_above(key_id, state.read_through_seq).await?;
+        let reads = store
+            .alerts_read_above(key_id, state.read_through_seq)
+            .await?;
         Ok(Self { state, reads })
     }
 

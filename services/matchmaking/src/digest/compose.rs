@@ -16,7 +16,7 @@ use crate::leads::Leads;
 use crate::store::{Status, Store};
 
 /// New leads shown at most (the rest are counted).
-pub const MAX_NEW_LEADS: usize = 15;
+pub const MAX_NEW_LEADS: usize = 10;
 /// Deadlines and withdrawals shown at most each.
 pub const MAX_ITEMS: usize = 20;
 /// Open leads looked at for deadlines and withdrawals, best first.
@@ -283,8 +283,7 @@ impl Composer {
             let worked = lead.status != pb::MatchStatus::Proposed as i32;
             if status == Some(pb::OpportunityStatus::Withdrawn) {
                 let withdrawn_at = listing.updated_at.as_ref().map_or(0, |at| {
-                    at.seconds.saturating_mul(1_000_000)
-                        + i64::from(at.nanos / 1000)
+                    at.seconds.saturating_mul(1_000_000) + i64::from(at.nanos / 1000)
                 });
                 if worked && withdrawn_at >= since.micros {
                     withdrawn.push(Withdrawn {

@@ -156,18 +156,35 @@ pub fn render(digest: &Digest, console_url: &str, deadline_days: u32) -> Rendere
         parts.push(format!("{} {}", digest.new_lead_count(), w.subject_leads));
     }
     if !digest.deadlines.is_empty() {
-        parts.push(format!("{} {}", digest.deadlines.len(), w.subject_deadlines));
+        parts.push(format!(
+            "{} {}",
+            digest.deadlines.len(),
+            w.subject_deadlines
+        ));
     }
     if !digest.withdrawn.is_empty() {
-        parts.push(format!("{} {}", digest.withdrawn.len(), w.subject_withdrawn));
+        parts.push(format!(
+            "{} {}",
+            digest.withdrawn.len(),
+            w.subject_withdrawn
+        ));
     }
     let subject = format!("Pyred — {} ({})", parts.join(", "), digest.day);
 
     // Plain text.
     let mut text = String::new();
-    let _ = writeln!(text, "{} {},\n\n{}\n", w.greeting, digest.adviser.name, w.intro);
+    let _ = writeln!(
+        text,
+        "{} {},\n\n{}\n",
+        w.greeting, digest.adviser.name, w.intro
+    );
     if !digest.new_leads.is_empty() {
-        let _ = writeln!(text, "== {} ({}) ==\n", w.new_leads, digest.new_lead_count());
+        let _ = writeln!(
+            text,
+            "== {} ({}) ==\n",
+            w.new_leads,
+            digest.new_lead_count()
+        );
         for lead in &digest.new_leads {
             let _ = writeln!(
                 text,
@@ -213,7 +230,11 @@ pub fn render(digest: &Digest, console_url: &str, deadline_days: u32) -> Rendere
             let _ = writeln!(text, "\n  {}\n", firm_url(&item.lead));
         }
     }
-    let _ = writeln!(text, "{} : {console}/alerts\n\n-- \n{}", w.open_inbox, w.footer);
+    let _ = writeln!(
+        text,
+        "{} : {console}/alerts\n\n-- \n{}",
+        w.open_inbox, w.footer
+    );
 
     // HTML.
     let mut html = String::new();
@@ -387,16 +408,28 @@ mod tests {
             "Pyred — 4 nouvelles pistes, 1 échéances, 1 annonces retirées (2026-12-04)"
         );
         assert!(out.text.contains("Bonjour Amélie <CCI>"));
-        assert!(out.text.contains("72 % — Foies Gras Bartharès ← Distribuidor busca foie gras & magret"));
-        assert!(out.text.contains("https://pyred.example/console/opportunities/o%2F1"));
+        assert!(
+            out.text
+                .contains("72 % — Foies Gras Bartharès ← Distribuidor busca foie gras & magret")
+        );
+        assert!(
+            out.text
+                .contains("https://pyred.example/console/opportunities/o%2F1")
+        );
         assert!(out.text.contains("Échéances dans les 14 prochains jours"));
         assert!(out.text.contains("aujourd'hui"));
         assert!(out.text.contains("motif : ANULADA"));
         assert!(out.html.contains("<html lang=\"fr\">"));
         assert!(out.html.contains("Amélie &lt;CCI&gt;"));
         assert!(out.html.contains("foie gras &amp; magret"));
-        assert!(out.html.contains("href=\"https://pyred.example/console/firms/c1\""));
-        assert!(out.html.contains("href=\"https://pyred.example/console/alerts\""));
+        assert!(
+            out.html
+                .contains("href=\"https://pyred.example/console/firms/c1\"")
+        );
+        assert!(
+            out.html
+                .contains("href=\"https://pyred.example/console/alerts\"")
+        );
         assert!(!out.html.contains("<CCI>"), "text is escaped");
     }
 

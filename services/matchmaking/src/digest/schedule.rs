@@ -132,7 +132,8 @@ impl Scheduler {
     pub async fn run(self, shutdown: CancellationToken) {
         loop {
             match self.tick(now_micros() / 1_000_000).await {
-                Ok(report) if report.written.is_empty() && report.sent == 0 && report.failed == 0 => {}
+                Ok(report)
+                    if report.written.is_empty() && report.sent == 0 && report.failed == 0 => {}
                 Ok(report) => tracing::info!(
                     written = report.written.len(),
                     empty = report.empty,
@@ -152,7 +153,8 @@ impl Scheduler {
     /// One round at `now` (seconds since the epoch).
     pub async fn tick(&self, now: i64) -> Result<TickReport, DigestError> {
         let start = period_start(now, self.settings.period, self.settings.hour_utc);
-        let day = Day::from_days_since_epoch(now.div_euclid(86_400)).unwrap_or_else(|_| Day::today());
+        let day =
+            Day::from_days_since_epoch(now.div_euclid(86_400)).unwrap_or_else(|_| Day::today());
         let keys = pb::access_client::AccessClient::new(self.registry.clone())
             .list_keys(pb::ListKeysRequest {
                 include_revoked: false,
@@ -183,7 +185,11 @@ impl Scheduler {
                 report.empty += 1;
                 continue;
             }
-            let rendered = render(&digest, &self.settings.console_url, self.settings.deadline_days);
+            let rendered = render(
+                &digest,
+                &self.settings.console_url,
+                self.settings.deadline_days,
+            );
             let message = Message::builder()
                 .from(self.settings.from.clone())
                 .to(adviser.email.clone())
@@ -193,7 +199,13 @@ impl Scheduler {
                 .build()?;
             let queued = outbox.enqueue(&message, &format!("digest-{}-{start}", adviser.key_id))?;
             self.store
-                .finish_digest(&adviser.key_id, start, "written", digest.through_seq, queued.id())
+                .finish_digest(
+                    &adviser.key_id,
+                    start,
+                    "written",
+                    digest.through_seq,
+                    queued.id(),
+                )
                 .await?;
             report.written.push(queued.id().to_owned());
         }
@@ -286,7 +298,11 @@ impl Store {
 
     /// Where the digest of the period starting at `start` begins: after the newest
     /// earlier digest of `key_id`, if any.
-    pub async fn previous_digest(&self, key_id: &str, start: i64) -> Result<Option<Since>, MatchError> {
+    pub async fn previous_digest(
+        &self,
+        key_id: &str,
+        start: i64,
+    ) -> Result<Option<Since>, MatchError> {
         let row = sqlx::query(
             "SELECT period_start, through_seq FROM digests WHERE key_id = $1 \
              AND state <> 'claimed' AND period_start < $2 ORDER BY period_start DESC LIMIT 1",
@@ -298,7 +314,9 @@ impl Store {
         row.map(|row| {
             Ok(Since {
                 seq: row.try_get("through_seq")?,
-                micros: row.try_get::<i64, _>("period_start")?.saturating_mul(1_000_000),
+                micros: row
+                    .try_get::<i64, _>("period_start")?
+                    .saturating_mul(1_000_000),
             })
         })
         .transpose()
