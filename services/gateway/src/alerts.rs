@@ -178,7 +178,7 @@ async fn alerts_page(
             "alerts": alerts,
             "unread_count": inbox.unread_count,
             "unread_capped": inbox.unread_count_capped,
-            "min_score": (inbox.min_score * 100.0).round(),
+            "min_score": percent_of(inbox.min_score),
             "last_seq": inbox.last_seq,
             "through": through,
             "unread_only": unread_only,
@@ -187,6 +187,14 @@ async fn alerts_page(
             "ok": query.ok,
         }),
     )
+}
+
+/// A threshold in whole percent, for the form.
+fn percent_of(score: f64) -> i64 {
+    // Thresholds are in [0, 1]: the rounded percent fits.
+    #[allow(clippy::cast_possible_truncation)]
+    let percent = (score.clamp(0.0, 1.0) * 100.0).round() as i64;
+    percent
 }
 
 /// The header's count: unread alerts and the point a live stream starts from.

@@ -47,7 +47,7 @@
     var list = document.getElementById("alert-list");
     if (!list || list.dataset.live !== "1" || document.getElementById("alert-" + alert.seq)) { return; }
     var item = document.createElement("li");
-    item.className = "alert unread";
+    item.className = "inbox-item unread";
     item.id = "alert-" + alert.seq;
     item.dataset.seq = String(alert.seq);
     var score = document.createElement("span");
@@ -108,6 +108,7 @@
       });
     })
     .catch(function () {});
+})();
 
 // The map (/console/map): a tooltip that follows the pointer, clusters that fan their
 // records out on click (Escape or a second click folds them), print, and PNG export by

@@ -1754,6 +1754,19 @@ async fn browser_alerts_arrive_live_and_stay_read_after_a_gateway_restart() {
         browser.url().await.ends_with("/console/alerts"),
         "no reload"
     );
+    // The same listing may match other firms: let the live count settle.
+    let mut after = after;
+    let mut stable = 0;
+    while stable < 10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = count().await;
+        if now == after {
+            stable += 1;
+        } else {
+            after = now;
+            stable = 0;
+        }
+    }
     if let Some(dir) = &shots {
         std::fs::create_dir_all(dir).unwrap();
         browser.screenshot(&dir.join("11-alertes.png")).await;
