@@ -583,7 +583,7 @@ pub fn document() -> Value {
                             "type": "object", "additionalProperties": false, "required": ["status", "dismiss_reason"],
                             "properties": {
                                 "status": string_enum(&["dismissed"]),
-                                "dismiss_reason": { "type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S" },
+                                "dismiss_reason": { "type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S" },
                                 "expected_version": { "type": "integer", "format": "int64", "minimum": 0, "nullable": true, "description": "the version read; 0, null or absent skips the check" }
                             }
                         }
