@@ -121,6 +121,33 @@ impl MatchmakingApi {
         })
     }
 
+    /// Runs `write` on `caller`'s inbox, audits it as `rpc`, and answers the inbox as it
+    /// stands after it.
+    async fn inbox_write(
+        &self,
+        caller: &Caller,
+        rpc: &str,
+        write: impl std::future::Future<Output = Result<(), MatchError>>,
+    ) -> Result<Response<pb::AlertInbox>, Status> {
+        let result = async {
+            write.await?;
+            let inbox = self.inbox_of(caller).await?;
+            self.inbox_summary(caller, &inbox, &mut HashMap::new())
+                .await
+        }
+        .await
+        .map_err(Status::from);
+        self.audit
+            .record(
+                caller,
+                &format!("{RPC}{rpc}"),
+                &format!("inbox/{}", caller.key_id),
+                &result,
+            )
+            .await;
+        Ok(Response::new(result?))
+    }
+
     /// The match `id` if `caller` may see it; `NotFound` otherwise.
     async fn visible_match(&self, caller: &Caller, id: &str) -> Result<pb::Match, Status> {
         let not_found = || {
@@ -629,26 +656,10 @@ impl Matchmaking for MatchmakingApi {
             );
         }
         violations.into_result().map_err(MatchError::from)?;
-        let result = async {
-            self.store
-                .mark_alerts_read(&caller.key_id, &request.seqs, request.through_seq)
-                .await
-                .map_err(Status::from)?;
-            let inbox = self.inbox_of(&caller).await.map_err(Status::from)?;
-            self.inbox_summary(&caller, &inbox, &mut HashMap::new())
-                .await
-                .map_err(Status::from)
-        }
-        .await;
-        self.audit
-            .record(
-                &caller,
-                &format!("{RPC}MarkAlertsRead"),
-                &format!("inbox/{}", caller.key_id),
-                &result,
-            )
-            .await;
-        Ok(Response::new(result?))
+        let write = self
+            .store
+            .mark_alerts_read(&caller.key_id, &request.seqs, request.through_seq);
+        self.inbox_write(&caller, "MarkAlertsRead", write).await
     }
 
     async fn update_alert_inbox(
@@ -664,26 +675,10 @@ impl Matchmaking for MatchmakingApi {
                 "must be between 0 and 1",
             ))));
         }
-        let result = async {
-            self.store
-                .set_inbox_min_score(&caller.key_id, request.min_score)
-                .await
-                .map_err(Status::from)?;
-            let inbox = self.inbox_of(&caller).await.map_err(Status::from)?;
-            self.inbox_summary(&caller, &inbox, &mut HashMap::new())
-                .await
-                .map_err(Status::from)
-        }
-        .await;
-        self.audit
-            .record(
-                &caller,
-                &format!("{RPC}UpdateAlertInbox"),
-                &format!("inbox/{}", caller.key_id),
-                &result,
-            )
-            .await;
-        Ok(Response::new(result?))
+        let write = self
+            .store
+            .set_inbox_min_score(&caller.key_id, request.min_score);
+        self.inbox_write(&caller, "UpdateAlertInbox", write).await
     }
 
     async fn watch_alerts(
