@@ -60,7 +60,7 @@ fn main() {
         };
         match model.route(pa, pb, day) {
             Ok(r) => println!(
-                "{a} -> {b}: {:.0} km, {:.0} min, crossing {:?}, great circle {:.0} km, via {}{}",
+                "{a} -> {b}: {:.1} km, {:.0} min, crossing {:?}, great circle {:.0} km, via {}{}",
                 r.km,
                 r.minutes,
                 r.crossing.as_ref().map(|c| c.as_str()),
