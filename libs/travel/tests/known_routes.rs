@@ -499,3 +499,34 @@ fn the_edges_file_is_what_the_rebuild_script_would_write() {
         }
     }
 }
+
+#[test]
+fn points_anywhere_in_the_area_route_as_the_independent_rule_says() {
+    // A grid over the whole area (0.13° ≈ 12 km), so that points fall at every distance
+    // from the nodes and the access rule (3 neighbours, reach, factor, speed) is exercised.
+    let g = graph();
+    let on = day("2026-06-15");
+    let targets = [
+        node_point(&g, "auch"),
+        node_point(&g, "zaragoza"),
+        (42.9, 0.9),
+    ];
+    let mut lat = 40.2;
+    while lat < 44.2 {
+        let mut lon = -3.2;
+        while lon < 2.0 {
+            for &to in &targets {
+                let r = model().route(pt((lat, lon)), pt(to), on).expect("route");
+                let (minutes, km, _) = independent(&g, (lat, lon), to, &[]);
+                assert!(
+                    (r.minutes - minutes).abs() < 1e-6,
+                    "({lat}, {lon}) → {to:?}: {} ≠ {minutes}",
+                    r.minutes
+                );
+                assert!((r.km - km).abs() < 1e-6);
+            }
+            lon += 0.13;
+        }
+        lat += 0.13;
+    }
+}
