@@ -864,6 +864,18 @@ async fn edit_firm(
             ),
         );
     }
+    // The version the form was drawn from: without it the registry's optimistic check
+    // would be skipped (0), and another adviser's edit silently overwritten.
+    let Some(expected_version) = form.version.trim().parse::<i64>().ok().filter(|v| *v > 0) else {
+        return console.error(
+            &state,
+            &ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_argument",
+                console.lang.words()["form_version_lost"],
+            ),
+        );
+    };
     let current = match state
         .upstream
         .registry()
@@ -970,7 +982,7 @@ async fn edit_firm(
                 update_mask: Some(prost_types::FieldMask {
                     paths: paths.into_iter().map(str::to_owned).collect(),
                 }),
-                expected_version: form.version.parse().unwrap_or_default(),
+                expected_version,
             }))
             .await
             .map_err(ApiError::from)

@@ -761,6 +761,12 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ("alerts_older", "Plus anciennes", "Más antiguas", "Older"),
     ("alerts_more_than", "plus de", "más de", "more than"),
     ("alerts_raised", "Alerte du", "Alerta del", "Alert of"),
+    (
+        "form_version_lost",
+        "Le formulaire a perdu sa version : rechargez la page de modification et recommencez.",
+        "El formulario ha perdido su versión: recargue la página de edición y vuelva a empezar.",
+        "The form lost its version: reload the edit page and start again.",
+    ),
 ];
 
 #[cfg(test)]

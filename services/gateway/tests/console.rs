@@ -377,6 +377,25 @@ async fn console_sessions_csrf_exports_and_languages() {
         .await;
     assert_eq!(marked.status, 303, "{}", marked.text());
     assert_eq!(marked.header("location"), Some("/console?ok=alerts_read"));
+
+    // An edit form that lost its hidden version is refused (400), not saved unchecked.
+    let before_edit = world.demo_firm("demo-gers-04").await;
+    let lost = client
+        .send(
+            "POST",
+            &format!("/console/firms/{}/edit", before_edit.id),
+            &[("cookie", &cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("csrf={csrf}&name=Renamed+without+version&visibility=public").into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(lost.status, 400, "{}", lost.text());
+    assert!(lost.text().contains("perdu sa version"), "{}", lost.text());
+    let after_edit = world.demo_firm("demo-gers-04").await;
+    assert_eq!(after_edit.name, before_edit.name);
+    assert_eq!(after_edit.version, before_edit.version);
     let original = world
         .registry()
         .get_opportunity(pb::GetOpportunityRequest {
