@@ -205,30 +205,32 @@ struct Summary {
     last_seq: i64,
 }
 
-async fn summary(State(state): State<AppState>, console: Console) -> Response {
-    match list(
-        &state,
-        console.key(),
+/// The key's inbox summary (threshold, unread count, newest seq), with one alert read.
+async fn inbox_of(state: &AppState, key: &Bearer) -> Result<pb::AlertInbox, ApiError> {
+    let response = list(
+        state,
+        key,
         pb::ListAlertsRequest {
             unread_only: true,
             page_size: 1,
             ..Default::default()
         },
     )
-    .await
-    {
-        Ok(response) => {
-            let inbox = response.inbox.unwrap_or_default();
-            (
-                [(http::header::CACHE_CONTROL, "no-store")],
-                Json(Summary {
-                    unread_count: inbox.unread_count,
-                    unread_capped: inbox.unread_count_capped,
-                    last_seq: inbox.last_seq,
-                }),
-            )
-                .into_response()
-        }
+    .await?;
+    Ok(response.inbox.unwrap_or_default())
+}
+
+async fn summary(State(state): State<AppState>, console: Console) -> Response {
+    match inbox_of(&state, console.key()).await {
+        Ok(inbox) => (
+            [(http::header::CACHE_CONTROL, "no-store")],
+            Json(Summary {
+                unread_count: inbox.unread_count,
+                unread_capped: inbox.unread_count_capped,
+                last_seq: inbox.last_seq,
+            }),
+        )
+            .into_response(),
         Err(error) => error.into_response(),
     }
 }
@@ -260,18 +262,8 @@ async fn stream(
     let mut since = resume_point(&headers, query.after);
     // The threshold is the inbox's, read once when the stream opens; since 0 means
     // "from now", which the inbox's last_seq makes explicit.
-    let inbox = match list(
-        &state,
-        console.key(),
-        pb::ListAlertsRequest {
-            unread_only: true,
-            page_size: 1,
-            ..Default::default()
-        },
-    )
-    .await
-    {
-        Ok(response) => response.inbox.unwrap_or_default(),
+    let inbox = match inbox_of(&state, console.key()).await {
+        Ok(inbox) => inbox,
         Err(error) => return error.into_response(),
     };
     if since == 0 {

@@ -99,14 +99,10 @@ async fn console_sessions_csrf_exports_and_languages() {
         .to_owned();
     let token = login_cookie.split('=').nth(1).unwrap().to_owned();
     let wrong = client
-        .send(
-            "POST",
+        .post_form(
             "/console/login",
-            &[("cookie", &login_cookie)],
-            Some((
-                "application/x-www-form-urlencoded",
-                format!("key=pyred_000000000000_x&csrf={token}").into_bytes(),
-            )),
+            &login_cookie,
+            format!("key=pyred_000000000000_x&csrf={token}"),
         )
         .await;
     assert_eq!(wrong.status, 401);
@@ -126,14 +122,10 @@ async fn console_sessions_csrf_exports_and_languages() {
     // A firm's key may not use the console.
     let firm_key = world.key(pb::Role::Firm, &[], &firm.id, "").await;
     let as_firm = client
-        .send(
-            "POST",
+        .post_form(
             "/console/login",
-            &[("cookie", &login_cookie)],
-            Some((
-                "application/x-www-form-urlencoded",
-                format!("key={}&csrf={token}", firm_key.expose()).into_bytes(),
-            )),
+            &login_cookie,
+            format!("key={}&csrf={token}", firm_key.expose()),
         )
         .await;
     assert_eq!(as_firm.status, 403);
@@ -353,26 +345,18 @@ async fn console_sessions_csrf_exports_and_languages() {
         .expect("the page offers to mark all read")
         .to_owned();
     let forged = client
-        .send(
-            "POST",
+        .post_form(
             "/console/alerts/read",
-            &[("cookie", &cookie)],
-            Some((
-                "application/x-www-form-urlencoded",
-                format!("csrf=forged&through={through}").into_bytes(),
-            )),
+            &cookie,
+            format!("csrf=forged&through={through}"),
         )
         .await;
     assert_eq!(forged.status, 403, "a form without the session's token");
     let marked = client
-        .send(
-            "POST",
+        .post_form(
             "/console/alerts/read",
-            &[("cookie", &cookie)],
-            Some((
-                "application/x-www-form-urlencoded",
-                format!("csrf={csrf}&through={through}&back=/console").into_bytes(),
-            )),
+            &cookie,
+            format!("csrf={csrf}&through={through}&back=/console"),
         )
         .await;
     assert_eq!(marked.status, 303, "{}", marked.text());
@@ -381,14 +365,10 @@ async fn console_sessions_csrf_exports_and_languages() {
     // An edit form that lost its hidden version is refused (400), not saved unchecked.
     let before_edit = world.demo_firm("demo-gers-04").await;
     let lost = client
-        .send(
-            "POST",
+        .post_form(
             &format!("/console/firms/{}/edit", before_edit.id),
-            &[("cookie", &cookie)],
-            Some((
-                "application/x-www-form-urlencoded",
-                format!("csrf={csrf}&name=Renamed+without+version&visibility=public").into_bytes(),
-            )),
+            &cookie,
+            format!("csrf={csrf}&name=Renamed+without+version&visibility=public"),
         )
         .await;
     assert_eq!(lost.status, 400, "{}", lost.text());
@@ -517,15 +497,7 @@ async fn console_sessions_csrf_exports_and_languages() {
 
     // Sign-out ends the session.
     let out = client
-        .send(
-            "POST",
-            "/console/logout",
-            &[("cookie", &cookie)],
-            Some((
-                "application/x-www-form-urlencoded",
-                format!("csrf={csrf}").into_bytes(),
-            )),
-        )
+        .post_form("/console/logout", &cookie, format!("csrf={csrf}"))
         .await;
     assert_eq!(out.status, 303);
     assert_eq!(

@@ -93,6 +93,20 @@ impl Client {
             .await
     }
 
+    /// A console form POST with the session `cookie` (urlencoded `body`).
+    pub async fn post_form(&self, path: &str, cookie: &str, body: impl Into<String>) -> Reply {
+        self.send(
+            "POST",
+            path,
+            &[("cookie", cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                body.into().into_bytes(),
+            )),
+        )
+        .await
+    }
+
     pub async fn send(
         &self,
         method: &str,

@@ -326,8 +326,8 @@ impl Composer {
     }
 }
 
-/// Whether an alert window start is within the inbox's: a digest never looks further
-/// back than the inbox does.
+/// Where an adviser's first digest starts: the inbox's window (a digest never looks
+/// further back than the inbox does).
 pub fn first_since() -> Since {
     Since {
         seq: 0,
