@@ -247,6 +247,8 @@ pub enum Source {
 pub struct Crossing {
     pub(crate) id: CrossingId,
     pub(crate) name: String,
+    pub(crate) name_fr: String,
+    pub(crate) name_es: String,
     pub(crate) structure: Structure,
     pub(crate) roads: String,
     pub(crate) regime: Regime,
@@ -258,9 +260,17 @@ impl Crossing {
     pub fn id(&self) -> &CrossingId {
         &self.id
     }
-    /// Its name.
+    /// Its name (English, with its length or height).
     pub fn name(&self) -> &str {
         &self.name
+    }
+    /// Its French name with its article, as it reads after « par » (`le tunnel du Somport`).
+    pub fn name_fr(&self) -> &str {
+        &self.name_fr
+    }
+    /// Its Spanish name with its article, as it reads after « por » (`el túnel de Somport`).
+    pub fn name_es(&self) -> &str {
+        &self.name_es
     }
     /// Tunnel, pass, motorway or road.
     pub fn structure(&self) -> Structure {

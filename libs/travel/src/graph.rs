@@ -215,6 +215,8 @@ struct NodeRow {
 struct CrossingRow {
     id: String,
     name: String,
+    name_fr: String,
+    name_es: String,
     structure: String,
     roads: String,
     regime: String,
@@ -313,6 +315,8 @@ impl TravelModel {
             let crossing = Crossing {
                 id: CrossingId(row.id.clone()),
                 name: row.name,
+                name_fr: row.name_fr,
+                name_es: row.name_es,
                 structure,
                 roads: row.roads,
                 regime,

@@ -81,6 +81,31 @@ struct Path {
     nodes: Vec<usize>,
 }
 
+/// Shortest times from one point to every node, over the graph as it is on one day.
+struct Tree {
+    minutes: Vec<f64>,
+    km: Vec<f64>,
+    /// The node before each on its fastest path; `usize::MAX` for the point itself.
+    previous: Vec<usize>,
+}
+
+/// Everything reachable by road from one point on one day: one Dijkstra over the graph,
+/// then any number of destinations at the cost of their access links.
+///
+/// The matcher asks for one firm's routes to hundreds of listings (or the reverse; routes
+/// are symmetric, the roads being two-way): [`TravelModel::reach`] once, then
+/// [`Reach::route_to`] per listing.
+pub struct Reach<'m> {
+    model: &'m TravelModel,
+    from: GeoPoint,
+    side: Side,
+    on: Day,
+    /// With the crossings closed that day left out.
+    open: Tree,
+    /// With every crossing open, when some crossing is closed that day (else as `open`).
+    free: Option<Tree>,
+}
+
 impl TravelModel {
     /// The side of the border a point is taken to lie on, and its access links
     /// `(node, km)` to the nearest places and junctions of that side.
@@ -106,147 +131,160 @@ impl TravelModel {
         (side, links)
     }
 
-    fn shortest(
-        &self,
-        from: &GeoPoint,
-        to: &GeoPoint,
-        closed: &dyn Fn(usize) -> bool,
-    ) -> Option<Path> {
+    /// Dijkstra by time from the access links of a point, never entering a node for
+    /// which `closed` holds.
+    fn tree(&self, links: &[(usize, f64)], closed: &dyn Fn(usize) -> bool) -> Tree {
         let n = self.nodes.len();
-        let (source, target) = (n, n + 1);
-        let (from_side, from_links) = self.access(from);
-        let (to_side, to_links) = self.access(to);
-        let mut to_target = vec![None; n];
-        for &(node, km) in &to_links {
-            to_target[node] = Some(km);
-        }
-        let mut best = vec![f64::INFINITY; n + 2];
-        let mut km = vec![0.0; n + 2];
-        let mut previous = vec![usize::MAX; n + 2];
-        let mut heap = BinaryHeap::new();
-        best[source] = 0.0;
-        heap.push(State {
-            minutes: 0.0,
-            node: source,
-        });
-        let mut relax = |heap: &mut BinaryHeap<State>,
-                         best: &mut Vec<f64>,
-                         u: usize,
-                         v: usize,
-                         minutes: f64,
-                         length: f64| {
-            let candidate = best[u] + minutes;
-            if candidate < best[v] {
-                best[v] = candidate;
-                km[v] = km[u] + length;
-                previous[v] = u;
-                heap.push(State {
-                    minutes: candidate,
-                    node: v,
-                });
-            }
+        let mut tree = Tree {
+            minutes: vec![f64::INFINITY; n],
+            km: vec![0.0; n],
+            previous: vec![usize::MAX; n],
         };
+        let mut heap = BinaryHeap::new();
+        for &(v, length) in links {
+            let minutes = access_minutes(length);
+            if minutes < tree.minutes[v] {
+                tree.minutes[v] = minutes;
+                tree.km[v] = length;
+                heap.push(State { minutes, node: v });
+            }
+        }
         while let Some(State { minutes, node: u }) = heap.pop() {
-            if minutes > best[u] {
+            if minutes > tree.minutes[u] {
                 continue;
-            }
-            if u == target {
-                break;
-            }
-            if u == source {
-                for &(v, length) in &from_links {
-                    relax(&mut heap, &mut best, u, v, access_minutes(length), length);
-                }
-                if from_side == to_side {
-                    let length = from.distance_km(to) * ACCESS_DETOUR_FACTOR;
-                    relax(
-                        &mut heap,
-                        &mut best,
-                        u,
-                        target,
-                        access_minutes(length),
-                        length,
-                    );
-                }
-                continue;
-            }
-            if let Some(length) = to_target[u] {
-                relax(
-                    &mut heap,
-                    &mut best,
-                    u,
-                    target,
-                    access_minutes(length),
-                    length,
-                );
             }
             for &e in &self.adjacency[u] {
                 let edge = &self.edges[e];
                 let v = other_end(edge, u);
-                if !closed(v) {
-                    relax(&mut heap, &mut best, u, v, edge.minutes(), edge.km);
+                if closed(v) {
+                    continue;
+                }
+                let candidate = minutes + edge.minutes();
+                if candidate < tree.minutes[v] {
+                    tree.minutes[v] = candidate;
+                    tree.km[v] = tree.km[u] + edge.km;
+                    tree.previous[v] = u;
+                    heap.push(State {
+                        minutes: candidate,
+                        node: v,
+                    });
                 }
             }
         }
-        if !best[target].is_finite() {
-            return None;
-        }
-        let mut nodes = Vec::new();
-        let mut at = previous[target];
-        while at != source && at != usize::MAX {
-            nodes.push(at);
-            at = previous[at];
-        }
-        nodes.reverse();
-        Some(Path {
-            minutes: best[target],
-            km: km[target],
-            nodes,
-        })
+        tree
     }
 
     fn first_crossing(&self, nodes: &[usize]) -> Option<usize> {
         nodes.iter().find_map(|&i| self.crossing_of[i])
     }
 
+    /// Every route from `from` on `on`: run once, then ask [`Reach::route_to`] per
+    /// destination.
+    pub fn reach(&self, from: GeoPoint, on: Day) -> Reach<'_> {
+        let (side, links) = self.access(&from);
+        let closed_that_day: Vec<bool> = self.crossings.iter().map(|c| c.closed_on(on)).collect();
+        let is_closed = |node: usize| self.crossing_of[node].is_some_and(|c| closed_that_day[c]);
+        let open = self.tree(&links, &is_closed);
+        let free = closed_that_day
+            .iter()
+            .any(|&closed| closed)
+            .then(|| self.tree(&links, &|_| false));
+        Reach {
+            model: self,
+            from,
+            side,
+            on,
+            open,
+            free,
+        }
+    }
+
     /// The fastest route from `from` to `to` on `on`, avoiding crossings closed that day.
+    /// For many destinations from one point, [`TravelModel::reach`] is cheaper.
     ///
     /// # Errors
     /// [`TravelError::NoRoute`] when the crossings open that day leave no path (not the
     /// case of the bundled graph, whose motorway crossings never close).
     pub fn route(&self, from: GeoPoint, to: GeoPoint, on: Day) -> Result<Route, TravelError> {
-        let is_closed =
-            |node: usize| self.crossing_of[node].is_some_and(|c| self.crossings[c].closed_on(on));
-        let path = self
-            .shortest(&from, &to, &is_closed)
-            .ok_or(TravelError::NoRoute(on))?;
-        let free = self.shortest(&from, &to, &|_| false);
-        let closed_detour = free.and_then(|free| {
-            let c = free
-                .nodes
-                .iter()
-                .filter_map(|&i| self.crossing_of[i])
-                .find(|&c| self.crossings[c].closed_on(on))?;
-            Some((self.crossings[c].id.clone(), path.minutes - free.minutes))
-        });
-        Ok(Route {
-            minutes: path.minutes,
-            km: path.km,
-            crossing: self
-                .first_crossing(&path.nodes)
-                .map(|c| self.crossings[c].id.clone()),
-            via: path
-                .nodes
-                .iter()
-                .map(|&i| self.nodes[i].id.clone())
-                .collect(),
-            closed_detour,
-        })
+        self.reach(from, on).route_to(to)
     }
 
     /// The place or junction a point is nearest to, and the side of the border it is taken to lie on.
     pub fn nearest_node(&self, point: GeoPoint) -> Option<(&NodeId, Side)> {
         let (side, links) = self.access(&point);
         links.first().map(|&(i, _)| (&self.nodes[i].id, side))
+    }
+}
+
+impl Reach<'_> {
+    /// The point the routes start from.
+    pub fn from_point(&self) -> GeoPoint {
+        self.from
+    }
+
+    /// The day the routes are for.
+    pub fn day(&self) -> Day {
+        self.on
+    }
+
+    fn path(&self, tree: &Tree, to: &GeoPoint, to_side: Side, links: &[(usize, f64)]) -> Option<Path> {
+        let model = self.model;
+        // (minutes, km, last node before `to`)
+        let mut best: Option<(f64, f64, Option<usize>)> = None;
+        if to_side == self.side {
+            let length = self.from.distance_km(to) * ACCESS_DETOUR_FACTOR;
+            best = Some((access_minutes(length), length, None));
+        }
+        for &(node, length) in links {
+            let minutes = tree.minutes[node] + access_minutes(length);
+            if minutes.is_finite() && best.is_none_or(|(b, _, _)| minutes < b) {
+                best = Some((minutes, tree.km[node] + length, Some(node)));
+            }
+        }
+        let (minutes, km, last) = best?;
+        let mut nodes = Vec::new();
+        let mut at = last.unwrap_or(usize::MAX);
+        while at != usize::MAX && nodes.len() <= model.nodes.len() {
+            nodes.push(at);
+            at = tree.previous[at];
+        }
+        nodes.reverse();
+        Some(Path { minutes, km, nodes })
+    }
+
+    /// The fastest route to `to` on the reach's day, avoiding crossings closed that day;
+    /// when the best crossing with every crossing open is closed, says which and the
+    /// detour's extra minutes.
+    ///
+    /// # Errors
+    /// [`TravelError::NoRoute`] when the crossings open that day leave no path.
+    pub fn route_to(&self, to: GeoPoint) -> Result<Route, TravelError> {
+        let model = self.model;
+        let (to_side, links) = model.access(&to);
+        let path = self
+            .path(&self.open, &to, to_side, &links)
+            .ok_or(TravelError::NoRoute(self.on))?;
+        let closed_detour = self.free.as_ref().and_then(|free| {
+            let free = self.path(free, &to, to_side, &links)?;
+            let c = free
+                .nodes
+                .iter()
+                .filter_map(|&i| model.crossing_of[i])
+                .find(|&c| model.crossings[c].closed_on(self.on))?;
+            Some((model.crossings[c].id.clone(), path.minutes - free.minutes))
+        });
+        Ok(Route {
+            minutes: path.minutes,
+            km: path.km,
+            crossing: model
+                .first_crossing(&path.nodes)
+                .map(|c| model.crossings[c].id.clone()),
+            via: path
+                .nodes
+                .iter()
+                .map(|&i| model.nodes[i].id.clone())
+                .collect(),
+            closed_detour,
+        })
     }
 }

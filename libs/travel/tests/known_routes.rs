@@ -530,3 +530,39 @@ fn points_anywhere_in_the_area_route_as_the_independent_rule_says() {
         lat += 0.13;
     }
 }
+
+#[test]
+fn one_reach_serves_many_destinations_and_routes_are_symmetric() {
+    let g = graph();
+    // Bielsa is closed for avalanche risk on 18 January 2026: the reach keeps both trees.
+    for on in [day("2026-06-15"), day("2026-01-18")] {
+        let from = pt(node_point(&g, "auch"));
+        let reach = model().reach(from, on);
+        assert_eq!(reach.day(), on);
+        let places: Vec<(f64, f64)> = records(NODES)
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r["kind"] == "place")
+            .map(|(i, _)| g.points[i])
+            .collect();
+        assert!(places.len() > 10);
+        for &p in &places {
+            let many = reach.route_to(pt(p)).expect("route");
+            let closed: Vec<&str> = if on == day("2026-01-18") {
+                vec!["bielsa-tunnel"]
+            } else {
+                Vec::new()
+            };
+            let (minutes, km, _) = independent(&g, node_point(&g, "auch"), p, &closed);
+            assert!((many.minutes - minutes).abs() < 1e-6, "{many:?} ≠ {minutes}");
+            assert!((many.km - km).abs() < 1e-6);
+            let back = model().route(pt(p), from, on).expect("route back");
+            assert!(
+                (back.minutes - many.minutes).abs() < 1e-6,
+                "there {} min, back {} min",
+                many.minutes,
+                back.minutes
+            );
+        }
+    }
+}

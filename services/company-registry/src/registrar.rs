@@ -111,6 +111,7 @@ const COMPANY_FIELDS: &[&str] = &[
     "contact",
     "visibility",
     "service_radius_km",
+    "service_radius_hours",
 ];
 
 /// Opportunity fields a mask may name.
@@ -176,6 +177,7 @@ fn merge_company(current: &mut pb::Company, given: &pb::Company, paths: &[&str])
             "contact" => current.contact.clone_from(&given.contact),
             "visibility" => current.visibility = given.visibility,
             "service_radius_km" => current.service_radius_km = given.service_radius_km,
+            "service_radius_hours" => current.service_radius_hours = given.service_radius_hours,
             _ => {}
         }
     }

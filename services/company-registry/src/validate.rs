@@ -584,6 +584,14 @@ pub fn company(
     {
         violations.add(f("service_radius_km"), "must be between 0 and 20000 km");
     }
+    if let Some(hours) = given.service_radius_hours
+        && !(hours.is_finite() && hours > 0.0 && hours <= 24.0)
+    {
+        violations.add(
+            f("service_radius_hours"),
+            "must be more than 0 and at most 24 hours",
+        );
+    }
     let source = identifier(
         violations,
         f("source"),
@@ -621,6 +629,7 @@ pub fn company(
             contact: None,
             visibility: visibility as i32,
             service_radius_km: given.service_radius_km,
+            service_radius_hours: given.service_radius_hours,
             version: 0,
             created_at: None,
             updated_at: None,

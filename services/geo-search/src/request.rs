@@ -311,6 +311,11 @@ fn geo(
 ) -> (Option<Geo>, Option<String>) {
     match &request.geo {
         None => (None, None),
+        // Placeholder until travel-time search is wired (issue 18): refused, never ignored.
+        Some(PbGeo::Travel(_)) => {
+            violations.add("travel", "search by travel time is not available yet");
+            (None, None)
+        }
         Some(PbGeo::Radius(radius)) => {
             let radius_km = radius.radius_km;
             let radius_ok = radius_km.is_finite() && radius_km > 0.0 && radius_km <= MAX_RADIUS_KM;
@@ -511,6 +516,10 @@ impl SearchQuery {
             }
             Ok(pb::SortOrder::Deadline) => Sort::Deadline,
             Ok(pb::SortOrder::Published) => Sort::Published,
+            Ok(pb::SortOrder::TravelTime) => {
+                v.add("sort", "sorting by travel time is not available yet");
+                Sort::Relevance
+            }
             Err(_) => {
                 v.add("sort", "unknown sort order");
                 Sort::Relevance

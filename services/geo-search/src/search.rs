@@ -676,6 +676,8 @@ impl SearchEngine {
             official_url: first_str(doc, fields.official_url),
             tender_stage: crate::document::tender_stage_of(&first_str(doc, fields.tender_stage))
                 as i32,
+            travel_minutes: None,
+            crossing: String::new(),
         }
     }
 
