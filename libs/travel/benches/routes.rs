@@ -63,4 +63,38 @@ fn main() {
         model.nodes().len(),
         model.edges().len()
     );
+
+    // As the matcher asks: one reach per firm (per call), then one trip per candidate
+    // listing, each listing located once when its profile is built.
+    let firms: Vec<Point> = pairs.iter().take(200).map(|p| p.0).collect();
+    let listings: Vec<_> = pairs.iter().map(|p| model.locate(p.1)).collect();
+    let start = Instant::now();
+    let mut found = 0usize;
+    for &firm in &firms {
+        let reach = model.reach(firm, day);
+        for listing in &listings {
+            if black_box(reach.trip_to(listing)).is_some() {
+                found += 1;
+            }
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let n = firms.len() * listings.len();
+    println!(
+        "{n} trips from {} reaches ({found} found) in {elapsed:.3} s: {:.0} trips/s, {:.3} µs per trip",
+        firms.len(),
+        n as f64 / elapsed,
+        elapsed / n as f64 * 1e6,
+    );
+    let start = Instant::now();
+    for &firm in &firms {
+        black_box(model.reach(firm, day));
+    }
+    let reach_us = start.elapsed().as_secs_f64() / firms.len() as f64 * 1e6;
+    let start = Instant::now();
+    for listing in pairs.iter().map(|p| p.1) {
+        black_box(model.locate(listing));
+    }
+    let locate_us = start.elapsed().as_secs_f64() / pairs.len() as f64 * 1e6;
+    println!("one reach (day with a closure: two trees) {reach_us:.1} µs; one locate {locate_us:.2} µs");
 }

@@ -24,7 +24,8 @@ pub use graph::{Edge, Node, NodeId, NodeKind, RoadKind, Side, TravelModel};
 pub use pyred_domain::date::Day;
 pub use pyred_domain::geo::GeoPoint as Point;
 pub use route::{
-    ACCESS_DETOUR_FACTOR, ACCESS_NEIGHBOURS, ACCESS_SLACK_KM, ACCESS_SPEED_KMH, Reach, Route,
+    ACCESS_DETOUR_FACTOR, ACCESS_NEIGHBOURS, ACCESS_SLACK_KM, ACCESS_SPEED_KMH, Located, Reach,
+    Route, Trip,
 };
 
 /// Why the travel data could not be loaded or a route not found.

@@ -18,7 +18,7 @@ use pyred_domain::date::Day;
 use pyred_domain::geo::GeoPoint;
 
 use crate::TravelError;
-use crate::crossing::CrossingId;
+use crate::crossing::{Crossing, CrossingId};
 use crate::graph::{NodeId, Side, TravelModel, other_end};
 
 /// How many nearest nodes a point is joined to.
@@ -81,12 +81,56 @@ struct Path {
     nodes: Vec<usize>,
 }
 
+/// A point joined to the graph: its side of the border and its access links, computed
+/// once (the matcher keeps one per listing and per firm) and reused for every route.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    point: GeoPoint,
+    side: Side,
+    links: [(u32, f64); ACCESS_NEIGHBOURS],
+    len: u8,
+}
+
+impl Located {
+    /// The point.
+    pub fn point(&self) -> GeoPoint {
+        self.point
+    }
+
+    /// The side of the border the point is taken to lie on.
+    pub fn side(&self) -> Side {
+        self.side
+    }
+
+    fn links(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.links[..usize::from(self.len)]
+            .iter()
+            .map(|&(node, km)| (node as usize, km))
+    }
+}
+
+/// A trip's figures without its path: what scoring needs, with no allocation.
+#[derive(Debug, Clone, Copy)]
+pub struct Trip<'m> {
+    /// Driving time, minutes.
+    pub minutes: f64,
+    /// Road distance, km.
+    pub km: f64,
+    /// The crossing used, when the trip changes country (the first one, if several).
+    pub crossing: Option<&'m Crossing>,
+    /// When the best crossing with every crossing open is closed that day: which one,
+    /// and the extra minutes of the trip actually given.
+    pub closed_detour: Option<(&'m Crossing, f64)>,
+}
+
 /// Shortest times from one point to every node, over the graph as it is on one day.
 struct Tree {
     minutes: Vec<f64>,
     km: Vec<f64>,
     /// The node before each on its fastest path; `usize::MAX` for the point itself.
     previous: Vec<usize>,
+    /// The first crossing (index into `crossings`) on each node's fastest path.
+    crossing: Vec<Option<usize>>,
 }
 
 /// Everything reachable by road from one point on one day: one Dijkstra over the graph,
@@ -94,27 +138,45 @@ struct Tree {
 ///
 /// The matcher asks for one firm's routes to hundreds of listings (or the reverse; routes
 /// are symmetric, the roads being two-way): [`TravelModel::reach`] once, then
-/// [`Reach::route_to`] per listing.
+/// [`Reach::trip_to`] (figures only) or [`Reach::route_to`] (with the path) per listing.
 pub struct Reach<'m> {
     model: &'m TravelModel,
-    from: GeoPoint,
-    side: Side,
+    from: Located,
     on: Day,
+    /// Which crossings are closed for the whole day.
+    closed: Vec<bool>,
     /// With the crossings closed that day left out.
     open: Tree,
     /// With every crossing open, when some crossing is closed that day (else as `open`).
     free: Option<Tree>,
 }
 
+/// The best way from a tree's root to a located point: (minutes, km, last node).
+fn best_end(tree: &Tree, from: &Located, to: &Located) -> Option<(f64, f64, Option<usize>)> {
+    let mut best: Option<(f64, f64, Option<usize>)> = None;
+    if to.side == from.side {
+        let length = from.point.distance_km(&to.point) * ACCESS_DETOUR_FACTOR;
+        best = Some((access_minutes(length), length, None));
+    }
+    for (node, length) in to.links() {
+        let minutes = tree.minutes[node] + access_minutes(length);
+        if minutes.is_finite() && best.is_none_or(|(b, _, _)| minutes < b) {
+            best = Some((minutes, tree.km[node] + length, Some(node)));
+        }
+    }
+    best
+}
+
 impl TravelModel {
-    /// The side of the border a point is taken to lie on, and its access links
-    /// `(node, km)` to the nearest places and junctions of that side.
-    fn access(&self, point: &GeoPoint) -> (Side, Vec<(usize, f64)>) {
+    /// Joins a point to the graph: its side of the border is that of the nearest place
+    /// or junction, and it gets access links to the [`ACCESS_NEIGHBOURS`] nearest nodes
+    /// of that side within twice the nearest one's distance plus [`ACCESS_SLACK_KM`].
+    pub fn locate(&self, point: GeoPoint) -> Located {
         let mut near: Vec<(usize, f64, Side)> = self
             .nodes
             .iter()
             .enumerate()
-            .filter_map(|(i, n)| n.side().map(|s| (i, n.point.distance_km(point), s)))
+            .filter_map(|(i, n)| n.side().map(|s| (i, n.point.distance_km(&point), s)))
             .collect();
         near.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
         // Every bundled graph has places on both sides (checked on load through the
@@ -122,30 +184,42 @@ impl TravelModel {
         let (side, reach) = near
             .first()
             .map_or((Side::France, 0.0), |n| (n.2, 2.0 * n.1 + ACCESS_SLACK_KM));
-        let links = near
+        let mut located = Located {
+            point,
+            side,
+            links: [(0, 0.0); ACCESS_NEIGHBOURS],
+            len: 0,
+        };
+        for (i, km, _) in near
             .into_iter()
             .filter(|n| n.2 == side && n.1 <= reach)
             .take(ACCESS_NEIGHBOURS)
-            .map(|(i, km, _)| (i, km * ACCESS_DETOUR_FACTOR))
-            .collect();
-        (side, links)
+        {
+            // The graph's node count fits u32 (checked on load).
+            let Ok(node) = u32::try_from(i) else { break };
+            located.links[usize::from(located.len)] = (node, km * ACCESS_DETOUR_FACTOR);
+            located.len += 1;
+        }
+        located
     }
 
-    /// Dijkstra by time from the access links of a point, never entering a node for
-    /// which `closed` holds.
-    fn tree(&self, links: &[(usize, f64)], closed: &dyn Fn(usize) -> bool) -> Tree {
+    /// Dijkstra by time from the access links of a point, never entering a crossing
+    /// for which `closed` holds.
+    fn tree(&self, from: &Located, closed: &dyn Fn(usize) -> bool) -> Tree {
         let n = self.nodes.len();
         let mut tree = Tree {
             minutes: vec![f64::INFINITY; n],
             km: vec![0.0; n],
             previous: vec![usize::MAX; n],
+            crossing: vec![None; n],
         };
         let mut heap = BinaryHeap::new();
-        for &(v, length) in links {
+        for (v, length) in from.links() {
             let minutes = access_minutes(length);
-            if minutes < tree.minutes[v] {
+            if minutes < tree.minutes[v] && !self.crossing_of[v].is_some_and(closed) {
                 tree.minutes[v] = minutes;
                 tree.km[v] = length;
+                tree.crossing[v] = self.crossing_of[v];
                 heap.push(State { minutes, node: v });
             }
         }
@@ -156,7 +230,7 @@ impl TravelModel {
             for &e in &self.adjacency[u] {
                 let edge = &self.edges[e];
                 let v = other_end(edge, u);
-                if closed(v) {
+                if self.crossing_of[v].is_some_and(closed) {
                     continue;
                 }
                 let candidate = minutes + edge.minutes();
@@ -164,6 +238,7 @@ impl TravelModel {
                     tree.minutes[v] = candidate;
                     tree.km[v] = tree.km[u] + edge.km;
                     tree.previous[v] = u;
+                    tree.crossing[v] = tree.crossing[u].or(self.crossing_of[v]);
                     heap.push(State {
                         minutes: candidate,
                         node: v,
@@ -174,26 +249,25 @@ impl TravelModel {
         tree
     }
 
-    fn first_crossing(&self, nodes: &[usize]) -> Option<usize> {
-        nodes.iter().find_map(|&i| self.crossing_of[i])
+    /// Every route from `from` on `on`: run once, then ask [`Reach::trip_to`] or
+    /// [`Reach::route_to`] per destination.
+    pub fn reach(&self, from: GeoPoint, on: Day) -> Reach<'_> {
+        self.reach_located(self.locate(from), on)
     }
 
-    /// Every route from `from` on `on`: run once, then ask [`Reach::route_to`] per
-    /// destination.
-    pub fn reach(&self, from: GeoPoint, on: Day) -> Reach<'_> {
-        let (side, links) = self.access(&from);
-        let closed_that_day: Vec<bool> = self.crossings.iter().map(|c| c.closed_on(on)).collect();
-        let is_closed = |node: usize| self.crossing_of[node].is_some_and(|c| closed_that_day[c]);
-        let open = self.tree(&links, &is_closed);
-        let free = closed_that_day
+    /// [`TravelModel::reach`] from a point already located.
+    pub fn reach_located(&self, from: Located, on: Day) -> Reach<'_> {
+        let closed: Vec<bool> = self.crossings.iter().map(|c| c.closed_on(on)).collect();
+        let open = self.tree(&from, &|c| closed[c]);
+        let free = closed
             .iter()
-            .any(|&closed| closed)
-            .then(|| self.tree(&links, &|_| false));
+            .any(|&c| c)
+            .then(|| self.tree(&from, &|_| false));
         Reach {
             model: self,
             from,
-            side,
             on,
+            closed,
             open,
             free,
         }
@@ -211,15 +285,28 @@ impl TravelModel {
 
     /// The place or junction a point is nearest to, and the side of the border it is taken to lie on.
     pub fn nearest_node(&self, point: GeoPoint) -> Option<(&NodeId, Side)> {
-        let (side, links) = self.access(&point);
-        links.first().map(|&(i, _)| (&self.nodes[i].id, side))
+        let located = self.locate(point);
+        located
+            .links()
+            .next()
+            .map(|(i, _)| (&self.nodes[i].id, located.side))
+    }
+
+    /// The highest speed of any link of the model, km/h: no trip of `m` minutes ends
+    /// farther than `m / 60 ×` this speed as the crow flies (every road is at least as
+    /// long as the great circle), which bounds a search by travel time.
+    pub fn max_speed_kmh(&self) -> f64 {
+        self.edges
+            .iter()
+            .map(|e| e.km / e.minutes() * 60.0)
+            .fold(ACCESS_SPEED_KMH, f64::max)
     }
 }
 
-impl Reach<'_> {
+impl<'m> Reach<'m> {
     /// The point the routes start from.
     pub fn from_point(&self) -> GeoPoint {
-        self.from
+        self.from.point
     }
 
     /// The day the routes are for.
@@ -227,24 +314,48 @@ impl Reach<'_> {
         self.on
     }
 
-    fn path(&self, tree: &Tree, to: &GeoPoint, to_side: Side, links: &[(usize, f64)]) -> Option<Path> {
+    /// The figures of the fastest trip to a located point on the reach's day (no path,
+    /// no allocation); `None` when the crossings open that day leave no path.
+    pub fn trip_to(&self, to: &Located) -> Option<Trip<'m>> {
         let model = self.model;
-        // (minutes, km, last node before `to`)
-        let mut best: Option<(f64, f64, Option<usize>)> = None;
-        if to_side == self.side {
-            let length = self.from.distance_km(to) * ACCESS_DETOUR_FACTOR;
-            best = Some((access_minutes(length), length, None));
-        }
-        for &(node, length) in links {
-            let minutes = tree.minutes[node] + access_minutes(length);
-            if minutes.is_finite() && best.is_none_or(|(b, _, _)| minutes < b) {
-                best = Some((minutes, tree.km[node] + length, Some(node)));
+        let (minutes, km, last) = best_end(&self.open, &self.from, to)?;
+        let crossing = last.and_then(|n| self.open.crossing[n]);
+        let closed_detour = self.free.as_ref().and_then(|free| {
+            let (free_minutes, _, free_last) = best_end(free, &self.from, to)?;
+            let c = self.first_closed(free, free_last?)?;
+            Some((&model.crossings[c], minutes - free_minutes))
+        });
+        Some(Trip {
+            minutes,
+            km,
+            crossing: crossing.map(|c| &model.crossings[c]),
+            closed_detour,
+        })
+    }
+
+    /// The first crossing closed that day on the free tree's path to `node`.
+    fn first_closed(&self, free: &Tree, node: usize) -> Option<usize> {
+        let mut at = node;
+        let mut on_path = None;
+        let mut steps = 0;
+        while at != usize::MAX && steps <= self.model.nodes.len() {
+            if let Some(c) = self.model.crossing_of[at]
+                && self.closed[c]
+            {
+                on_path = Some(c);
             }
+            at = free.previous[at];
+            steps += 1;
         }
-        let (minutes, km, last) = best?;
+        // Walking back from the end, the last one met is the first on the path.
+        on_path
+    }
+
+    fn path(&self, tree: &Tree, to: &Located) -> Option<Path> {
+        let (minutes, km, last) = best_end(tree, &self.from, to)?;
         let mut nodes = Vec::new();
         let mut at = last.unwrap_or(usize::MAX);
-        while at != usize::MAX && nodes.len() <= model.nodes.len() {
+        while at != usize::MAX && nodes.len() <= self.model.nodes.len() {
             nodes.push(at);
             at = tree.previous[at];
         }
@@ -252,32 +363,36 @@ impl Reach<'_> {
         Some(Path { minutes, km, nodes })
     }
 
-    /// The fastest route to `to` on the reach's day, avoiding crossings closed that day;
-    /// when the best crossing with every crossing open is closed, says which and the
-    /// detour's extra minutes.
+    /// The fastest route to `to` on the reach's day, with the places and junctions it
+    /// passes through; see [`Reach::trip_to`].
     ///
     /// # Errors
     /// [`TravelError::NoRoute`] when the crossings open that day leave no path.
     pub fn route_to(&self, to: GeoPoint) -> Result<Route, TravelError> {
         let model = self.model;
-        let (to_side, links) = model.access(&to);
+        let to = model.locate(to);
         let path = self
-            .path(&self.open, &to, to_side, &links)
+            .path(&self.open, &to)
             .ok_or(TravelError::NoRoute(self.on))?;
         let closed_detour = self.free.as_ref().and_then(|free| {
-            let free = self.path(free, &to, to_side, &links)?;
-            let c = free
+            let free_path = self.path(free, &to)?;
+            let c = free_path
                 .nodes
                 .iter()
                 .filter_map(|&i| model.crossing_of[i])
-                .find(|&c| model.crossings[c].closed_on(self.on))?;
-            Some((model.crossings[c].id.clone(), path.minutes - free.minutes))
+                .find(|&c| self.closed[c])?;
+            Some((
+                model.crossings[c].id.clone(),
+                path.minutes - free_path.minutes,
+            ))
         });
         Ok(Route {
             minutes: path.minutes,
             km: path.km,
-            crossing: model
-                .first_crossing(&path.nodes)
+            crossing: path
+                .nodes
+                .iter()
+                .find_map(|&i| model.crossing_of[i])
                 .map(|c| model.crossings[c].id.clone()),
             via: path
                 .nodes

@@ -554,7 +554,10 @@ fn one_reach_serves_many_destinations_and_routes_are_symmetric() {
                 Vec::new()
             };
             let (minutes, km, _) = independent(&g, node_point(&g, "auch"), p, &closed);
-            assert!((many.minutes - minutes).abs() < 1e-6, "{many:?} ≠ {minutes}");
+            assert!(
+                (many.minutes - minutes).abs() < 1e-6,
+                "{many:?} ≠ {minutes}"
+            );
             assert!((many.km - km).abs() < 1e-6);
             let back = model().route(pt(p), from, on).expect("route back");
             assert!(
@@ -563,6 +566,51 @@ fn one_reach_serves_many_destinations_and_routes_are_symmetric() {
                 many.minutes,
                 back.minutes
             );
+        }
+    }
+}
+
+#[test]
+fn trips_from_located_points_agree_with_routes_and_respect_the_speed_bound() {
+    let g = graph();
+    let max_speed = model().max_speed_kmh();
+    assert!(max_speed >= 100.0 && max_speed <= 140.0, "{max_speed} km/h");
+    // Puymorens col closed in winter, Bielsa closed on 18 January 2026, neither in June.
+    for on in [day("2026-06-15"), day("2026-01-18"), day("2026-12-20")] {
+        for from in ["auch", "condom", "mirande"] {
+            let origin = node_point(&g, from);
+            let reach = model().reach_located(model().locate(pt(origin)), on);
+            let mut lat = 40.3;
+            while lat < 43.9 {
+                let mut lon = -2.9;
+                while lon < 1.9 {
+                    let to = model().locate(pt((lat, lon)));
+                    let trip = reach.trip_to(&to).expect("trip");
+                    let route = reach.route_to(pt((lat, lon))).expect("route");
+                    assert!((trip.minutes - route.minutes).abs() < 1e-9);
+                    assert!((trip.km - route.km).abs() < 1e-9);
+                    assert_eq!(
+                        trip.crossing.map(|c| c.id().clone()),
+                        route.crossing,
+                        "{from} → ({lat}, {lon}) on {on}"
+                    );
+                    assert_eq!(
+                        trip.closed_detour.map(|(c, m)| (c.id().clone(), (m * 1e6).round())),
+                        route
+                            .closed_detour
+                            .clone()
+                            .map(|(c, m)| (c, (m * 1e6).round())),
+                    );
+                    let crow = haversine(origin, (lat, lon));
+                    assert!(
+                        trip.minutes + 1e-9 >= crow / max_speed * 60.0,
+                        "{from} → ({lat}, {lon}): {} min for {crow} km",
+                        trip.minutes
+                    );
+                    lon += 0.29;
+                }
+                lat += 0.29;
+            }
         }
     }
 }
