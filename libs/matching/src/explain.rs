@@ -7,7 +7,7 @@
 //! the factors: direction, language, size, which say by how much they demoted it).
 //! [`summary_fr`] joins them into one line such as « Besoin : mecanizado de piezas
 //! aeronáuticas (usinage) — votre offre : usinage de précision · secteur 25.62 ·
-//! Zaragoza à 233 km · échéance 15/03/2027 ».
+//! Zaragoza : 3 h 10 par le tunnel du Somport (263 km) · échéance 15/03/2027 ».
 
 use pyred_domain::nace::Lang;
 use pyred_domain::{Day, NaceCode};
@@ -393,26 +393,11 @@ pub(crate) fn reasons(
         }
     }
 
-    // Distance.
+    // Distance: by road when the trip is known, else as the crow flies.
     if features.has(Feature::Distance)
-        && let Some(km) = b.distance_km
+        && let Some((fr, es)) = distance_text(opportunity, b.travel.as_ref(), b.distance_km)
     {
-        let place = if opportunity.place.is_empty() {
-            "l'annonce".to_owned()
-        } else {
-            opportunity.place.clone()
-        };
-        let place_es = if opportunity.place.is_empty() {
-            "el anuncio".to_owned()
-        } else {
-            opportunity.place.clone()
-        };
-        push(
-            Feature::Distance,
-            b.contributions.distance,
-            format!("{place} à {km:.0} km"),
-            format!("{place_es} a {km:.0} km"),
-        );
+        push(Feature::Distance, b.contributions.distance, fr, es);
     }
 
     // Markets.
@@ -547,4 +532,61 @@ pub(crate) fn reasons(
             .unwrap_or(std::cmp::Ordering::Equal)
     });
     out
+}
+
+/// Minutes as an adviser reads them: `45 min`, `3 h 10`.
+pub fn duration_text(minutes: f64) -> String {
+    let total = minutes.round().max(0.0) as u64;
+    let (h, m) = (total / 60, total % 60);
+    if h == 0 {
+        format!("{m} min")
+    } else {
+        format!("{h} h {m:02}")
+    }
+}
+
+/// The distance reason: « Zaragoza : 3 h 10 par le tunnel du Somport (263 km) », with
+/// the closed crossing and its detour when the best one is closed that day; the
+/// straight-line distance when no trip is known.
+fn distance_text(
+    opportunity: &OpportunityProfile,
+    travel: Option<&pyred_travel::Trip<'static>>,
+    distance_km: Option<f64>,
+) -> Option<(String, String)> {
+    let (place_fr, place_es) = if opportunity.place.is_empty() {
+        ("l'annonce".to_owned(), "el anuncio".to_owned())
+    } else {
+        (opportunity.place.clone(), opportunity.place.clone())
+    };
+    let Some(trip) = travel else {
+        let km = distance_km?;
+        return Some((
+            format!("{place_fr} à {km:.0} km"),
+            format!("{place_es} a {km:.0} km"),
+        ));
+    };
+    let time = duration_text(trip.minutes);
+    let km = trip.km;
+    let (mut fr, mut es) = match trip.crossing {
+        Some(c) => (
+            format!("{place_fr} : {time} par {} ({km:.0} km)", c.name_fr()),
+            format!("{place_es}: {time} por {} ({km:.0} km)", c.name_es()),
+        ),
+        None => (
+            format!("{place_fr} : {time} de route ({km:.0} km)"),
+            format!("{place_es}: {time} por carretera ({km:.0} km)"),
+        ),
+    };
+    if let Some((closed, detour)) = trip.closed_detour {
+        let extra = duration_text(detour);
+        fr.push_str(&format!(
+            " ; {} est fermé ce jour-là (détour de {extra})",
+            closed.name_fr()
+        ));
+        es.push_str(&format!(
+            "; {} está cerrado ese día (rodeo de {extra})",
+            closed.name_es()
+        ));
+    }
+    Some((fr, es))
 }

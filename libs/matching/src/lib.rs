@@ -52,6 +52,8 @@ pub use codes::{CodeBag, CodeWeights, Lexicon};
 pub use corpus::CorpusStats;
 pub use error::MatchingError;
 pub use explain::Reason;
-pub use model::{Breakdown, Feature, FeatureSet, Matcher, Scored, Weights};
+pub use model::{
+    Breakdown, DistanceMeasure, Feature, FeatureSet, Matcher, Scored, Weights, travel_leg,
+};
 pub use profile::{CompanyProfile, Family, Kind, OpportunityProfile};
 pub use query::SearchTerms;

@@ -20,8 +20,11 @@
 //!   competitor's offer.
 //! - **sector**: NACE similarity and the customer–supplier [`Adjacency`] table, read
 //!   in the direction of the trade.
-//! - **distance**: a gentle decay (half weight at [`Weights::distance_half_km`]);
-//!   beyond a firm's service radius the listing is not proposed at all.
+//! - **distance**: a gentle decay of the way between the two, measured as the
+//!   [`DistanceMeasure`] says — driving time through the Pyrenean crossings open that
+//!   day (half weight at [`Weights::distance_half_minutes`]), or straight-line distance
+//!   (half weight at [`Weights::distance_half_km`]); beyond a firm's service radius (km
+//!   as the crow flies, or hours by road) the listing is not proposed at all.
 //! - **market**: the places each side names as targets ("busca distribuidores en
 //!   Francia", "cherche des importateurs en Espagne") against where the other is.
 //! - **practicalities**: only live listings are proposed (published, deadline or
@@ -37,6 +40,7 @@ use std::cmp::Ordering;
 use pyred_domain::Day;
 use pyred_proto::v1 as pb;
 use pyred_text::{Glossary, Language};
+use pyred_travel::{TravelModel, Trip};
 
 use crate::codes::{self, CodeMatch, CodeWeights, Lexicon};
 
@@ -193,8 +197,10 @@ pub struct Weights {
     pub same_sector_offer: f64,
     /// Sector value when either side has no activity code.
     pub sector_unknown: f64,
-    /// Distance at which the distance term is one half.
+    /// Straight-line distance at which the distance term is one half.
     pub distance_half_km: f64,
+    /// Driving time (minutes) at which the distance term is one half.
+    pub distance_half_minutes: f64,
     /// Distance value when a position is missing.
     pub distance_unknown: f64,
     /// Factor for a listing that names where it seeks partners, not where the firm is.
@@ -247,6 +253,7 @@ impl Default for Weights {
             same_sector_offer: 0.3,
             sector_unknown: 0.25,
             distance_half_km: 400.0,
+            distance_half_minutes: 300.0,
             distance_unknown: 0.5,
             market_elsewhere: 0.6,
             language_mismatch: 0.85,
@@ -300,6 +307,7 @@ impl Weights {
             "same_sector_offer" => &mut self.same_sector_offer,
             "sector_unknown" => &mut self.sector_unknown,
             "distance_half_km" => &mut self.distance_half_km,
+            "distance_half_minutes" => &mut self.distance_half_minutes,
             "distance_unknown" => &mut self.distance_unknown,
             "market_elsewhere" => &mut self.market_elsewhere,
             "language_mismatch" => &mut self.language_mismatch,
@@ -386,8 +394,10 @@ pub struct Breakdown {
     pub adjacent: Option<AdjacentPair>,
     /// Whether the sector value is the unknown-code default.
     pub sector_unknown: bool,
-    /// Distance in km, when both positions are known.
+    /// Straight-line distance in km, when both positions are known.
     pub distance_km: Option<f64>,
+    /// The trip by road on the day of the ranking, when both positions are known.
+    pub travel: Option<Trip<'static>>,
     /// Distance term in [0, 1].
     pub distance: f64,
     /// Market fit in [0, 1].
@@ -463,6 +473,7 @@ impl Scored {
             reasons: self.reasons.iter().map(pb::MatchReason::from).collect(),
             status: pb::MatchStatus::Proposed as i32,
             distance_km: self.breakdown.distance_km,
+            travel: self.breakdown.travel.as_ref().map(travel_leg),
             opportunity_title: opportunity.title.clone(),
             company_name: company.name.clone(),
             ..Default::default()
@@ -470,11 +481,62 @@ impl Scored {
     }
 }
 
-/// The model: glossary, adjacency table, weights and the features switched on.
+/// A trip as matches carry it: minutes and km rounded to a tenth (so that a re-score
+/// with unchanged roads writes the same bytes), the crossings by id.
+pub fn travel_leg(trip: &Trip<'_>) -> pb::TravelLeg {
+    let tenth = |x: f64| (x * 10.0).round() / 10.0;
+    pb::TravelLeg {
+        minutes: tenth(trip.minutes),
+        km: tenth(trip.km),
+        crossing: trip
+            .crossing
+            .map(|c| c.id().as_str().to_owned())
+            .unwrap_or_default(),
+        closed_crossing: trip
+            .closed_detour
+            .map(|(c, _)| c.id().as_str().to_owned())
+            .unwrap_or_default(),
+        detour_minutes: trip.closed_detour.map_or(0.0, |(_, m)| tenth(m)),
+    }
+}
+
+/// How the distance feature measures the way between a firm and a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DistanceMeasure {
+    /// Driving time by road through the crossings open that day ([`pyred_travel`]).
+    #[default]
+    Road,
+    /// Great-circle distance.
+    StraightLine,
+}
+
+impl DistanceMeasure {
+    /// The measure named `road` or `straight-line` (command lines, configuration).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "road" => Some(Self::Road),
+            "straight-line" | "straight" => Some(Self::StraightLine),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Road => "road",
+            Self::StraightLine => "straight-line",
+        }
+    }
+}
+
+/// The model: glossary, adjacency table, travel model, weights and the features
+/// switched on.
 #[derive(Debug, Clone)]
 pub struct Matcher {
     lexicon: &'static Lexicon,
     adjacency: &'static Adjacency,
+    travel: &'static TravelModel,
+    distance_measure: DistanceMeasure,
     weights: Weights,
     features: FeatureSet,
 }
@@ -489,6 +551,8 @@ impl Matcher {
         Ok(Self {
             lexicon: Lexicon::embedded()?,
             adjacency: Adjacency::embedded()?,
+            travel: TravelModel::bundled(),
+            distance_measure: DistanceMeasure::default(),
             weights: Weights::default(),
             features: FeatureSet::all(),
         })
@@ -504,6 +568,35 @@ impl Matcher {
     pub fn with_weights(mut self, weights: Weights) -> Self {
         self.weights = weights;
         self
+    }
+
+    /// The same model measuring distance as `measure` says.
+    pub fn with_distance_measure(mut self, measure: DistanceMeasure) -> Self {
+        self.distance_measure = measure;
+        self
+    }
+
+    /// How the distance feature is measured.
+    pub fn distance_measure(&self) -> DistanceMeasure {
+        self.distance_measure
+    }
+
+    /// The road graph and crossings in use.
+    pub fn travel(&self) -> &'static TravelModel {
+        self.travel
+    }
+
+    /// The trip by road from the firm to the listing on `as_of`, when both positions are
+    /// known. For many pairs sharing one side, [`Matcher::matches_for_company`] and
+    /// [`Matcher::companies_for_opportunity`] run one reach per call instead.
+    pub fn trip(
+        &self,
+        company: &CompanyProfile,
+        opportunity: &OpportunityProfile,
+        as_of: Day,
+    ) -> Option<Trip<'static>> {
+        let (from, to) = (company.located.as_ref()?, opportunity.located.as_ref()?);
+        self.travel.reach_located(from.clone(), as_of).trip_to(to)
     }
 
     /// The weights in use.
@@ -551,12 +644,26 @@ impl Matcher {
     }
 
     /// Whether the listing may be proposed to the firm on `as_of`: live, and within
-    /// the firm's service radius when it states one.
+    /// the firm's service radii when it states them (km as the crow flies, driving
+    /// time by road that day).
     pub fn is_eligible(
         &self,
         company: &CompanyProfile,
         opportunity: &OpportunityProfile,
         as_of: Day,
+    ) -> bool {
+        let trip = company
+            .service_radius_minutes
+            .and_then(|_| self.trip(company, opportunity, as_of));
+        self.eligible(company, opportunity, as_of, trip.as_ref())
+    }
+
+    fn eligible(
+        &self,
+        company: &CompanyProfile,
+        opportunity: &OpportunityProfile,
+        as_of: Day,
+        trip: Option<&Trip<'static>>,
     ) -> bool {
         if self.features.has(Feature::Liveness) && !opportunity.is_live(as_of) {
             return false;
@@ -564,6 +671,11 @@ impl Matcher {
         if let (Some(radius), Some(a), Some(b)) =
             (company.service_radius_km, company.point, opportunity.point)
             && a.distance_km(&b) > radius
+        {
+            return false;
+        }
+        if let (Some(radius), Some(trip)) = (company.service_radius_minutes, trip)
+            && trip.minutes > radius
         {
             return false;
         }
@@ -579,10 +691,23 @@ impl Matcher {
         stats: &CorpusStats,
         as_of: Day,
     ) -> Option<Scored> {
-        if !self.is_eligible(company, opportunity, as_of) {
+        let trip = self.trip(company, opportunity, as_of);
+        self.score_with_trip(company, opportunity, stats, as_of, trip)
+    }
+
+    /// [`Matcher::score`] with the trip already computed.
+    fn score_with_trip(
+        &self,
+        company: &CompanyProfile,
+        opportunity: &OpportunityProfile,
+        stats: &CorpusStats,
+        as_of: Day,
+        trip: Option<Trip<'static>>,
+    ) -> Option<Scored> {
+        if !self.eligible(company, opportunity, as_of, trip.as_ref()) {
             return None;
         }
-        let mut breakdown = self.breakdown(company, opportunity, stats);
+        let mut breakdown = self.breakdown(company, opportunity, stats, trip);
         let w = &self.weights;
         let sector_weight = self.on(Feature::Sector, Feature::Adjacency) * w.sector;
         let distance_weight = self.on1(Feature::Distance) * w.distance;
@@ -665,11 +790,21 @@ impl Matcher {
         as_of: Day,
         top_k: usize,
     ) -> Vec<Scored> {
+        // One reach from the firm serves every listing (a few µs, then ~0.1 µs a trip).
+        let reach = company
+            .located
+            .as_ref()
+            .map(|from| self.travel.reach_located(from.clone(), as_of));
         let mut scored: Vec<(usize, Scored)> = opportunities
             .iter()
             .enumerate()
             .filter_map(|(i, o)| {
-                self.score(company, o.borrow(), stats, as_of)
+                let o = o.borrow();
+                let trip = reach
+                    .as_ref()
+                    .zip(o.located.as_ref())
+                    .and_then(|(reach, to)| reach.trip_to(to));
+                self.score_with_trip(company, o, stats, as_of, trip)
                     .map(|s| (i, s))
             })
             .collect();
@@ -698,11 +833,21 @@ impl Matcher {
         as_of: Day,
         top_k: usize,
     ) -> Vec<Scored> {
+        // Roads are two-way: one reach from the listing serves every firm.
+        let reach = opportunity
+            .located
+            .as_ref()
+            .map(|from| self.travel.reach_located(from.clone(), as_of));
         let mut scored: Vec<(usize, Scored)> = companies
             .iter()
             .enumerate()
             .filter_map(|(i, c)| {
-                self.score(c.borrow(), opportunity, stats, as_of)
+                let c = c.borrow();
+                let trip = reach
+                    .as_ref()
+                    .zip(c.located.as_ref())
+                    .and_then(|(reach, to)| reach.trip_to(to));
+                self.score_with_trip(c, opportunity, stats, as_of, trip)
                     .map(|s| (i, s))
             })
             .collect();
@@ -737,6 +882,7 @@ impl Matcher {
         company: &CompanyProfile,
         opportunity: &OpportunityProfile,
         stats: &CorpusStats,
+        travel: Option<Trip<'static>>,
     ) -> Breakdown {
         let w = &self.weights;
         let family = opportunity.kind.family();
@@ -858,9 +1004,12 @@ impl Matcher {
             (Some(a), Some(b)) => Some(a.distance_km(&b)),
             _ => None,
         };
-        let distance = distance_km.map_or(w.distance_unknown, |d| {
-            1.0 / (1.0 + (d / w.distance_half_km).powi(2))
-        });
+        let decay = |x: f64, half: f64| 1.0 / (1.0 + (x / half).powi(2));
+        let distance = match (self.distance_measure, travel, distance_km) {
+            (DistanceMeasure::Road, Some(trip), _) => decay(trip.minutes, w.distance_half_minutes),
+            (_, _, Some(km)) => decay(km, w.distance_half_km),
+            (_, _, None) => w.distance_unknown,
+        };
 
         // Markets named by either side.
         let market_listing_hit: Vec<Market> = opportunity
@@ -938,6 +1087,7 @@ impl Matcher {
             adjacent,
             sector_unknown,
             distance_km,
+            travel,
             distance,
             market,
             market_listing_hit,

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use pyred_domain::{Day, GeoPoint, NaceCode};
 use pyred_proto::v1 as pb;
 use pyred_text::Language;
+use pyred_travel::{Located, TravelModel};
 use pyred_vocabulary::CpvCode;
 
 use crate::codes::{CodeBag, Lexicon, Origin};
@@ -203,6 +204,10 @@ fn activities(codes: &[pb::ActivityCode]) -> Vec<NaceCode> {
     out
 }
 
+fn located(point: Option<GeoPoint>) -> Option<Located> {
+    point.map(|p| TravelModel::bundled().locate(p))
+}
+
 fn point_of(location: Option<&pb::Location>) -> Option<GeoPoint> {
     let (lat, lon) = location?.point()?;
     GeoPoint::new(lat, lon).ok()
@@ -270,8 +275,13 @@ pub struct CompanyProfile {
     pub languages_given: bool,
     /// Headcount, when known.
     pub employees: Option<u32>,
-    /// Stated service radius in km: listings farther away are excluded.
+    /// Stated service radius in km: listings farther away as the crow flies are excluded.
     pub service_radius_km: Option<f64>,
+    /// Stated service radius in driving minutes: listings farther away by road on the
+    /// day of the ranking are excluded.
+    pub service_radius_minutes: Option<f64>,
+    /// The position joined to the road graph (computed from `point` once).
+    pub located: Option<Located>,
 }
 
 /// How much of a firm's own trade is taken out of what it wants: a firm's `seeks`
@@ -324,6 +334,11 @@ impl CompanyProfile {
         let service_radius_km = company
             .service_radius_km
             .filter(|radius| radius.is_finite() && *radius > 0.0);
+        let service_radius_minutes = company
+            .service_radius_hours
+            .filter(|hours| hours.is_finite() && *hours > 0.0)
+            .map(|hours| hours * 60.0);
+        let point = point_of(company.location.as_ref());
         Ok(Self {
             id,
             external_id: company.external_id.trim().to_owned(),
@@ -332,7 +347,8 @@ impl CompanyProfile {
             provides,
             wants,
             nace,
-            point: point_of(company.location.as_ref()),
+            point,
+            located: located(point),
             place: company
                 .location
                 .as_ref()
@@ -344,6 +360,7 @@ impl CompanyProfile {
             languages_given,
             employees: company.employees.and_then(|n| u32::try_from(n).ok()),
             service_radius_km,
+            service_radius_minutes,
         })
     }
 
@@ -521,6 +538,8 @@ pub struct OpportunityProfile {
     pub nace: Vec<NaceCode>,
     /// Position, when known.
     pub point: Option<GeoPoint>,
+    /// The position joined to the road graph (computed from `point` once).
+    pub located: Option<Located>,
     /// Place name, for explanations.
     pub place: String,
     /// Markets it is in (from its region).
@@ -660,6 +679,7 @@ impl OpportunityProfile {
             provides,
             nace: activities(&opportunity.activities),
             point: point_of(opportunity.location.as_ref()),
+            located: located(point_of(opportunity.location.as_ref())),
             place: opportunity
                 .location
                 .as_ref()

@@ -460,7 +460,27 @@ fn reasons_quote_the_shared_concepts_in_both_languages() {
     assert!(concepts.contribution > 0.0);
     // The summary carries the evidence an adviser checks: place, distance, deadline.
     let summary = pyred_matching::explain::summary_fr(&lead.reasons);
-    assert!(summary.contains("Zaragoza à 2"), "{summary}");
+    // By road from the Gers, through the crossing the travel model chose that day.
+    let trip = lead.breakdown.travel.expect("both places are known");
+    let crossing = trip.crossing.expect("the trip changes country");
+    let time = pyred_matching::explain::duration_text(trip.minutes);
+    assert!(
+        summary.contains(&format!(
+            "Zaragoza : {time} par {} ({:.0} km)",
+            crossing.name_fr(),
+            trip.km
+        )),
+        "{summary}"
+    );
+    let summary_es = pyred_matching::explain::summary_es(&lead.reasons);
+    assert!(
+        summary_es.contains(&format!("Zaragoza: {time} por {}", crossing.name_es())),
+        "{summary_es}"
+    );
+    assert!(
+        trip.km > lead.breakdown.distance_km.expect("km"),
+        "roads are longer than the crow flies"
+    );
     assert!(summary.contains("échéance 15/03/2027"), "{summary}");
     let contributions: f64 = lead.reasons.iter().map(|r| r.contribution).sum();
     assert!(
@@ -584,13 +604,28 @@ fn distance_breaks_ties_but_does_not_exclude() {
             .matches_for_company(&w.companies[0], &w.listings, &w.stats, day(AS_OF), 10);
     assert_eq!(scored.len(), 2);
     let (near, far) = (&scored[0], &scored[1]);
-    assert!(near.breakdown.distance_km < far.breakdown.distance_km);
+    // By default the nearer is the one fewer minutes away by road…
+    let minutes = |s: &pyred_matching::Scored| s.breakdown.travel.map(|t| t.minutes);
+    assert!(
+        minutes(near) < minutes(far),
+        "{:?} vs {:?}",
+        minutes(near),
+        minutes(far)
+    );
     assert!(
         far.score > 0.8 * near.score,
         "{} vs {}",
         far.score,
         near.score
     );
+    // …and with the straight-line measure, the one fewer km away as the crow flies.
+    let straight = w
+        .matcher
+        .clone()
+        .with_distance_measure(pyred_matching::DistanceMeasure::StraightLine);
+    let scored =
+        straight.matches_for_company(&w.companies[0], &w.listings, &w.stats, day(AS_OF), 10);
+    assert!(scored[0].breakdown.distance_km < scored[1].breakdown.distance_km);
 }
 
 #[test]
@@ -627,4 +662,111 @@ fn a_listing_without_kind_is_refused_at_the_boundary() {
         day: 30,
     });
     assert!(matcher.opportunity(&listing).is_err());
+}
+
+#[test]
+fn a_service_radius_in_hours_excludes_listings_farther_by_road() {
+    let zaragoza = tank_request(&["11.02"]);
+    let mut logrono = tank_request(&["11.02"]);
+    logrono.external_id = "es-req-depositos-logrono".to_owned();
+    logrono.location = location(LOGRONO);
+    logrono.region = "ES-RI".to_owned();
+    let probe = world(&[tank_maker()], &[zaragoza.clone(), logrono.clone()]);
+    let minutes: Vec<f64> = probe
+        .listings
+        .iter()
+        .map(|o| {
+            probe
+                .matcher
+                .trip(&probe.companies[0], o, day(AS_OF))
+                .unwrap()
+                .minutes
+        })
+        .collect();
+    let (near, far) = if minutes[0] < minutes[1] {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    assert!(minutes[far] - minutes[near] > 10.0, "{minutes:?}");
+    let mut limited = tank_maker();
+    limited.external_id = "fr-cuves-heures".to_owned();
+    limited.service_radius_hours = Some((minutes[near] + minutes[far]) / 2.0 / 60.0);
+    let w = world(&[limited, tank_maker()], &[zaragoza, logrono]);
+    let ids = [&w.listings[0].id, &w.listings[1].id];
+    assert_eq!(ranking(&w, "fr-cuves-heures", 10), [ids[near].clone()]);
+    assert_eq!(ranking(&w, "fr-cuves", 10).len(), 2);
+    // From the far listing's side, the limited firm is out too.
+    let firms: Vec<String> = w
+        .matcher
+        .companies_for_opportunity(&w.listings[far], &w.companies, &w.stats, day(AS_OF), 10)
+        .into_iter()
+        .map(|s| s.company_id)
+        .collect();
+    assert_eq!(firms, ["fr-cuves"]);
+}
+
+#[test]
+fn a_crossing_closed_that_day_changes_the_trip_and_the_reason() {
+    // Aínsa lies just south of the Bielsa tunnel, closed for avalanche risk on
+    // 18–19 January 2026 (libs/travel/data/crossings.csv).
+    let mut ainsa = tank_request(&["11.02"]);
+    ainsa.location = location((42.41547, 0.14008, "Aínsa"));
+    ainsa.published = Some(date("2025-12-01"));
+    let w = world(&[tank_maker()], &[ainsa]);
+    let lead = |on: &str| {
+        w.matcher
+            .matches_for_company(&w.companies[0], &w.listings, &w.stats, day(on), 1)
+            .pop()
+            .unwrap()
+    };
+    let open = lead("2026-01-20");
+    let closed = lead("2026-01-18");
+    let (t_open, t_closed) = (
+        open.breakdown.travel.unwrap(),
+        closed.breakdown.travel.unwrap(),
+    );
+    assert_eq!(
+        t_open.crossing.map(|c| c.id().as_str()),
+        Some("bielsa-tunnel")
+    );
+    assert!(t_open.closed_detour.is_none());
+    assert_ne!(
+        t_closed.crossing.map(|c| c.id().as_str()),
+        Some("bielsa-tunnel")
+    );
+    let (which, detour) = t_closed.closed_detour.unwrap();
+    assert_eq!(which.id().as_str(), "bielsa-tunnel");
+    assert!((detour - (t_closed.minutes - t_open.minutes)).abs() < 1e-6);
+    assert!(detour > 30.0, "{detour} min");
+    let reason = |s: &pyred_matching::Scored| {
+        s.reasons
+            .iter()
+            .find(|r| r.feature == Feature::Distance)
+            .cloned()
+            .unwrap()
+    };
+    assert!(
+        !reason(&open).text_fr.contains("fermé"),
+        "{}",
+        reason(&open).text_fr
+    );
+    let r = reason(&closed);
+    let extra = pyred_matching::explain::duration_text(detour);
+    assert!(
+        r.text_fr.contains(&format!(
+            "le tunnel d'Aragnouet-Bielsa est fermé ce jour-là (détour de {extra})"
+        )),
+        "{}",
+        r.text_fr
+    );
+    assert!(
+        r.text_es.contains(&format!(
+            "el túnel de Bielsa-Aragnouet está cerrado ese día (rodeo de {extra})"
+        )),
+        "{}",
+        r.text_es
+    );
+    // And the nearer-by-road listing scores higher on the distance term.
+    assert!(open.breakdown.distance > closed.breakdown.distance);
 }

@@ -96,5 +96,7 @@ fn main() {
         black_box(model.locate(listing));
     }
     let locate_us = start.elapsed().as_secs_f64() / pairs.len() as f64 * 1e6;
-    println!("one reach (day with a closure: two trees) {reach_us:.1} µs; one locate {locate_us:.2} µs");
+    println!(
+        "one reach (day with a closure: two trees) {reach_us:.1} µs; one locate {locate_us:.2} µs"
+    );
 }

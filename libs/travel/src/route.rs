@@ -123,6 +123,16 @@ pub struct Trip<'m> {
     pub closed_detour: Option<(&'m Crossing, f64)>,
 }
 
+impl PartialEq for Trip<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.minutes == other.minutes
+            && self.km == other.km
+            && self.crossing.map(Crossing::id) == other.crossing.map(Crossing::id)
+            && self.closed_detour.map(|(c, m)| (c.id(), m))
+                == other.closed_detour.map(|(c, m)| (c.id(), m))
+    }
+}
+
 /// Shortest times from one point to every node, over the graph as it is on one day.
 struct Tree {
     minutes: Vec<f64>,

@@ -595,7 +595,8 @@ fn trips_from_located_points_agree_with_routes_and_respect_the_speed_bound() {
                         "{from} → ({lat}, {lon}) on {on}"
                     );
                     assert_eq!(
-                        trip.closed_detour.map(|(c, m)| (c.id().clone(), (m * 1e6).round())),
+                        trip.closed_detour
+                            .map(|(c, m)| (c.id().clone(), (m * 1e6).round())),
                         route
                             .closed_detour
                             .clone()

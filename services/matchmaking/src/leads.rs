@@ -89,6 +89,11 @@ fn pair(scored: &Scored, company: &pb::Company, opportunity: &pb::Opportunity) -
         explanation: pb::Match {
             reasons: scored.reasons.iter().map(pb::MatchReason::from).collect(),
             distance_km: scored.breakdown.distance_km,
+            travel: scored
+                .breakdown
+                .travel
+                .as_ref()
+                .map(pyred_matching::travel_leg),
             opportunity_title: opportunity.title.clone(),
             company_name: company.name.clone(),
             ..Default::default()

@@ -68,6 +68,10 @@ pub struct EvalArgs {
     /// Everything but the ablation table (the model with each feature removed).
     #[arg(long)]
     pub no_ablation: bool,
+    /// How the distance feature measures the way: `road` (driving time through the
+    /// Pyrenean crossings open that day, the default) or `straight-line`.
+    #[arg(long, value_name = "MEASURE", value_parser = parse_measure)]
+    pub distance: Option<pyred_matching::DistanceMeasure>,
     /// Change a model constant for an experiment (`--set sector=0.1`); repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_setting)]
     pub settings: Vec<(String, f64)>,
@@ -83,6 +87,12 @@ pub fn parse_setting(text: &str) -> Result<(String, f64), String> {
         .parse()
         .map_err(|_| format!("{name}: {value:?} is not a number"))?;
     Ok((name.trim().to_owned(), value))
+}
+
+/// Reads `road` or `straight-line`.
+pub fn parse_measure(text: &str) -> Result<pyred_matching::DistanceMeasure, String> {
+    pyred_matching::DistanceMeasure::from_name(text.trim())
+        .ok_or_else(|| format!("{text:?}: expected road or straight-line"))
 }
 
 /// Reads a `YYYY-MM-DD` day on the command line.
@@ -113,6 +123,7 @@ pub async fn command(args: &EvalArgs) -> ExitCode {
         &dataset,
         as_of,
         weights,
+        args.distance.unwrap_or_default(),
         !(args.quick || args.no_ablation),
     ) {
         Ok(report) => report,
@@ -723,6 +734,7 @@ pub fn run(
     dataset: &Dataset,
     as_of: Day,
     weights: pyred_matching::Weights,
+    distance: pyred_matching::DistanceMeasure,
     with_ablation: bool,
 ) -> Result<EvalReport, EvalError> {
     let Some(judgments) = dataset.judgments.as_ref() else {
@@ -732,7 +744,9 @@ pub fn run(
         });
     };
     let evaluated = judgments.evaluated_companies();
-    let matcher = Matcher::new()?.with_weights(weights);
+    let matcher = Matcher::new()?
+        .with_weights(weights)
+        .with_distance_measure(distance);
     let profiles = Profiles::build(&matcher, dataset)?;
 
     let pyred = metrics::evaluate(
@@ -969,6 +983,7 @@ pub(crate) mod tests {
             &dataset,
             as_of,
             pyred_matching::Weights::default(),
+            pyred_matching::DistanceMeasure::default(),
             true,
         )
         .unwrap();
