@@ -253,6 +253,18 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Radio de acción (km)",
         "Service radius (km)",
     ),
+    (
+        "service_radius_hours",
+        "Rayon d'intervention (heures de route)",
+        "Radio de servicio (horas de carretera)",
+        "Service radius (hours by road)",
+    ),
+    (
+        "number_expected",
+        "nombre attendu",
+        "se espera un número",
+        "a number is expected",
+    ),
     ("workflow", "Suivi", "Seguimiento", "Follow-up"),
     ("st_proposed", "Proposée", "Propuesta", "Proposed"),
     (

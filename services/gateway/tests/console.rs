@@ -1811,3 +1811,153 @@ async fn browser_alerts_arrive_live_and_stay_read_after_a_gateway_restart() {
     browser.quit().await;
     world.stop().await;
 }
+
+// ----- the service radius in hours -----
+
+/// `application/x-www-form-urlencoded` of one value.
+fn form_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// The edit form as a browser would post it for `firm` unchanged, with `radius_hours`.
+fn edit_body(firm: &pb::Company, csrf: &str, radius_hours: &str) -> String {
+    let contact = firm.contact.clone().unwrap_or_default();
+    let givens: Vec<String> = firm.activities.iter().map(|a| a.given.clone()).collect();
+    [
+        ("csrf", csrf.to_owned()),
+        ("version", firm.version.to_string()),
+        ("name", firm.name.clone()),
+        ("description", firm.description.clone()),
+        ("offers", firm.offers.clone()),
+        ("seeks", firm.seeks.clone()),
+        ("activities", givens.join(", ")),
+        ("languages", firm.languages.join(", ")),
+        (
+            "employees",
+            firm.employees.map(|e| e.to_string()).unwrap_or_default(),
+        ),
+        (
+            "location_place_code",
+            firm.location.as_ref().unwrap().place_code.clone(),
+        ),
+        ("contact_name", contact.name),
+        ("contact_email", contact.email),
+        ("contact_phone", contact.phone),
+        (
+            "visibility",
+            if firm.visibility == pb::Visibility::Public as i32 {
+                "public"
+            } else {
+                "advisers_only"
+            }
+            .to_owned(),
+        ),
+        (
+            "service_radius_km",
+            firm.service_radius_km
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+        ),
+        ("service_radius_hours", radius_hours.to_owned()),
+    ]
+    .iter()
+    .map(|(key, value)| format!("{key}={}", form_value(value)))
+    .collect::<Vec<_>>()
+    .join("&")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_firm_form_edits_the_service_radius_in_hours_in_french_and_spanish() {
+    let world = World::start().await;
+    let client = &world.client;
+    let (cookie, csrf) = sign_in(&world, world.adviser.expose()).await;
+    let spanish = format!("{cookie}; pyred_lang=es");
+    let firm = world.demo_firm("demo-gers-05").await;
+    let edit = format!("/console/firms/{}/edit", firm.id);
+
+    let form = client.get(&edit, &[("cookie", &cookie)]).await.text();
+    assert!(
+        form.contains("<label for=\"f-service_radius_hours\">Rayon d&#x27;intervention (heures de route)</label>")
+            || form.contains("<label for=\"f-service_radius_hours\">Rayon d'intervention (heures de route)</label>"),
+        "{form}"
+    );
+    assert!(form.contains("name=\"service_radius_hours\""));
+    let form_es = client.get(&edit, &[("cookie", &spanish)]).await.text();
+    assert!(
+        form_es.contains("Radio de servicio (horas de carretera)"),
+        "{form_es}"
+    );
+
+    // Out of range: the registry's message next to the field, nothing saved.
+    let refused = client
+        .post_form(&edit, &cookie, edit_body(&firm, &csrf, "30"))
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    let page = refused.text();
+    assert!(
+        page.contains("id=\"e-service_radius_hours\">must be more than 0 and at most 24 hours</p>"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"f-service_radius_hours\" name=\"service_radius_hours\" type=\"text\" value=\"30\" aria-invalid=\"true\""));
+    // Not a number: said in the adviser's language, before any call.
+    let words = client
+        .post_form(&edit, &cookie, edit_body(&firm, &csrf, "trois"))
+        .await;
+    assert_eq!(words.status, 422);
+    assert!(
+        words
+            .text()
+            .contains("id=\"e-service_radius_hours\">nombre attendu</p>")
+    );
+    let palabras = client
+        .post_form(&edit, &spanish, edit_body(&firm, &csrf, "tres"))
+        .await;
+    assert_eq!(palabras.status, 422);
+    assert!(
+        palabras
+            .text()
+            .contains("id=\"e-service_radius_hours\">se espera un número</p>")
+    );
+    assert_eq!(world.demo_firm("demo-gers-05").await.version, firm.version);
+
+    // A decimal comma is read; only the radius changes; the firm page shows it.
+    let saved = client
+        .post_form(&edit, &cookie, edit_body(&firm, &csrf, "2,5"))
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let stored = world.demo_firm("demo-gers-05").await;
+    assert_eq!(stored.service_radius_hours, Some(2.5));
+    assert_eq!(stored.name, firm.name);
+    assert_eq!(stored.service_radius_km, firm.service_radius_km);
+    let page = client
+        .get(
+            &format!("/console/firms/{}", firm.id),
+            &[("cookie", &cookie)],
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("<dd id=\"radius-hours\">2 h 30</dd>"),
+        "{page}"
+    );
+    let pagina = client
+        .get(
+            &format!("/console/firms/{}", firm.id),
+            &[("cookie", &spanish)],
+        )
+        .await
+        .text();
+    assert!(pagina.contains("Radio de servicio (horas de carretera)"));
+    let form = client.get(&edit, &[("cookie", &cookie)]).await.text();
+    assert!(form.contains("name=\"service_radius_hours\" type=\"text\" value=\"2.5\""));
+
+    world.stop().await;
+}
