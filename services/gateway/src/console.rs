@@ -1482,26 +1482,84 @@ async fn places(
 
 // ----- map -----
 
-async fn map_page(State(state): State<AppState>, console: Console) -> Response {
+/// `?day=YYYY-MM-DD` of the map: the day whose crossing states it shows.
+#[derive(Debug, Deserialize)]
+struct MapQuery {
+    #[serde(default)]
+    day: Option<String>,
+}
+
+/// The map's day: the one asked for, else today (UTC); a day that is not an existing
+/// `YYYY-MM-DD` is refused on the `day` parameter, in the adviser's language.
+fn map_day(lang: Lang, query: &MapQuery) -> Result<pyred_travel::Day, ApiError> {
+    match query.day.as_deref().map(str::trim) {
+        None | Some("") => Ok(pyred_travel::Day::today()),
+        Some(text) => pyred_travel::Day::parse(text).map_err(|_| {
+            let message = lang.words()["bad_day"].replace("{day}", text);
+            ApiError {
+                message: message.clone(),
+                ..ApiError::invalid("day", message)
+            }
+        }),
+    }
+}
+
+async fn map_page(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<MapQuery>,
+) -> Response {
+    let day = match map_day(console.lang, &query) {
+        Ok(day) => day,
+        Err(error) => return console.error(&state, &error),
+    };
     match map_records(&state, &console).await {
         Ok((firms, listings)) => {
-            let svg = crate::map::svg(&firms, &listings, console.lang);
+            let svg = crate::map::svg(&firms, &listings, console.lang, day);
+            let crossings: Vec<Value> = crate::map::crossings_on(day, console.lang)
+                .into_iter()
+                .map(|c| {
+                    json!({
+                        "number": c.number,
+                        "id": c.id,
+                        "name": c.name,
+                        "roads": c.roads,
+                        "state": c.state.as_str(),
+                        "state_text": c.state_text,
+                    })
+                })
+                .collect();
             console.render(
                 &state,
                 "map.html",
-                json!({ "svg": svg, "firm_count": firms.len(), "listing_count": listings.len() }),
+                json!({
+                    "svg": svg,
+                    "firm_count": firms.len(),
+                    "listing_count": listings.len(),
+                    "day": day.to_string(),
+                    "day_asked": query.day.as_deref().is_some_and(|d| !d.trim().is_empty()),
+                    "crossings": crossings,
+                }),
             )
         }
         Err(error) => console.error(&state, &error),
     }
 }
 
-async fn map_svg(State(state): State<AppState>, console: Console) -> Response {
+async fn map_svg(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<MapQuery>,
+) -> Response {
+    let day = match map_day(console.lang, &query) {
+        Ok(day) => day,
+        Err(error) => return error.into_response(),
+    };
     let (firms, listings) = match map_records(&state, &console).await {
         Ok(records) => records,
         Err(error) => return error.into_response(),
     };
-    let svg = crate::map::svg(&firms, &listings, console.lang);
+    let svg = crate::map::svg(&firms, &listings, console.lang, day);
     let mut response = (
         [
             (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),

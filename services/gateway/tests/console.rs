@@ -1574,6 +1574,10 @@ async fn browser_scenario() {
     browser.goto(&format!("{base}/console/map")).await;
     assert_eq!(browser.count("svg.pyred-map path.region").await, 5);
     assert!(browser.count("svg.pyred-map .marker").await > 60);
+    assert_eq!(
+        browser.count("svg.pyred-map .crossing").await,
+        pyred_travel::TravelModel::bundled().crossings().len()
+    );
     shoot("07-carte.png").await;
     let biggest = browser
         .script("return [...document.querySelectorAll('.cluster')].sort((a, b) => b.dataset.count - a.dataset.count)[0].id;")
@@ -1958,6 +1962,217 @@ async fn the_firm_form_edits_the_service_radius_in_hours_in_french_and_spanish()
     assert!(pagina.contains("Radio de servicio (horas de carretera)"));
     let form = client.get(&edit, &[("cookie", &cookie)]).await.text();
     assert!(form.contains("name=\"service_radius_hours\" type=\"text\" value=\"2.5\""));
+
+    world.stop().await;
+}
+
+// ----- the Pyrenean crossings on the map -----
+
+/// What a crossing's rules say of `day`, worked out here from the travel library alone:
+/// (state word of the markup, the French and the Spanish texts that must be shown).
+fn expected_crossing_state(
+    crossing: &pyred_travel::Crossing,
+    day: pyred_travel::Day,
+) -> (&'static str, Vec<String>, Vec<String>) {
+    use pyred_travel::{Closure, MonthDay};
+    let today = MonthDay::of(day);
+    let within = |from: MonthDay, to: MonthDay| {
+        if from <= to {
+            from <= today && today <= to
+        } else {
+            today >= from || today <= to
+        }
+    };
+    if crossing.closed_on(day) {
+        return (
+            "closed",
+            vec!["fermé ce jour".into()],
+            vec!["cerrado ese día".into()],
+        );
+    }
+    let (mut state, mut fr, mut es) = ("open", Vec::new(), Vec::new());
+    for rule in crossing.regime().rules() {
+        if let Closure::Nightly {
+            from_hour,
+            to_hour,
+            season_from,
+            season_to,
+        } = rule
+            && within(*season_from, *season_to)
+        {
+            state = "night";
+            fr.push(format!("fermé la nuit ({from_hour} h–{to_hour} h)"));
+            es.push(format!("cerrado de noche ({from_hour} h–{to_hour} h)"));
+        }
+    }
+    if crossing
+        .regime()
+        .rules()
+        .iter()
+        .any(|rule| matches!(rule, Closure::Weather))
+    {
+        if state == "open" {
+            state = "weather";
+        }
+        fr.push("peut fermer par mauvais temps".into());
+        es.push("puede cerrar por mal tiempo".into());
+    }
+    if state == "open" {
+        fr.push("ouvert".into());
+        es.push("abierto".into());
+    }
+    (state, fr, es)
+}
+
+/// The text of HTML with the entities minijinja writes turned back into characters.
+fn unescaped(html: &str) -> String {
+    html.replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_shows_every_crossing_in_its_state_on_the_day() {
+    let world = World::start().await;
+    let client = &world.client;
+    let (cookie, _) = sign_in(&world, world.adviser.expose()).await;
+    let spanish = format!("{cookie}; pyred_lang=es");
+    let model = pyred_travel::TravelModel::bundled();
+    assert!(model.crossings().len() >= 7, "the bundled crossings");
+
+    // Mid-January (the Puymorens col's season closed, the Bielsa tunnel's documented
+    // closure, night closures), a winter weekday after it, and a summer day.
+    let mut seen = HashSet::new();
+    for text in ["2026-01-18", "2026-01-20", "2026-07-15"] {
+        let day = pyred_travel::Day::parse(text).unwrap();
+        let fr_page = client
+            .get(&format!("/console/map?day={text}"), &[("cookie", &cookie)])
+            .await;
+        assert_eq!(fr_page.status, 200, "{}", fr_page.text());
+        let fr_page = fr_page.text();
+        let es_page = client
+            .get(&format!("/console/map?day={text}"), &[("cookie", &spanish)])
+            .await
+            .text();
+        let svg = client
+            .get(
+                &format!("/console/map.svg?day={text}"),
+                &[("cookie", &cookie)],
+            )
+            .await
+            .text();
+        assert!(
+            fr_page.contains(&format!("href=\"/console/map.svg?day={text}\"")),
+            "the SVG download keeps the day"
+        );
+        assert!(fr_page.contains(&format!("<time datetime=\"{text}\">")));
+        assert!(svg.contains(&format!("Passages des Pyrénées — {text}")));
+        for crossing in model.crossings() {
+            let id = crossing.id().as_str();
+            let (state, fr, es) = expected_crossing_state(crossing, day);
+            seen.insert(state);
+            let node = model.node(id).unwrap().point();
+            let marker = format!(
+                "<g class=\"crossing\" id=\"crossing-{id}\" data-crossing=\"{id}\" data-state=\"{state}\" data-lat=\"{:.5}\" data-lon=\"{:.5}\"",
+                node.lat(),
+                node.lon()
+            );
+            for (doc, name) in [(&svg, "map.svg"), (&fr_page, "the page")] {
+                assert!(doc.contains(&marker), "{text} {id}: {marker} in {name}");
+            }
+            for (page, name, texts) in [
+                (&fr_page, capitalised(crossing.name_fr()), &fr),
+                (&es_page, capitalised(crossing.name_es()), &es),
+            ] {
+                let start =
+                    format!("<tr id=\"row-{id}\" data-crossing=\"{id}\" data-state=\"{state}\"");
+                let row = page
+                    .split(&start)
+                    .nth(1)
+                    .and_then(|rest| rest.split("</tr>").next())
+                    .map(unescaped)
+                    .unwrap_or_else(|| panic!("{text}: no row {start}"));
+                assert!(row.contains(&format!(">{name}</th>")), "{text} {id}: {row}");
+                assert!(row.contains(crossing.roads()), "{text} {id}: {row}");
+                for expected in texts {
+                    assert!(
+                        row.contains(expected.as_str()),
+                        "{text} {id}: {expected} in {row}"
+                    );
+                }
+                if state == "closed" {
+                    assert!(row.contains("class=\"closed\""));
+                    assert!(!row.contains("mauvais") && !row.contains("mal tiempo"));
+                }
+            }
+        }
+        if text == "2026-01-18" {
+            let closed: Vec<&str> = model
+                .crossings()
+                .iter()
+                .filter(|c| c.closed_on(day))
+                .map(|c| c.id().as_str())
+                .collect();
+            assert!(
+                closed.contains(&"bielsa-tunnel") && closed.contains(&"puymorens-col"),
+                "the day exercises both kinds of whole-day closure: {closed:?}"
+            );
+        }
+    }
+    for state in ["open", "closed", "night", "weather"] {
+        assert!(
+            seen.contains(state),
+            "the three days show a crossing {state}"
+        );
+    }
+    // The legend has both symbols; today is the default day.
+    let today = client
+        .get("/console/map", &[("cookie", &cookie)])
+        .await
+        .text();
+    assert!(today.contains("Passage fermé ce jour") && today.contains("Passage des Pyrénées"));
+    assert!(today.contains(&format!(
+        "<time datetime=\"{}\">",
+        pyred_travel::Day::today()
+    )));
+    assert!(today.contains("href=\"/console/map.svg\""));
+
+    // A day that is not one: 400, said in the adviser's language; the SVG as JSON.
+    for bad in ["2026-02-30", "tomorrow", "2026-1-18"] {
+        let page = client
+            .get(&format!("/console/map?day={bad}"), &[("cookie", &cookie)])
+            .await;
+        assert_eq!(page.status, 400, "{bad}");
+        assert!(
+            unescaped(&page.text()).contains(&format!("jour invalide « {bad} »")),
+            "{}",
+            page.text()
+        );
+        let pagina = client
+            .get(&format!("/console/map?day={bad}"), &[("cookie", &spanish)])
+            .await;
+        assert_eq!(pagina.status, 400);
+        assert!(unescaped(&pagina.text()).contains("día no válido"));
+        let svg = client
+            .get(
+                &format!("/console/map.svg?day={bad}"),
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(svg.status, 400);
+        assert_eq!(svg.json()["error"]["violations"][0]["field"], "day");
+    }
 
     world.stop().await;
 }
