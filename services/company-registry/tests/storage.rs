@@ -1553,7 +1553,10 @@ async fn service_radius_in_hours_is_checked_stored_and_masked(store: Store, _url
         id: id.to_owned(),
         legal_id: String::new(),
     };
-    let stored = registrar.get_company(&read("gers-0120")).await.expect("found");
+    let stored = registrar
+        .get_company(&read("gers-0120"))
+        .await
+        .expect("found");
     assert_eq!(stored.service_radius_hours, Some(24.0));
     assert_eq!(stored.service_radius_km, Some(250.0));
 
@@ -1580,7 +1583,10 @@ async fn service_radius_in_hours_is_checked_stored_and_masked(store: Store, _url
     assert_eq!(updated.service_radius_hours, Some(2.5));
     assert_eq!(updated.service_radius_km, Some(250.0), "unmasked km kept");
     assert_eq!(updated.name, "Usinage Gascon", "unmasked name kept");
-    let stored = registrar.get_company(&read("gers-0120")).await.expect("found");
+    let stored = registrar
+        .get_company(&read("gers-0120"))
+        .await
+        .expect("found");
     assert_eq!(stored, updated);
 
     let refused = registrar
