@@ -490,14 +490,10 @@ fn text_width(text: &str, size: f64) -> f64 {
 
 /// A crossing's diamond: white when usable that day, black with a white cross when closed.
 fn crossing_shape(out: &mut String, closed: bool, x: f64, y: f64) {
-    let (fill, stroke) = if closed {
-        ("#222222", "#ffffff")
-    } else {
-        ("#ffffff", "#222222")
-    };
+    let fill = if closed { "#222222" } else { "#ffffff" };
     let _ = write!(
         out,
-        r##"<path d="M{x:.1},{:.1}L{:.1},{y:.1}L{x:.1},{:.1}L{:.1},{y:.1}Z" fill="{fill}" stroke="{stroke}" stroke-width="2" stroke-linejoin="round"/>"##,
+        r##"<path d="M{x:.1},{:.1}L{:.1},{y:.1}L{x:.1},{:.1}L{:.1},{y:.1}Z" fill="{fill}" stroke="#222222" stroke-width="2" stroke-linejoin="round"/>"##,
         y - 8.0,
         x + 8.0,
         y + 8.0,

@@ -1571,12 +1571,28 @@ async fn browser_scenario() {
 
     // The map: the five outlines; a cluster fans its records out on click and folds
     // back on Escape; the PNG export draws the SVG on a canvas, all in the browser.
-    browser.goto(&format!("{base}/console/map")).await;
+    // A fixed day (the Bielsa tunnel's documented closure, the Puymorens col's season),
+    // so that the screenshots are the same whenever they are taken.
+    browser
+        .goto(&format!("{base}/console/map?day=2026-01-18"))
+        .await;
     assert_eq!(browser.count("svg.pyred-map path.region").await, 5);
     assert!(browser.count("svg.pyred-map .marker").await > 60);
+    let travel = pyred_travel::TravelModel::bundled();
     assert_eq!(
         browser.count("svg.pyred-map .crossing").await,
-        pyred_travel::TravelModel::bundled().crossings().len()
+        travel.crossings().len()
+    );
+    let january = pyred_travel::Day::parse("2026-01-18").unwrap();
+    assert_eq!(
+        browser
+            .count("svg.pyred-map .crossing[data-state=closed]")
+            .await,
+        travel
+            .crossings()
+            .iter()
+            .filter(|c| c.closed_on(january))
+            .count()
     );
     shoot("07-carte.png").await;
     let biggest = browser
@@ -1637,8 +1653,11 @@ async fn browser_scenario() {
         .await;
     assert!(browser.source().await.contains("Mejores pistas"));
     shoot("08-empresa-es.png").await;
-    browser.goto(&format!("{base}/console/map")).await;
+    browser
+        .goto(&format!("{base}/console/map?day=2026-01-18"))
+        .await;
     assert_eq!(browser.text("h1").await, "Mapa: Gers, Aragón y La Rioja");
+    assert!(browser.source().await.contains("Pasos del Pirineo"));
     assert!(browser.source().await.contains("Leyenda"));
     shoot("09-mapa-es.png").await;
 
