@@ -70,6 +70,7 @@ storage_suite!(
     opportunity_update_applies_the_mask_and_checks_the_version,
     feed_semantics_tombstones_publisher_endings_and_cursor,
     tender_fields_are_checked_and_stored,
+    service_radius_in_hours_is_checked_stored_and_masked,
 );
 
 fn violation_fields(error: RegistryError) -> Vec<String> {
@@ -1522,5 +1523,87 @@ async fn tender_fields_are_checked_and_stored(store: Store, _url: Secret) {
     assert!(
         registrar.get_opportunity("placsp-bad").await.is_err(),
         "nothing stored"
+    );
+}
+
+async fn service_radius_in_hours_is_checked_stored_and_masked(store: Store, _url: Secret) {
+    let registrar = Registrar::new(store.clone());
+    for hours in [0.0, -1.5, 24.01, f64::NAN, f64::INFINITY] {
+        let mut company = auch_company("gers-0120");
+        company.service_radius_hours = Some(hours);
+        let fields = violation_fields(
+            registrar
+                .create_company(&company)
+                .await
+                .expect_err("out of range"),
+        );
+        assert_eq!(fields, ["company.service_radius_hours"], "{hours} hours");
+    }
+    assert!(feed(&store).await.is_empty(), "nothing was written");
+
+    let mut company = auch_company("gers-0120");
+    company.service_radius_km = Some(250.0);
+    company.service_radius_hours = Some(24.0);
+    let created = registrar
+        .create_company(&company)
+        .await
+        .expect("24 hours is the upper bound, included");
+    assert_eq!(created.service_radius_hours, Some(24.0));
+    let read = |id: &str| pb::GetCompanyRequest {
+        id: id.to_owned(),
+        legal_id: String::new(),
+    };
+    let stored = registrar
+        .get_company(&read("gers-0120"))
+        .await
+        .expect("found");
+    assert_eq!(stored.service_radius_hours, Some(24.0));
+    assert_eq!(stored.service_radius_km, Some(250.0));
+
+    // A mask naming only the hours changes only them, even when the message carries
+    // other values.
+    let update = |hours: Option<f64>, expected_version| pb::UpdateCompanyRequest {
+        company: Some(pb::Company {
+            id: "gers-0120".to_owned(),
+            name: "Nom ignoré".to_owned(),
+            service_radius_km: Some(10.0),
+            service_radius_hours: hours,
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["service_radius_hours".to_owned()],
+        }),
+        expected_version,
+    };
+    let updated = registrar
+        .update_company(&update(Some(2.5), 1))
+        .await
+        .expect("masked update");
+    assert_eq!(updated.version, 2);
+    assert_eq!(updated.service_radius_hours, Some(2.5));
+    assert_eq!(updated.service_radius_km, Some(250.0), "unmasked km kept");
+    assert_eq!(updated.name, "Usinage Gascon", "unmasked name kept");
+    let stored = registrar
+        .get_company(&read("gers-0120"))
+        .await
+        .expect("found");
+    assert_eq!(stored, updated);
+
+    let refused = registrar
+        .update_company(&update(Some(30.0), 2))
+        .await
+        .expect_err("more than 24 hours");
+    assert_eq!(violation_fields(refused), ["company.service_radius_hours"]);
+
+    let cleared = registrar
+        .update_company(&update(None, 2))
+        .await
+        .expect("a masked absent radius clears it");
+    assert_eq!(cleared.service_radius_hours, None);
+    assert_eq!(cleared.service_radius_km, Some(250.0));
+    assert_eq!(
+        feed(&store).await.len(),
+        3,
+        "create + two successful updates"
     );
 }

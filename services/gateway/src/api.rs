@@ -294,6 +294,7 @@ pub const COMPANY_WRITABLE: &[&str] = &[
     "contact",
     "visibility",
     "service_radius_km",
+    "service_radius_hours",
 ];
 
 /// Fields of a listing a PATCH may change.

@@ -478,9 +478,19 @@ fn company_view(company: &pb::Company) -> Value {
         "legal_id": company.legal_id.as_ref().map(|l| l.display.clone()),
         "contact": company.contact.as_ref().map(|c| json!({"name": c.name, "email": c.email, "phone": c.phone})),
         "visibility": crate::json::VisibilityJson::from_pb(company.visibility).map(|v| v.as_str()),
-        "service_radius_km": company.service_radius_km,
+        "service_radius_km": company.service_radius_km.map(|km| format!("{km} km")),
+        "service_radius_hours": company.service_radius_hours.map(hours_text),
         "version": company.version,
     })
+}
+
+/// Hours of driving as an adviser reads them: `3 h 30`, `2 h`, `0 h 45`.
+fn hours_text(hours: f64) -> String {
+    let minutes = (hours * 60.0).round() as i64;
+    match minutes % 60 {
+        0 => format!("{} h", minutes / 60),
+        rest => format!("{} h {rest:02}", minutes / 60),
+    }
 }
 
 /// The firms an adviser follows: every listed firm of the territory (all for admins).
@@ -760,6 +770,8 @@ struct EditForm {
     visibility: String,
     #[serde(default)]
     service_radius_km: String,
+    #[serde(default)]
+    service_radius_hours: String,
 }
 
 impl EditForm {
@@ -793,6 +805,10 @@ impl EditForm {
                 .to_owned(),
             service_radius_km: company
                 .service_radius_km
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            service_radius_hours: company
+                .service_radius_hours
                 .map(|r| r.to_string())
                 .unwrap_or_default(),
         }
@@ -902,19 +918,21 @@ async fn edit_firm(
             }
         },
     };
-    let service_radius_km = match form.service_radius_km.trim() {
+    let mut decimal = |input: &str, text: &str| match text.trim() {
         "" => None,
         text => match text.replace(',', ".").parse::<f64>() {
             Ok(n) => Some(n),
             Err(_) => {
                 local.push((
-                    "service_radius_km".to_owned(),
-                    "nombre attendu / número".to_owned(),
+                    input.to_owned(),
+                    console.lang.words()["number_expected"].to_owned(),
                 ));
                 None
             }
         },
     };
+    let service_radius_km = decimal("service_radius_km", &form.service_radius_km);
+    let service_radius_hours = decimal("service_radius_hours", &form.service_radius_hours);
     let place_changed = current
         .location
         .as_ref()
@@ -937,6 +955,7 @@ async fn edit_firm(
         "employees",
         "visibility",
         "service_radius_km",
+        "service_radius_hours",
     ];
     if contact.is_some() || current.contact.is_some() {
         paths.push("contact");
@@ -971,6 +990,7 @@ async fn edit_firm(
             .map(|v| v.to_pb())
             .unwrap_or_default(),
         service_radius_km,
+        service_radius_hours,
         ..Default::default()
     };
     let result = if local.is_empty() {
@@ -1019,6 +1039,7 @@ async fn edit_firm(
                     "contact_phone",
                     "visibility",
                     "service_radius_km",
+                    "service_radius_hours",
                 ];
                 if known.contains(&input.as_str()) {
                     errors
@@ -1461,26 +1482,84 @@ async fn places(
 
 // ----- map -----
 
-async fn map_page(State(state): State<AppState>, console: Console) -> Response {
+/// `?day=YYYY-MM-DD` of the map: the day whose crossing states it shows.
+#[derive(Debug, Deserialize)]
+struct MapQuery {
+    #[serde(default)]
+    day: Option<String>,
+}
+
+/// The map's day: the one asked for, else today (UTC); a day that is not an existing
+/// `YYYY-MM-DD` is refused on the `day` parameter, in the adviser's language.
+fn map_day(lang: Lang, query: &MapQuery) -> Result<pyred_travel::Day, ApiError> {
+    match query.day.as_deref().map(str::trim) {
+        None | Some("") => Ok(pyred_travel::Day::today()),
+        Some(text) => pyred_travel::Day::parse(text).map_err(|_| {
+            let message = lang.words()["bad_day"].replace("{day}", text);
+            ApiError {
+                message: message.clone(),
+                ..ApiError::invalid("day", message)
+            }
+        }),
+    }
+}
+
+async fn map_page(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<MapQuery>,
+) -> Response {
+    let day = match map_day(console.lang, &query) {
+        Ok(day) => day,
+        Err(error) => return console.error(&state, &error),
+    };
     match map_records(&state, &console).await {
         Ok((firms, listings)) => {
-            let svg = crate::map::svg(&firms, &listings, console.lang);
+            let svg = crate::map::svg(&firms, &listings, console.lang, day);
+            let crossings: Vec<Value> = crate::map::crossings_on(day, console.lang)
+                .into_iter()
+                .map(|c| {
+                    json!({
+                        "number": c.number,
+                        "id": c.id,
+                        "name": c.name,
+                        "roads": c.roads,
+                        "state": c.state.as_str(),
+                        "state_text": c.state_text,
+                    })
+                })
+                .collect();
             console.render(
                 &state,
                 "map.html",
-                json!({ "svg": svg, "firm_count": firms.len(), "listing_count": listings.len() }),
+                json!({
+                    "svg": svg,
+                    "firm_count": firms.len(),
+                    "listing_count": listings.len(),
+                    "day": day.to_string(),
+                    "day_asked": query.day.as_deref().is_some_and(|d| !d.trim().is_empty()),
+                    "crossings": crossings,
+                }),
             )
         }
         Err(error) => console.error(&state, &error),
     }
 }
 
-async fn map_svg(State(state): State<AppState>, console: Console) -> Response {
+async fn map_svg(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<MapQuery>,
+) -> Response {
+    let day = match map_day(console.lang, &query) {
+        Ok(day) => day,
+        Err(error) => return error.into_response(),
+    };
     let (firms, listings) = match map_records(&state, &console).await {
         Ok(records) => records,
         Err(error) => return error.into_response(),
     };
-    let svg = crate::map::svg(&firms, &listings, console.lang);
+    let svg = crate::map::svg(&firms, &listings, console.lang, day);
     let mut response = (
         [
             (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),

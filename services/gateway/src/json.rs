@@ -351,6 +351,9 @@ pub struct CompanyJson {
     /// Service radius, km.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_radius_km: Option<f64>,
+    /// Service radius in hours of driving (more than 0, at most 24).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_radius_hours: Option<f64>,
     /// Version; output only.
     #[serde(skip_serializing_if = "is_zero")]
     pub version: i64,
@@ -420,6 +423,7 @@ impl From<&pb::Company> for CompanyJson {
             }),
             visibility: VisibilityJson::from_pb(company.visibility),
             service_radius_km: company.service_radius_km,
+            service_radius_hours: company.service_radius_hours,
             version: company.version,
             created_at: opt_time(company.created_at.as_ref()),
             updated_at: opt_time(company.updated_at.as_ref()),
@@ -460,6 +464,7 @@ impl CompanyJson {
                 .map(VisibilityJson::to_pb)
                 .unwrap_or_default(),
             service_radius_km: self.service_radius_km,
+            service_radius_hours: self.service_radius_hours,
             ..Default::default()
         }
     }

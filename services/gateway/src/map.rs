@@ -13,6 +13,14 @@
 //! true place (`data-x`, `data-y`, `data-lon`, `data-lat`) and names the area it falls in
 //! (`data-area`), which is what the tests check against the outlines.
 //!
+//! Over them go the Pyrenean crossings of the travel model ([`TravelModel::bundled`]):
+//! a diamond at each crossing's node, numbered, white when the crossing can be used on
+//! the map's day and black with a white cross when a rule closes it for the whole day,
+//! with a box listing each number's name (in the adviser's language) and its state that
+//! day ([`crossings_on`]). The crossings east of the frame (Puymorens, Le Perthus) are
+//! drawn at its eastern edge, on their latitude, behind an arrow (`data-offmap="east"`);
+//! every crossing keeps its true place in `data-lat`, `data-lon`.
+//!
 //! Only presentation attributes are used (no `<style>`, no script), so the same markup
 //! works inline in the page under its content security policy, as a downloaded file,
 //! and drawn onto a canvas for the PNG export.
@@ -22,6 +30,8 @@ use std::sync::OnceLock;
 
 use pyred_proto::v1 as pb;
 use serde::Deserialize;
+
+use pyred_travel::{Closure, Day, MonthDay, TravelModel};
 
 use crate::i18n::Lang;
 use crate::json::KindJson;
@@ -313,8 +323,338 @@ fn text(out: &mut String, x: f64, y: f64, size: f64, attrs: &str, content: &str)
     );
 }
 
-/// The SVG document.
-pub fn svg(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang) -> String {
+/// What a crossing's rules say of one day, the most restrictive first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrossingState {
+    /// A seasonal or dated rule closes it for the whole day.
+    Closed,
+    /// Usable by day, closed at night (hours in the rule's season).
+    Night {
+        /// Hour the closure starts.
+        from_hour: u8,
+        /// Hour it ends.
+        to_hour: u8,
+    },
+    /// Usable, but may close at short notice in bad weather.
+    Weather,
+    /// No rule restricts it that day.
+    Open,
+}
+
+impl CrossingState {
+    /// The word the markup and the tests use: `closed`, `night`, `weather`, `open`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::Night { .. } => "night",
+            Self::Weather => "weather",
+            Self::Open => "open",
+        }
+    }
+}
+
+/// A crossing as the map shows it on one day.
+#[derive(Debug, Clone)]
+pub struct CrossingOnDay {
+    /// Its number on the map, from 1 in the order of the travel data.
+    pub number: usize,
+    /// Its identifier (`somport-tunnel`).
+    pub id: String,
+    /// Its name in the adviser's language, capitalised (`Le tunnel du Somport`).
+    pub name: String,
+    /// The name the map's box lists: the same in French and Spanish, the English
+    /// description without its details (`Somport road tunnel`).
+    pub short_name: String,
+    /// Its road numbers.
+    pub roads: String,
+    /// Its most restrictive state that day.
+    pub state: CrossingState,
+    /// Every state that applies, in the adviser's language (`fermé la nuit (22 h–7 h) ·
+    /// peut fermer par mauvais temps`).
+    pub state_text: String,
+    /// Its node's latitude.
+    pub lat: f64,
+    /// Its node's longitude.
+    pub lon: f64,
+}
+
+fn in_season(day: Day, from: MonthDay, to: MonthDay) -> bool {
+    let today = MonthDay::of(day);
+    if from <= to {
+        from <= today && today <= to
+    } else {
+        today >= from || today <= to
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The bundled crossings with their state on `day`, named in `lang`.
+pub fn crossings_on(day: Day, lang: Lang) -> Vec<CrossingOnDay> {
+    let words = lang.words();
+    let word = |key: &str| words.get(key).copied().unwrap_or_default();
+    let model = TravelModel::bundled();
+    model
+        .crossings()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, crossing)| {
+            // Every crossing is a node (the model checks it on load); none is skipped.
+            let point = model.node(crossing.id().as_str())?.point();
+            let rules = crossing.regime().rules();
+            let night = rules.iter().find_map(|rule| match rule {
+                Closure::Nightly {
+                    from_hour,
+                    to_hour,
+                    season_from,
+                    season_to,
+                } if in_season(day, *season_from, *season_to) => Some((*from_hour, *to_hour)),
+                _ => None,
+            });
+            let weather = rules.iter().any(|rule| matches!(rule, Closure::Weather));
+            let state = if crossing.closed_on(day) {
+                CrossingState::Closed
+            } else if let Some((from_hour, to_hour)) = night {
+                CrossingState::Night { from_hour, to_hour }
+            } else if weather {
+                CrossingState::Weather
+            } else {
+                CrossingState::Open
+            };
+            let mut texts = Vec::new();
+            match state {
+                CrossingState::Closed => texts.push(word("crossing_closed").to_owned()),
+                CrossingState::Open => texts.push(word("crossing_open").to_owned()),
+                CrossingState::Night { from_hour, to_hour } => texts.push(
+                    word("crossing_night")
+                        .replace("{from}", &from_hour.to_string())
+                        .replace("{to}", &to_hour.to_string()),
+                ),
+                CrossingState::Weather => {}
+            }
+            if weather && state != CrossingState::Closed {
+                texts.push(word("crossing_weather").to_owned());
+            }
+            let name = match lang {
+                Lang::Fr => crossing.name_fr(),
+                Lang::Es => crossing.name_es(),
+                Lang::En => crossing.name(),
+            };
+            let short_name = match lang {
+                Lang::Fr | Lang::Es => capitalised(name),
+                Lang::En => name
+                    .split([':', '('])
+                    .next()
+                    .map_or(name, |short| short.split(" then ").next().unwrap_or(short))
+                    .trim()
+                    .to_owned(),
+            };
+            Some(CrossingOnDay {
+                number: i + 1,
+                id: crossing.id().as_str().to_owned(),
+                name: capitalised(name),
+                short_name,
+                roads: crossing.roads().to_owned(),
+                state,
+                state_text: texts.join(" · "),
+                lat: point.lat(),
+                lon: point.lon(),
+            })
+        })
+        .collect()
+}
+
+/// About how wide `text` is in DejaVu Sans at `size` (its advance widths, by class of
+/// character): enough to size the crossings' box without a font at hand.
+fn text_width(text: &str, size: f64) -> f64 {
+    let em: f64 = text
+        .chars()
+        .map(|c| match c {
+            'i' | 'l' | 'j' | '\'' | '.' | ',' | ':' | ';' | '|' | '!' => 0.28,
+            'f' | 'r' | 't' | '(' | ')' | '-' | '/' => 0.40,
+            ' ' => 0.32,
+            'm' | 'w' | 'M' | 'W' | '—' => 0.95,
+            c if c.is_uppercase() => 0.70,
+            c if c.is_ascii_digit() => 0.64,
+            _ => 0.61,
+        })
+        .sum();
+    em * size
+}
+
+/// A crossing's diamond: white when usable that day, black with a white cross when closed.
+fn crossing_shape(out: &mut String, closed: bool, x: f64, y: f64) {
+    let fill = if closed { "#222222" } else { "#ffffff" };
+    let _ = write!(
+        out,
+        r##"<path d="M{x:.1},{:.1}L{:.1},{y:.1}L{x:.1},{:.1}L{:.1},{y:.1}Z" fill="{fill}" stroke="#222222" stroke-width="2" stroke-linejoin="round"/>"##,
+        y - 8.0,
+        x + 8.0,
+        y + 8.0,
+        x - 8.0,
+    );
+    if closed {
+        let _ = write!(
+            out,
+            r##"<path d="M{:.1},{:.1}L{:.1},{:.1}M{:.1},{:.1}L{:.1},{:.1}" stroke="#ffffff" stroke-width="2" stroke-linecap="round"/>"##,
+            x - 3.0,
+            y - 3.0,
+            x + 3.0,
+            y + 3.0,
+            x + 3.0,
+            y - 3.0,
+            x - 3.0,
+            y + 3.0,
+        );
+    }
+}
+
+/// The crossings (drawn over the markers) and the box of their names and states, in the
+/// Bay of Biscay at the top left, where no record can fall.
+fn draw_crossings(
+    out: &mut String,
+    crossings: &[CrossingOnDay],
+    words: &std::collections::BTreeMap<&str, &str>,
+    day: Day,
+) {
+    let word = |key: &str| words.get(key).copied().unwrap_or_default();
+    let h = height();
+    // Where each diamond goes: its node, or the eastern edge for those beyond it;
+    // crossings a few hundred metres apart (the Somport tunnel and pass) are stacked.
+    let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
+    for crossing in crossings {
+        let (true_x, true_y) = project(crossing.lat, crossing.lon);
+        let (x, mut y) = if crossing.lon > EAST {
+            (WIDTH - 24.0, true_y.clamp(12.0, h - 12.0))
+        } else {
+            (true_x, true_y)
+        };
+        while placed
+            .iter()
+            .any(|(px, py, _, _)| (px - x).hypot(py - y) < 13.0)
+        {
+            y += 15.0;
+        }
+        placed.push((x, y, true_x, true_y));
+    }
+    // Leader lines first, under every diamond.
+    out.push_str(r#"<g id="crossing-leaders">"#);
+    for (crossing, (x, y, true_x, true_y)) in crossings.iter().zip(&placed) {
+        if crossing.lon <= EAST && (y - true_y).abs() > 0.5 {
+            let _ = write!(
+                out,
+                r##"<line x1="{true_x:.1}" y1="{true_y:.1}" x2="{x:.1}" y2="{y:.1}" stroke="#222222" stroke-width="1"/>"##
+            );
+        }
+    }
+    out.push_str(r#"</g><g id="crossings">"#);
+    for (crossing, &(x, y, _, _)) in crossings.iter().zip(&placed) {
+        let off_map = crossing.lon > EAST;
+        let closed = crossing.state == CrossingState::Closed;
+        let _ = write!(
+            out,
+            r##"<g class="crossing" id="crossing-{id}" data-crossing="{id}" data-state="{}" data-lat="{:.5}" data-lon="{:.5}" data-x="{x:.1}" data-y="{y:.1}"{}><title>{} · {} — {} — {}</title>"##,
+            crossing.state.as_str(),
+            crossing.lat,
+            crossing.lon,
+            if off_map {
+                r#" data-offmap="east""#
+            } else {
+                ""
+            },
+            crossing.number,
+            escape(&crossing.name),
+            escape(&crossing.roads),
+            escape(&crossing.state_text),
+            id = escape(&crossing.id),
+        );
+        if off_map {
+            let _ = write!(
+                out,
+                r##"<path d="M{:.1},{y:.1}L{:.1},{:.1}L{:.1},{:.1}Z" fill="#222222"/>"##,
+                WIDTH - 3.0,
+                WIDTH - 11.0,
+                y - 5.0,
+                WIDTH - 11.0,
+                y + 5.0,
+            );
+        }
+        crossing_shape(out, closed, x, y);
+        // The number on the right, unless the edge or a neighbour's diamond is there.
+        let crowded = placed
+            .iter()
+            .any(|(px, py, _, _)| px - x > 0.5 && px - x < 30.0 && (py - y).abs() < 14.0);
+        let (label_x, anchor) = if off_map || crowded {
+            (x - 11.0, r#"text-anchor="end""#)
+        } else {
+            (x + 11.0, "")
+        };
+        text(
+            out,
+            label_x,
+            y + 4.0,
+            11.0,
+            &format!(r#"font-weight="bold" {anchor}"#),
+            &crossing.number.to_string(),
+        );
+        out.push_str("</g>");
+    }
+    out.push_str("</g>");
+
+    let first_state = |crossing: &CrossingOnDay| {
+        crossing
+            .state_text
+            .split(" · ")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let widest = |texts: &mut dyn Iterator<Item = String>| {
+        texts.map(|t| text_width(&t, 10.0)).fold(0.0, f64::max)
+    };
+    let (x0, row, top) = (8.0, 15.0, 8.0);
+    let state_x = x0 + 24.0 + widest(&mut crossings.iter().map(|c| c.short_name.clone())) + 10.0;
+    let heading = format!("{} — {day}", word("map_crossings"));
+    let width = (state_x - x0 + widest(&mut crossings.iter().map(first_state)) + 8.0)
+        .max(text_width(&heading, 12.0) + 24.0)
+        .ceil();
+    let _ = write!(
+        out,
+        r##"<g id="crossing-list" font-size="10" fill="#222222"><rect x="{x0}" y="{top}" width="{width}" height="{:.0}" rx="4" fill="#ffffff" fill-opacity="0.94" stroke="#888888"/><text x="{:.0}" y="{:.0}" font-weight="bold" font-size="12">{}</text>"##,
+        row * crossings.len() as f64 + 32.0,
+        x0 + 8.0,
+        top + 17.0,
+        escape(&heading),
+    );
+    for (i, crossing) in crossings.iter().enumerate() {
+        let y = top + 34.0 + row * i as f64;
+        let _ = write!(
+            out,
+            r##"<text x="{:.0}" y="{y:.1}" data-crossing="{id}"><tspan font-weight="bold">{}</tspan><tspan x="{:.0}">{}</tspan><tspan x="{state_x:.0}"{}>{}</tspan></text>"##,
+            x0 + 8.0,
+            crossing.number,
+            x0 + 24.0,
+            escape(&crossing.short_name),
+            if crossing.state == CrossingState::Closed {
+                r#" font-weight="bold""#
+            } else {
+                ""
+            },
+            escape(&first_state(crossing)),
+            id = escape(&crossing.id),
+        );
+    }
+    out.push_str("</g>");
+}
+
+/// The SVG document, with the crossings in their state on `day`.
+pub fn svg(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang, day: Day) -> String {
     let words = lang.words();
     let raw = |key: &str| words.get(key).copied().unwrap_or_default();
     let word = |key: &str| escape(raw(key));
@@ -493,6 +833,7 @@ pub fn svg(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang) -> S
     }
     out.push_str("</g>");
 
+    draw_crossings(&mut out, &crossings_on(day, lang), &words, day);
     legend(&mut out, &words, h);
     let _ = write!(
         out,
@@ -506,7 +847,7 @@ pub fn svg(firms: &[pb::Company], listings: &[pb::Opportunity], lang: Lang) -> S
 
 fn legend(out: &mut String, words: &std::collections::BTreeMap<&str, &str>, h: f64) {
     let word = |key: &str| escape(words.get(key).copied().unwrap_or_default());
-    let rows = 6 + KINDS.len();
+    let rows = 8 + KINDS.len();
     let (x0, width) = (12.0, 255.0);
     let top = h - 34.0 - 20.0 * rows as f64 - 30.0;
     let _ = write!(
@@ -574,6 +915,12 @@ fn legend(out: &mut String, words: &std::collections::BTreeMap<&str, &str>, h: f
         y - 6.0
     );
     label(out, y, &word("map_context"));
+    y += 20.0;
+    crossing_shape(out, false, x0 + 20.0, y);
+    label(out, y, &word("map_crossing_usable"));
+    y += 20.0;
+    crossing_shape(out, true, x0 + 20.0, y);
+    label(out, y, &word("map_crossing_closed"));
     out.push_str("</g>");
 }
 
@@ -641,7 +988,8 @@ mod tests {
             listing("opp_1", pb::OpportunityKind::Tender),
             listing("opp_2", pb::OpportunityKind::Partnership),
         ];
-        let svg = svg(&[firm], &listings, Lang::Es);
+        let day = Day::parse("2026-01-18").unwrap_or_else(|e| panic!("{e}"));
+        let svg = svg(&[firm], &listings, Lang::Es, day);
         for id in ["FR-32", "ES-HU", "ES-Z", "ES-TE", "ES-LO"] {
             assert!(svg.contains(&format!(r#"id="area-{id}""#)), "{id} drawn");
         }
@@ -657,6 +1005,94 @@ mod tests {
         assert!(svg.contains("Licitación") && svg.contains("Leyenda"));
         // Auch is north of Zaragoza: a smaller y.
         assert!(project(43.65, 0.58).1 < project(41.65, -0.88).1);
+    }
+
+    fn day(text: &str) -> Day {
+        Day::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn crossings_take_their_state_from_their_rules() {
+        let state = |on: &str, id: &str, lang: Lang| {
+            crossings_on(day(on), lang)
+                .into_iter()
+                .find(|c| c.id == id)
+                .map(|c| (c.state, c.state_text, c.name))
+                .unwrap_or_else(|| panic!("{id} drawn"))
+        };
+        assert_eq!(
+            crossings_on(day("2026-01-18"), Lang::Fr).len(),
+            TravelModel::bundled().crossings().len()
+        );
+        // The Bielsa tunnel: a documented closure, then its winter nights, then summer.
+        let (closed, text, name) = state("2026-01-19", "bielsa-tunnel", Lang::Fr);
+        assert_eq!(closed, CrossingState::Closed);
+        assert_eq!(
+            text, "fermé ce jour",
+            "a closed day says nothing of the weather"
+        );
+        assert_eq!(name, "Le tunnel d'Aragnouet-Bielsa");
+        let (night, text, _) = state("2026-01-20", "bielsa-tunnel", Lang::Es);
+        assert_eq!(
+            night,
+            CrossingState::Night {
+                from_hour: 22,
+                to_hour: 7
+            }
+        );
+        assert_eq!(
+            text,
+            "cerrado de noche (22 h–7 h) · puede cerrar por mal tiempo"
+        );
+        let (summer, text, _) = state("2026-07-15", "bielsa-tunnel", Lang::Fr);
+        assert_eq!(summer, CrossingState::Weather);
+        assert_eq!(text, "peut fermer par mauvais temps");
+        // The Puymorens col's season wraps the new year.
+        assert_eq!(
+            state("2026-12-01", "puymorens-col", Lang::Fr).0,
+            CrossingState::Closed
+        );
+        assert_eq!(
+            state("2027-04-15", "puymorens-col", Lang::Fr).0,
+            CrossingState::Closed
+        );
+        assert_eq!(
+            state("2027-04-16", "puymorens-col", Lang::Fr).0,
+            CrossingState::Open
+        );
+        let (open, text, name) = state("2026-07-15", "somport-tunnel", Lang::Es);
+        assert_eq!((open, text.as_str()), (CrossingState::Open, "abierto"));
+        assert_eq!(name, "El túnel de Somport");
+    }
+
+    #[test]
+    fn crossings_are_drawn_apart_and_the_eastern_ones_at_the_edge() {
+        let svg = svg(&[], &[], Lang::Fr, day("2026-01-18"));
+        let crossings = crossings_on(day("2026-01-18"), Lang::Fr);
+        let mut places: Vec<(f64, f64)> = Vec::new();
+        for crossing in &crossings {
+            let start = format!(r#"id="crossing-{}""#, crossing.id);
+            let tag = svg
+                .split(&start)
+                .nth(1)
+                .and_then(|rest| rest.split('>').next())
+                .unwrap_or_else(|| panic!("{} drawn", crossing.id));
+            let number = |name: &str| -> f64 {
+                tag.split(&format!(r#"{name}=""#))
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("{name} of {}", crossing.id))
+            };
+            let (x, y) = (number("data-x"), number("data-y"));
+            assert!((0.0..=WIDTH).contains(&x) && (0.0..=height()).contains(&y));
+            assert_eq!(crossing.lon > EAST, tag.contains(r#"data-offmap="east""#));
+            for (px, py) in &places {
+                assert!((px - x).hypot(py - y) >= 13.0, "{} overlaps", crossing.id);
+            }
+            places.push((x, y));
+        }
+        assert!(svg.contains(r#"data-state="closed""#) && svg.contains("Passage fermé ce jour"));
     }
 
     #[test]

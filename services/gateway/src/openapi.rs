@@ -166,7 +166,8 @@ pub fn document() -> Value {
                 "properties": { "name": { "type": "string" }, "email": { "type": "string" }, "phone": { "type": "string" } }
             },
             "visibility": string_enum(VisibilityJson::ALL),
-            "service_radius_km": { "type": "number" },
+            "service_radius_km": { "type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 20000, "description": "matches farther away as the crow flies are not proposed" },
+            "service_radius_hours": { "type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 24, "description": "hours of driving (typical speeds, through the Pyrenean crossings open that day); matches farther away by road are not proposed" },
             "version": { "type": "integer", "format": "int64", "readOnly": true },
             "created_at": { "type": "string", "format": "date-time", "readOnly": true },
             "updated_at": { "type": "string", "format": "date-time", "readOnly": true }

@@ -129,7 +129,7 @@
     return t ? t.textContent : "";
   }
   svg.addEventListener("pointermove", function (event) {
-    var target = event.target.closest(".marker, .cluster, .region");
+    var target = event.target.closest(".marker, .cluster, .crossing, .region");
     if (!target) { tip.hidden = true; return; }
     tip.textContent = titleOf(target);
     var box = figure.getBoundingClientRect();

@@ -673,3 +673,75 @@ async fn tenders_travel_through_the_json_api_both_ways() {
 
     world.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firms_service_radius_in_hours_round_trips_through_the_json_api() {
+    let world = World::start().await;
+    let client = &world.client;
+    let adviser = world.adviser.expose().to_owned();
+    let firm = world.demo_firm("demo-gers-03").await;
+    let path = format!("/api/v1/companies/{}", firm.id);
+
+    // The schema states the registry's bounds, and a PATCH may name the field.
+    let doc = client.get("/openapi.json", &[]).await.json();
+    let schema = &doc["components"]["schemas"]["Company"]["properties"]["service_radius_hours"];
+    assert_eq!(schema["type"], "number", "{schema}");
+    assert_eq!(schema["exclusiveMinimum"], true);
+    assert_eq!(schema["minimum"], 0);
+    assert_eq!(schema["maximum"], 24);
+    assert!(
+        doc["components"]["schemas"]["CompanyPatch"]["properties"]["service_radius_hours"]
+            .is_object(),
+        "writable by PATCH"
+    );
+
+    let patched = client
+        .json(
+            "PATCH",
+            &path,
+            &adviser,
+            &json!({"service_radius_hours": 3.5}),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    assert_eq!(patched.json()["service_radius_hours"], 3.5);
+    let read = client.get_as(&path, &adviser).await;
+    assert_eq!(read.json()["service_radius_hours"], 3.5);
+    let stored = world
+        .registry()
+        .get_company(pb::GetCompanyRequest {
+            id: firm.id.clone(),
+            legal_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stored.service_radius_hours, Some(3.5));
+    assert_eq!(
+        stored.service_radius_km, firm.service_radius_km,
+        "km untouched"
+    );
+    assert_eq!(stored.offers, firm.offers, "other fields untouched");
+
+    // Out of range: 400 naming the field; the stored value stays.
+    let refused = client
+        .json(
+            "PATCH",
+            &path,
+            &adviser,
+            &json!({"service_radius_hours": 25}),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    let fields: Vec<String> = refused.json()["error"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["company.service_radius_hours"]);
+    let read = client.get_as(&path, &adviser).await;
+    assert_eq!(read.json()["service_radius_hours"], 3.5);
+
+    world.stop().await;
+}

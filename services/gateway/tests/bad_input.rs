@@ -143,6 +143,24 @@ async fn malformed_json_bodies_name_their_path_and_store_nothing() {
             "km",
         ),
         (
+            "a radius in hours as text",
+            with(company(), &["service_radius_hours"], json!("3 h")),
+            "company.service_radius_hours",
+            "f64",
+        ),
+        (
+            "a radius of more than a day's driving",
+            with(company(), &["service_radius_hours"], json!(24.5)),
+            "company.service_radius_hours",
+            "24 hours",
+        ),
+        (
+            "a radius of no time at all",
+            with(company(), &["service_radius_hours"], json!(0)),
+            "company.service_radius_hours",
+            "more than 0",
+        ),
+        (
             "a latitude as text",
             with(company(), &["location", "lat"], json!("43.9")),
             "company.location.lat",

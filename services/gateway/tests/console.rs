@@ -1571,9 +1571,29 @@ async fn browser_scenario() {
 
     // The map: the five outlines; a cluster fans its records out on click and folds
     // back on Escape; the PNG export draws the SVG on a canvas, all in the browser.
-    browser.goto(&format!("{base}/console/map")).await;
+    // A fixed day (the Bielsa tunnel's documented closure, the Puymorens col's season),
+    // so that the screenshots are the same whenever they are taken.
+    browser
+        .goto(&format!("{base}/console/map?day=2026-01-18"))
+        .await;
     assert_eq!(browser.count("svg.pyred-map path.region").await, 5);
     assert!(browser.count("svg.pyred-map .marker").await > 60);
+    let travel = pyred_travel::TravelModel::bundled();
+    assert_eq!(
+        browser.count("svg.pyred-map .crossing").await,
+        travel.crossings().len()
+    );
+    let january = pyred_travel::Day::parse("2026-01-18").unwrap();
+    assert_eq!(
+        browser
+            .count("svg.pyred-map .crossing[data-state=closed]")
+            .await,
+        travel
+            .crossings()
+            .iter()
+            .filter(|c| c.closed_on(january))
+            .count()
+    );
     shoot("07-carte.png").await;
     let biggest = browser
         .script("return [...document.querySelectorAll('.cluster')].sort((a, b) => b.dataset.count - a.dataset.count)[0].id;")
@@ -1633,8 +1653,11 @@ async fn browser_scenario() {
         .await;
     assert!(browser.source().await.contains("Mejores pistas"));
     shoot("08-empresa-es.png").await;
-    browser.goto(&format!("{base}/console/map")).await;
+    browser
+        .goto(&format!("{base}/console/map?day=2026-01-18"))
+        .await;
     assert_eq!(browser.text("h1").await, "Mapa: Gers, Aragón y La Rioja");
+    assert!(browser.source().await.contains("Pasos del Pirineo"));
     assert!(browser.source().await.contains("Leyenda"));
     shoot("09-mapa-es.png").await;
 
@@ -1809,5 +1832,366 @@ async fn browser_alerts_arrive_live_and_stay_read_after_a_gateway_restart() {
         "the same unread count after the restart"
     );
     browser.quit().await;
+    world.stop().await;
+}
+
+// ----- the service radius in hours -----
+
+/// `application/x-www-form-urlencoded` of one value.
+fn form_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// The edit form as a browser would post it for `firm` unchanged, with `radius_hours`.
+fn edit_body(firm: &pb::Company, csrf: &str, radius_hours: &str) -> String {
+    let contact = firm.contact.clone().unwrap_or_default();
+    let givens: Vec<String> = firm.activities.iter().map(|a| a.given.clone()).collect();
+    [
+        ("csrf", csrf.to_owned()),
+        ("version", firm.version.to_string()),
+        ("name", firm.name.clone()),
+        ("description", firm.description.clone()),
+        ("offers", firm.offers.clone()),
+        ("seeks", firm.seeks.clone()),
+        ("activities", givens.join(", ")),
+        ("languages", firm.languages.join(", ")),
+        (
+            "employees",
+            firm.employees.map(|e| e.to_string()).unwrap_or_default(),
+        ),
+        (
+            "location_place_code",
+            firm.location.as_ref().unwrap().place_code.clone(),
+        ),
+        ("contact_name", contact.name),
+        ("contact_email", contact.email),
+        ("contact_phone", contact.phone),
+        (
+            "visibility",
+            if firm.visibility == pb::Visibility::Public as i32 {
+                "public"
+            } else {
+                "advisers_only"
+            }
+            .to_owned(),
+        ),
+        (
+            "service_radius_km",
+            firm.service_radius_km
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+        ),
+        ("service_radius_hours", radius_hours.to_owned()),
+    ]
+    .iter()
+    .map(|(key, value)| format!("{key}={}", form_value(value)))
+    .collect::<Vec<_>>()
+    .join("&")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_firm_form_edits_the_service_radius_in_hours_in_french_and_spanish() {
+    let world = World::start().await;
+    let client = &world.client;
+    let (cookie, csrf) = sign_in(&world, world.adviser.expose()).await;
+    let spanish = format!("{cookie}; pyred_lang=es");
+    let firm = world.demo_firm("demo-gers-05").await;
+    let edit = format!("/console/firms/{}/edit", firm.id);
+
+    let form = client.get(&edit, &[("cookie", &cookie)]).await.text();
+    assert!(
+        form.contains("<label for=\"f-service_radius_hours\">Rayon d&#x27;intervention (heures de route)</label>")
+            || form.contains("<label for=\"f-service_radius_hours\">Rayon d'intervention (heures de route)</label>"),
+        "{form}"
+    );
+    assert!(form.contains("name=\"service_radius_hours\""));
+    let form_es = client.get(&edit, &[("cookie", &spanish)]).await.text();
+    assert!(
+        form_es.contains("Radio de servicio (horas de carretera)"),
+        "{form_es}"
+    );
+
+    // Out of range: the registry's message next to the field, nothing saved.
+    let refused = client
+        .post_form(&edit, &cookie, edit_body(&firm, &csrf, "30"))
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    let page = refused.text();
+    assert!(
+        page.contains("id=\"e-service_radius_hours\">must be more than 0 and at most 24 hours</p>"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"f-service_radius_hours\" name=\"service_radius_hours\" type=\"text\" value=\"30\" aria-invalid=\"true\""));
+    // Not a number: said in the adviser's language, before any call.
+    let words = client
+        .post_form(&edit, &cookie, edit_body(&firm, &csrf, "trois"))
+        .await;
+    assert_eq!(words.status, 422);
+    assert!(
+        words
+            .text()
+            .contains("id=\"e-service_radius_hours\">nombre attendu</p>")
+    );
+    let palabras = client
+        .post_form(&edit, &spanish, edit_body(&firm, &csrf, "tres"))
+        .await;
+    assert_eq!(palabras.status, 422);
+    assert!(
+        palabras
+            .text()
+            .contains("id=\"e-service_radius_hours\">se espera un número</p>")
+    );
+    assert_eq!(world.demo_firm("demo-gers-05").await.version, firm.version);
+
+    // A decimal comma is read; only the radius changes; the firm page shows it.
+    let saved = client
+        .post_form(&edit, &cookie, edit_body(&firm, &csrf, "2,5"))
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let stored = world.demo_firm("demo-gers-05").await;
+    assert_eq!(stored.service_radius_hours, Some(2.5));
+    assert_eq!(stored.name, firm.name);
+    assert_eq!(stored.service_radius_km, firm.service_radius_km);
+    let page = client
+        .get(
+            &format!("/console/firms/{}", firm.id),
+            &[("cookie", &cookie)],
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("<dd id=\"radius-hours\">2 h 30</dd>"),
+        "{page}"
+    );
+    let pagina = client
+        .get(
+            &format!("/console/firms/{}", firm.id),
+            &[("cookie", &spanish)],
+        )
+        .await
+        .text();
+    assert!(pagina.contains("Radio de servicio (horas de carretera)"));
+    let form = client.get(&edit, &[("cookie", &cookie)]).await.text();
+    assert!(form.contains("name=\"service_radius_hours\" type=\"text\" value=\"2.5\""));
+
+    world.stop().await;
+}
+
+// ----- the Pyrenean crossings on the map -----
+
+/// What a crossing's rules say of `day`, worked out here from the travel library alone:
+/// (state word of the markup, the French and the Spanish texts that must be shown).
+fn expected_crossing_state(
+    crossing: &pyred_travel::Crossing,
+    day: pyred_travel::Day,
+) -> (&'static str, Vec<String>, Vec<String>) {
+    use pyred_travel::{Closure, MonthDay};
+    let today = MonthDay::of(day);
+    let within = |from: MonthDay, to: MonthDay| {
+        if from <= to {
+            from <= today && today <= to
+        } else {
+            today >= from || today <= to
+        }
+    };
+    if crossing.closed_on(day) {
+        return (
+            "closed",
+            vec!["fermé ce jour".into()],
+            vec!["cerrado ese día".into()],
+        );
+    }
+    let (mut state, mut fr, mut es) = ("open", Vec::new(), Vec::new());
+    for rule in crossing.regime().rules() {
+        if let Closure::Nightly {
+            from_hour,
+            to_hour,
+            season_from,
+            season_to,
+        } = rule
+            && within(*season_from, *season_to)
+        {
+            state = "night";
+            fr.push(format!("fermé la nuit ({from_hour} h–{to_hour} h)"));
+            es.push(format!("cerrado de noche ({from_hour} h–{to_hour} h)"));
+        }
+    }
+    if crossing
+        .regime()
+        .rules()
+        .iter()
+        .any(|rule| matches!(rule, Closure::Weather))
+    {
+        if state == "open" {
+            state = "weather";
+        }
+        fr.push("peut fermer par mauvais temps".into());
+        es.push("puede cerrar por mal tiempo".into());
+    }
+    if state == "open" {
+        fr.push("ouvert".into());
+        es.push("abierto".into());
+    }
+    (state, fr, es)
+}
+
+/// The text of HTML with the entities minijinja writes turned back into characters.
+fn unescaped(html: &str) -> String {
+    html.replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_shows_every_crossing_in_its_state_on_the_day() {
+    let world = World::start().await;
+    let client = &world.client;
+    let (cookie, _) = sign_in(&world, world.adviser.expose()).await;
+    let spanish = format!("{cookie}; pyred_lang=es");
+    let model = pyred_travel::TravelModel::bundled();
+    assert!(model.crossings().len() >= 7, "the bundled crossings");
+
+    // Mid-January (the Puymorens col's season closed, the Bielsa tunnel's documented
+    // closure, night closures), a winter weekday after it, and a summer day.
+    let mut seen = HashSet::new();
+    for text in ["2026-01-18", "2026-01-20", "2026-07-15"] {
+        let day = pyred_travel::Day::parse(text).unwrap();
+        let fr_page = client
+            .get(&format!("/console/map?day={text}"), &[("cookie", &cookie)])
+            .await;
+        assert_eq!(fr_page.status, 200, "{}", fr_page.text());
+        let fr_page = fr_page.text();
+        let es_page = client
+            .get(&format!("/console/map?day={text}"), &[("cookie", &spanish)])
+            .await
+            .text();
+        let svg = client
+            .get(
+                &format!("/console/map.svg?day={text}"),
+                &[("cookie", &cookie)],
+            )
+            .await
+            .text();
+        assert!(
+            fr_page.contains(&format!("href=\"/console/map.svg?day={text}\"")),
+            "the SVG download keeps the day"
+        );
+        assert!(fr_page.contains(&format!("<time datetime=\"{text}\">")));
+        assert!(svg.contains(&format!("Passages des Pyrénées — {text}")));
+        for crossing in model.crossings() {
+            let id = crossing.id().as_str();
+            let (state, fr, es) = expected_crossing_state(crossing, day);
+            seen.insert(state);
+            let node = model.node(id).unwrap().point();
+            let marker = format!(
+                "<g class=\"crossing\" id=\"crossing-{id}\" data-crossing=\"{id}\" data-state=\"{state}\" data-lat=\"{:.5}\" data-lon=\"{:.5}\"",
+                node.lat(),
+                node.lon()
+            );
+            for (doc, name) in [(&svg, "map.svg"), (&fr_page, "the page")] {
+                assert!(doc.contains(&marker), "{text} {id}: {marker} in {name}");
+            }
+            for (page, name, texts) in [
+                (&fr_page, capitalised(crossing.name_fr()), &fr),
+                (&es_page, capitalised(crossing.name_es()), &es),
+            ] {
+                let start =
+                    format!("<tr id=\"row-{id}\" data-crossing=\"{id}\" data-state=\"{state}\"");
+                let row = page
+                    .split(&start)
+                    .nth(1)
+                    .and_then(|rest| rest.split("</tr>").next())
+                    .map(unescaped)
+                    .unwrap_or_else(|| panic!("{text}: no row {start}"));
+                assert!(row.contains(&format!(">{name}</th>")), "{text} {id}: {row}");
+                assert!(row.contains(crossing.roads()), "{text} {id}: {row}");
+                for expected in texts {
+                    assert!(
+                        row.contains(expected.as_str()),
+                        "{text} {id}: {expected} in {row}"
+                    );
+                }
+                if state == "closed" {
+                    assert!(row.contains("class=\"closed\""));
+                    assert!(!row.contains("mauvais") && !row.contains("mal tiempo"));
+                }
+            }
+        }
+        if text == "2026-01-18" {
+            let closed: Vec<&str> = model
+                .crossings()
+                .iter()
+                .filter(|c| c.closed_on(day))
+                .map(|c| c.id().as_str())
+                .collect();
+            assert!(
+                closed.contains(&"bielsa-tunnel") && closed.contains(&"puymorens-col"),
+                "the day exercises both kinds of whole-day closure: {closed:?}"
+            );
+        }
+    }
+    for state in ["open", "closed", "night", "weather"] {
+        assert!(
+            seen.contains(state),
+            "the three days show a crossing {state}"
+        );
+    }
+    // The legend has both symbols; today is the default day.
+    let today = client
+        .get("/console/map", &[("cookie", &cookie)])
+        .await
+        .text();
+    assert!(today.contains("Passage fermé ce jour") && today.contains("Passage des Pyrénées"));
+    assert!(today.contains(&format!(
+        "<time datetime=\"{}\">",
+        pyred_travel::Day::today()
+    )));
+    assert!(today.contains("href=\"/console/map.svg\""));
+
+    // A day that is not one: 400, said in the adviser's language; the SVG as JSON.
+    for bad in ["2026-02-30", "tomorrow", "2026-1-18"] {
+        let page = client
+            .get(&format!("/console/map?day={bad}"), &[("cookie", &cookie)])
+            .await;
+        assert_eq!(page.status, 400, "{bad}");
+        assert!(
+            unescaped(&page.text()).contains(&format!("jour invalide « {bad} »")),
+            "{}",
+            page.text()
+        );
+        let pagina = client
+            .get(&format!("/console/map?day={bad}"), &[("cookie", &spanish)])
+            .await;
+        assert_eq!(pagina.status, 400);
+        assert!(unescaped(&pagina.text()).contains("día no válido"));
+        let svg = client
+            .get(
+                &format!("/console/map.svg?day={bad}"),
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(svg.status, 400);
+        assert_eq!(svg.json()["error"]["violations"][0]["field"], "day");
+    }
+
     world.stop().await;
 }

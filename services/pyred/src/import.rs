@@ -1075,6 +1075,8 @@ pub fn parse_company(line: &str) -> Result<pb::Company, InvalidLine> {
         region: fields.required_string("region"),
         employees: fields.integer("employees"),
         languages: fields.strings("languages"),
+        service_radius_km: fields.number("service_radius_km"),
+        service_radius_hours: fields.number("service_radius_hours"),
         external_id,
         name,
         country,
@@ -1190,6 +1192,7 @@ mod tests {
             "lang": "fr", "description": "Fûts de chêne", "offers": "Barriques",
             "seeks": "Distributeurs", "location": {"lat": 43.86, "lon": 0.1, "place": "Eauze",
             "code": "32119"}, "region": "FR-32", "employees": 12, "languages": ["fr", "es"],
+            "service_radius_km": 300, "service_radius_hours": 3.5,
             "unknown": {"ignored": true}}"#
             .replace('\n', " ");
         let company = parse_company(&line).expect("valid line");
@@ -1225,6 +1228,8 @@ mod tests {
             region: "FR-32".to_owned(),
             employees: Some(12),
             languages: vec!["fr".to_owned(), "es".to_owned()],
+            service_radius_km: Some(300.0),
+            service_radius_hours: Some(3.5),
             ..Default::default()
         };
         assert_eq!(company, expected);
@@ -1312,6 +1317,15 @@ mod tests {
         );
         assert_eq!(invalid.problems[1].reason, "is required");
         assert_eq!(invalid.problems[2].reason, "must be a string, not a number");
+    }
+
+    #[test]
+    fn a_service_radius_that_is_not_a_number_is_named() {
+        let line = r#"{"id":"a","name":"A","country":"FR","siren":"732829320","lang":"fr","description":"d","location":{"code":"32013"},"region":"FR-32","service_radius_hours":"3 h","service_radius_km":null}"#;
+        let invalid = parse_company(line).expect_err("hours as text");
+        assert_eq!(invalid.problems.len(), 1);
+        assert_eq!(invalid.problems[0].field, "service_radius_hours");
+        assert_eq!(invalid.problems[0].reason, "must be a number, not a string");
     }
 
     #[test]
