@@ -227,7 +227,13 @@ impl Reach<'_> {
         self.on
     }
 
-    fn path(&self, tree: &Tree, to: &GeoPoint, to_side: Side, links: &[(usize, f64)]) -> Option<Path> {
+    fn path(
+        &self,
+        tree: &Tree,
+        to: &GeoPoint,
+        to_side: Side,
+        links: &[(usize, f64)],
+    ) -> Option<Path> {
         let model = self.model;
         // (minutes, km, last node before `to`)
         let mut best: Option<(f64, f64, Option<usize>)> = None;
