@@ -242,6 +242,10 @@ pub struct HitSegmentCollector {
     facets: Option<[Option<FacetColumn>; 4]>,
     heap: BinaryHeap<Reverse<Candidate>>,
     total: u64,
+    /// Driving times already computed in this segment, by the exact bits of the point:
+    /// listings and firms cluster on their municipality's point, so most candidates of
+    /// a wide travel area share a route with an earlier one.
+    routes: HashMap<(u64, u64), Option<Travel>>,
 }
 
 impl Collector for HitCollector {
@@ -275,6 +279,7 @@ impl Collector for HitCollector {
             facets,
             heap: BinaryHeap::with_capacity(self.keep.min(1024) + 1),
             total: 0,
+            routes: HashMap::new(),
         })
     }
 
@@ -335,10 +340,16 @@ impl SegmentCollector for HitSegmentCollector {
         }
         let travel = match (&self.config.travel, self.point(doc)) {
             (Some(filter), Some(point)) => {
-                let travel = filter.reach.route_to(point).ok().map(|route| Travel {
-                    minutes: route.minutes,
-                    crossing: route.crossing,
-                });
+                let travel = self
+                    .routes
+                    .entry((point.lat().to_bits(), point.lon().to_bits()))
+                    .or_insert_with(|| {
+                        filter.reach.route_to(point).ok().map(|route| Travel {
+                            minutes: route.minutes,
+                            crossing: route.crossing,
+                        })
+                    })
+                    .clone();
                 if let Some(max) = filter.max_minutes
                     && travel.as_ref().is_none_or(|t| t.minutes > max)
                 {
