@@ -539,6 +539,26 @@ impl TravelModel {
         self.crossings.iter().find(|c| &c.id == id)
     }
 
+    /// The greatest speed, km/h, at which any link of the model makes progress as the
+    /// crow flies: over every road, its ends' great-circle distance divided by its
+    /// driving time, and over the access links (great circle ×
+    /// [`ACCESS_DETOUR_FACTOR`](crate::ACCESS_DETOUR_FACTOR) at
+    /// [`ACCESS_SPEED_KMH`](crate::ACCESS_SPEED_KMH)) the same ratio.
+    ///
+    /// A route is a chain of such links and great-circle distance obeys the triangle
+    /// inequality, so no route between two points is shorter than their great-circle
+    /// distance divided by this speed: searches use it to turn a driving time into a
+    /// straight-line radius that cannot miss a document. At most the motorway speed
+    /// while every road is at least as long as the great circle between its ends.
+    pub fn max_speed_kmh(&self) -> f64 {
+        let access = crate::ACCESS_SPEED_KMH / crate::ACCESS_DETOUR_FACTOR;
+        self.edges.iter().fold(access, |fastest, edge| {
+            let (a, b) = self.ends(edge);
+            let hours = edge.minutes() / 60.0;
+            fastest.max(a.point.distance_km(&b.point) / hours)
+        })
+    }
+
     /// The two end nodes of an edge.
     pub fn ends(&self, edge: &Edge) -> (&Node, &Node) {
         (&self.nodes[edge.a], &self.nodes[edge.b])

@@ -301,16 +301,6 @@ impl TravelModel {
             .next()
             .map(|(i, _)| (&self.nodes[i].id, located.side))
     }
-
-    /// The highest speed of any link of the model, km/h: no trip of `m` minutes ends
-    /// farther than `m / 60 ×` this speed as the crow flies (every road is at least as
-    /// long as the great circle), which bounds a search by travel time.
-    pub fn max_speed_kmh(&self) -> f64 {
-        self.edges
-            .iter()
-            .map(|e| e.km / e.minutes() * 60.0)
-            .fold(ACCESS_SPEED_KMH, f64::max)
-    }
 }
 
 impl<'m> Reach<'m> {

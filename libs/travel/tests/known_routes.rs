@@ -615,3 +615,35 @@ fn trips_from_located_points_agree_with_routes_and_respect_the_speed_bound() {
         }
     }
 }
+
+#[test]
+fn no_route_beats_the_great_circle_at_the_model_s_maximum_speed() {
+    let model = model();
+    let fastest = model.max_speed_kmh();
+    // Every bundled road is at least as long as the great circle between its ends, so
+    // the bound is the motorway speed at most; and at least the access links' pace.
+    assert!(
+        fastest <= pyred_travel::RoadKind::Motorway.speed_kmh() + 1e-9,
+        "{fastest}"
+    );
+    assert!(fastest >= pyred_travel::ACCESS_SPEED_KMH / pyred_travel::ACCESS_DETOUR_FACTOR);
+    let g = graph();
+    // Every node to every node, on a day with closures and a day without, plus points
+    // between nodes (access links).
+    let mut points: Vec<(f64, f64)> = g.points.clone();
+    points.extend([(43.58, 0.50), (42.3, -0.9), (44.6, -2.5), (40.1, -0.6)]);
+    for on in [day("2026-06-15"), day("2026-01-18")] {
+        for &from in &points {
+            let reach = model.reach(pt(from), on);
+            for &to in &points {
+                let route = reach.route_to(pt(to)).expect("route");
+                let straight = pt(from).distance_km(&pt(to));
+                assert!(
+                    route.minutes + 1e-9 >= straight / fastest * 60.0,
+                    "{from:?} → {to:?}: {} min for {straight} km",
+                    route.minutes
+                );
+            }
+        }
+    }
+}

@@ -945,6 +945,11 @@ pub struct SearchQuery {
     /// Parameter `radius_km`.
     #[serde(default, deserialize_with = "opt_from_str")]
     pub radius_km: Option<f64>,
+    /// Parameter `travel_from`: the centre of a travel area, a gazetteer place.
+    pub travel_from: Option<String>,
+    /// Parameter `max_minutes`: the driving time of a travel area.
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub max_minutes: Option<f64>,
     /// Parameter `sort`.
     pub sort: Option<String>,
     /// Parameter `facets`.
@@ -1019,10 +1024,11 @@ pub fn search_request(query: &SearchQuery) -> Result<pb::SearchRequest, ApiError
         Some("distance") => pb::SortOrder::Distance,
         Some("deadline") => pb::SortOrder::Deadline,
         Some("published") => pb::SortOrder::Published,
+        Some("travel_time") => pb::SortOrder::TravelTime,
         Some(_) => {
             return Err(ApiError::invalid(
                 "sort",
-                "must be one of relevance, distance, deadline, published",
+                "must be one of relevance, distance, deadline, published, travel_time",
             ));
         }
     };
@@ -1040,6 +1046,14 @@ pub fn search_request(query: &SearchQuery) -> Result<pb::SearchRequest, ApiError
         .as_deref()
         .map(str::trim)
         .filter(|p| !p.is_empty());
+    let travel_from = query
+        .travel_from
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    if let Some(geo) = travel_area(travel_from, query)? {
+        return with_geo(query, Some(geo), sort, language, entity, kinds);
+    }
     let geo = match (place, query.lat, query.lon, query.radius_km) {
         (_, _, _, None) => None,
         (Some(place), _, _, Some(radius_km)) => {
@@ -1065,6 +1079,59 @@ pub fn search_request(query: &SearchQuery) -> Result<pb::SearchRequest, ApiError
             ));
         }
     };
+    with_geo(query, geo, sort, language, entity, kinds)
+}
+
+/// The travel area of `travel_from` (or `lat`/`lon`) and `max_minutes`, when asked.
+/// Its bounds (0 < minutes ≤ 720) and the place are checked by geo-search, which names
+/// `travel.max_minutes` and `travel.place`.
+fn travel_area(
+    travel_from: Option<&str>,
+    query: &SearchQuery,
+) -> Result<Option<pb::search_request::Geo>, ApiError> {
+    let Some(max_minutes) = query.max_minutes else {
+        if travel_from.is_some() {
+            return Err(ApiError::invalid(
+                "max_minutes",
+                "travel_from needs max_minutes, the driving time",
+            ));
+        }
+        return Ok(None);
+    };
+    if query.radius_km.is_some() {
+        return Err(ApiError::invalid(
+            "max_minutes",
+            "give either radius_km or max_minutes, not both",
+        ));
+    }
+    let centre = match (travel_from, query.lat, query.lon) {
+        (Some(place), _, _) => pb::travel_area::Centre::Place(place.to_owned()),
+        (None, Some(lat), Some(lon)) => pb::travel_area::Centre::Point(pb::Location {
+            lat: Some(lat),
+            lon: Some(lon),
+            ..Default::default()
+        }),
+        (None, _, _) => {
+            return Err(ApiError::invalid(
+                "max_minutes",
+                "needs travel_from, or lat and lon",
+            ));
+        }
+    };
+    Ok(Some(pb::search_request::Geo::Travel(pb::TravelArea {
+        centre: Some(centre),
+        max_minutes,
+    })))
+}
+
+fn with_geo(
+    query: &SearchQuery,
+    geo: Option<pb::search_request::Geo>,
+    sort: pb::SortOrder,
+    language: Option<LanguageJson>,
+    entity: Option<EntityJson>,
+    kinds: Vec<i32>,
+) -> Result<pb::SearchRequest, ApiError> {
     Ok(pb::SearchRequest {
         query: query.q.clone().unwrap_or_default(),
         language: language.map(LanguageJson::to_pb).unwrap_or_default(),

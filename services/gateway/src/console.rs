@@ -624,7 +624,7 @@ async fn dashboard(State(state): State<AppState>, console: Console) -> Response 
             .into_inner()
             .hits
             .iter()
-            .map(hit_view)
+            .map(|hit| hit_view(hit, console.lang))
             .collect::<Vec<_>>(),
         Err(status) => return console.error(&state, &status.into()),
     };
@@ -643,8 +643,11 @@ async fn dashboard(State(state): State<AppState>, console: Console) -> Response 
     )
 }
 
-fn hit_view(hit: &pb::SearchHit) -> Value {
+fn hit_view(hit: &pb::SearchHit, lang: Lang) -> Value {
     json!({
+        "travel": hit
+            .travel_minutes
+            .map(|minutes| crate::i18n::travel_text(lang, minutes, &hit.crossing)),
         "id": hit.id,
         "entity": if hit.entity == pb::EntityKind::Company as i32 { "company" } else { "opportunity" },
         "title": hit.title,
@@ -1351,6 +1354,7 @@ async fn search_page(
         &mut query.cpv_prefix,
         &mut query.sources,
         &mut query.place,
+        &mut query.travel_from,
         &mut query.sort,
         &mut query.as_of,
         &mut query.deadline_from,
@@ -1361,7 +1365,10 @@ async fn search_page(
             *field = None;
         }
     }
-    let searched = query.q.is_some() || query.place.is_some() || query.entity.is_some();
+    let searched = query.q.is_some()
+        || query.place.is_some()
+        || query.travel_from.is_some()
+        || query.entity.is_some();
     let mut results = json!(null);
     let mut errors = Vec::new();
     if searched {
@@ -1374,7 +1381,11 @@ async fn search_page(
             {
                 Ok(response) => {
                     let response = response.into_inner();
-                    let hits: Vec<Value> = response.hits.iter().map(hit_view).collect();
+                    let hits: Vec<Value> = response
+                        .hits
+                        .iter()
+                        .map(|hit| hit_view(hit, console.lang))
+                        .collect();
                     let facet = |counts: &Vec<pb::FacetCount>| {
                         counts
                             .iter()

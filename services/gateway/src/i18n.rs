@@ -380,6 +380,22 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Around (place)",
     ),
     ("radius", "Rayon (km)", "Radio (km)", "Radius (km)"),
+    (
+        "travel_from",
+        "En voiture depuis (commune)",
+        "En coche desde (municipio)",
+        "Driving from (place)",
+    ),
+    ("max_drive", "Au plus", "Como máximo", "Within"),
+    ("of_driving", "de route", "de coche", "of driving"),
+    (
+        "by_travel_time",
+        "Temps de route",
+        "Tiempo en coche",
+        "Driving time",
+    ),
+    ("travel_via", "par", "por", "via"),
+    ("by_road", "en voiture", "en coche", "by road"),
     ("entity", "Chercher parmi", "Buscar entre", "Search among"),
     ("all", "Tout", "Todo", "All"),
     ("sort", "Trier par", "Ordenar por", "Sort by"),
@@ -841,9 +857,59 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// A driving time as advisers read it: `45 min`, `2 h 05`.
+pub fn duration_text(minutes: f64) -> String {
+    let total = minutes.max(0.0).round() as u64;
+    if total < 60 {
+        format!("{total} min")
+    } else {
+        format!("{} h {:02}", total / 60, total % 60)
+    }
+}
+
+/// A hit's driving time and crossing: « 2 h 35 par le tunnel du Somport », « 2 h 35 por
+/// el túnel de Somport », « 1 h 05 en voiture » when the route stays in one country.
+/// An unknown crossing id is shown as given.
+pub fn travel_text(lang: Lang, minutes: f64, crossing: &str) -> String {
+    let words = lang.words();
+    let duration = duration_text(minutes);
+    if crossing.is_empty() {
+        return format!("{duration} {}", words["by_road"]);
+    }
+    let model = pyred_travel::TravelModel::bundled();
+    let name = model
+        .crossings()
+        .iter()
+        .find(|c| c.id().as_str() == crossing)
+        .map_or(crossing, |c| match lang {
+            Lang::Fr => c.name_fr(),
+            Lang::Es => c.name_es(),
+            Lang::En => c.name(),
+        });
+    format!("{duration} {} {name}", words["travel_via"])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn travel_times_read_in_the_adviser_s_language() {
+        assert_eq!(
+            travel_text(Lang::Fr, 155.2, "somport-tunnel"),
+            "2 h 35 par le tunnel du Somport"
+        );
+        assert_eq!(
+            travel_text(Lang::Es, 154.6, "somport-tunnel"),
+            "2 h 35 por el túnel de Somport"
+        );
+        assert_eq!(travel_text(Lang::Fr, 65.0, ""), "1 h 05 en voiture");
+        assert_eq!(travel_text(Lang::Es, 44.6, ""), "45 min en coche");
+        assert_eq!(
+            travel_text(Lang::Fr, 300.0, "nowhere"),
+            "5 h 00 par nowhere"
+        );
+    }
 
     #[test]
     fn every_word_has_three_languages_and_keys_are_unique() {

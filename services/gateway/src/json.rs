@@ -867,6 +867,12 @@ pub struct HitJson {
     /// Where a tender stands in its publisher's workflow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tender_stage: Option<TenderStageJson>,
+    /// Driving time from the travel centre, minutes (travel searches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub travel_minutes: Option<f64>,
+    /// The Pyrenean crossing of that route, when it changes country (`somport-tunnel`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub crossing: String,
 }
 
 impl From<&pb::SearchHit> for HitJson {
@@ -898,6 +904,8 @@ impl From<&pb::SearchHit> for HitJson {
             buyer_name: hit.buyer_name.clone(),
             official_url: hit.official_url.clone(),
             tender_stage: TenderStageJson::from_pb(hit.tender_stage),
+            travel_minutes: hit.travel_minutes,
+            crossing: hit.crossing.clone(),
         }
     }
 }

@@ -267,6 +267,8 @@ pub fn document() -> Value {
                     "entity": string_enum(EntityJson::ALL),
                     "id": { "type": "string" }, "score": { "type": "number" },
                     "distance_km": { "type": "number" }, "title": { "type": "string" },
+                    "travel_minutes": { "type": "number", "description": "driving time from the travel centre (travel searches)" },
+                    "crossing": { "type": "string", "description": "Pyrenean crossing of that route, when it changes country (somport-tunnel, portalet…)" },
                     "language": string_enum(LanguageJson::ALL),
                     "snippets": { "type": "array", "items": { "type": "object", "properties": {
                         "field": { "type": "string", "description": "title, description, offers, seeks, lots (a tender's lot titles) or buyer (its contracting body)" },
@@ -429,9 +431,25 @@ pub fn document() -> Value {
                 "radius, km (0 < r ≤ 1000)",
             ),
             query(
+                "travel_from",
+                json!({"type": "string"}),
+                "centre of a travel area: a gazetteer place name or code (with max_minutes; or lat and lon); not with radius_km",
+            ),
+            query(
+                "max_minutes",
+                json!({"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 720}),
+                "driving time of the travel area, minutes (0 < m ≤ 720), by road through the Pyrenean crossings open on as_of (else today)",
+            ),
+            query(
                 "sort",
-                string_enum(&["relevance", "distance", "deadline", "published"]),
-                "order",
+                string_enum(&[
+                    "relevance",
+                    "distance",
+                    "deadline",
+                    "published",
+                    "travel_time",
+                ]),
+                "order; distance and travel_time need a centre (radius_km or max_minutes)",
             ),
             query("facets", json!({"type": "boolean"}), "compute facet counts"),
             query(

@@ -344,6 +344,66 @@ async fn api_mirrors_grpc_roles_errors_and_paging() {
         .await;
     assert_eq!(far.status, 400);
     assert!(far.text().contains("radius"), "{}", far.text());
+    // Within 6 h of driving from Auch, nearest by road first: every hit carries its
+    // time, within the limit and in order, and its crossing when it changes country.
+    let travel = client
+        .get_as(
+            "/api/v1/search?travel_from=Auch&max_minutes=360&sort=travel_time&entity=opportunity&page_size=50",
+            &adviser,
+        )
+        .await;
+    assert_eq!(travel.status, 200, "{}", travel.text());
+    let body = travel.json();
+    let items = body["items"].as_array().unwrap();
+    let minutes: Vec<f64> = items
+        .iter()
+        .map(|i| i["travel_minutes"].as_f64().unwrap())
+        .collect();
+    assert!(!minutes.is_empty(), "{body}");
+    assert!(
+        minutes.iter().all(|&m| m > 0.0 && m <= 360.0),
+        "{minutes:?}"
+    );
+    assert!(minutes.windows(2).all(|w| w[0] <= w[1]), "{minutes:?}");
+    assert!(
+        items
+            .iter()
+            .any(|i| i["crossing"].as_str().is_some_and(|c| !c.is_empty())),
+        "{body}"
+    );
+    let wider = client
+        .get_as(
+            "/api/v1/search?travel_from=Auch&max_minutes=720&entity=opportunity",
+            &adviser,
+        )
+        .await
+        .json();
+    assert!(wider["total"].as_i64().unwrap() >= body["total"].as_i64().unwrap());
+    // Bad travel parameters are named as fields.
+    for (path, field) in [
+        (
+            "/api/v1/search?travel_from=Auch&max_minutes=0",
+            "travel.max_minutes",
+        ),
+        (
+            "/api/v1/search?travel_from=Auch&max_minutes=721",
+            "travel.max_minutes",
+        ),
+        (
+            "/api/v1/search?travel_from=Atlantide&max_minutes=60",
+            "travel.place",
+        ),
+        ("/api/v1/search?travel_from=Auch", "max_minutes"),
+        (
+            "/api/v1/search?travel_from=Auch&max_minutes=60&place=Auch&radius_km=10",
+            "max_minutes",
+        ),
+        ("/api/v1/search?q=bois&sort=travel_time", "sort"),
+    ] {
+        let refused = client.get_as(path, &adviser).await;
+        assert_eq!(refused.status, 400, "{path}: {}", refused.text());
+        assert_eq!(violation_fields(&refused), [field], "{path}");
+    }
     let places = client
         .get_as("/api/v1/places?prefix=Auch", &adviser)
         .await

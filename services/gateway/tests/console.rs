@@ -441,6 +441,36 @@ async fn console_sessions_csrf_exports_and_languages() {
         .await
         .text();
     assert!(spanish.contains("lang=\"es\"") && spanish.contains("Búsqueda"));
+    // Within 8 h of driving from Auch, by driving time: each hit says how long and by
+    // which crossing, in the adviser's language.
+    let travel_path =
+        "/console/search?travel_from=Auch&max_minutes=480&sort=travel_time&entity=opportunity";
+    for (cookies, words) in [
+        (&cookie, [" par ", "en voiture"]),
+        (&both, [" por ", "en coche"]),
+    ] {
+        let page = client.get(travel_path, &[("cookie", cookies)]).await.text();
+        let travel: Vec<&str> = page
+            .split("<span class=\"travel\">")
+            .skip(1)
+            .filter_map(|rest| rest.split("</span>").next())
+            .collect();
+        assert!(!travel.is_empty(), "no driving time shown:\n{page}");
+        assert!(
+            travel
+                .iter()
+                .all(|t| t.contains(" h ") || t.contains(" min ")),
+            "{travel:?}"
+        );
+        assert!(
+            travel.iter().all(|t| words.iter().any(|w| t.contains(w))),
+            "{travel:?}"
+        );
+        assert!(
+            page.contains("value=\"travel_time\" selected"),
+            "the sort is kept"
+        );
+    }
     let admin_spanish = format!("{admin_cookie}; {lang_cookie}");
     let tender_es = client
         .get(&tender_path, &[("cookie", &admin_spanish)])

@@ -494,6 +494,101 @@ fn search_benchmark() {
         );
     }
     println!("RSS after searching: {:.0} MB", rss_mb());
+    travel_versus_radius(&engine, &mut random, &places);
+}
+
+/// Travel areas against radius searches around the same places of the same index, one
+/// client, empty query text (every document of the circle is a candidate, the worst
+/// case for the per-candidate route).
+fn travel_versus_radius(engine: &SearchEngine, random: &mut Random, places: &[&Place]) {
+    let centre = |place: &Place| place.code().as_str().to_owned();
+    let mut queries: Vec<(&'static str, pb::SearchRequest)> = Vec::new();
+    for _ in 0..40 {
+        let place = *random.pick(places);
+        let radius = |radius_km| {
+            Some(Geo::Radius(pb::GeoRadius {
+                centre: Some(pb::geo_radius::Centre::Place(centre(place))),
+                radius_km,
+            }))
+        };
+        let travel = |max_minutes| {
+            Some(Geo::Travel(pb::TravelArea {
+                centre: Some(pb::travel_area::Centre::Place(centre(place))),
+                max_minutes,
+            }))
+        };
+        let base = pb::SearchRequest {
+            skip_snippets: true,
+            ..Default::default()
+        };
+        for (label, geo, sort) in [
+            (
+                "radius 50 km by distance",
+                radius(50.0),
+                pb::SortOrder::Distance,
+            ),
+            (
+                "travel 45 min by travel time",
+                travel(45.0),
+                pb::SortOrder::TravelTime,
+            ),
+            (
+                "radius 150 km by distance",
+                radius(150.0),
+                pb::SortOrder::Distance,
+            ),
+            (
+                "radius 150 km by travel time",
+                radius(150.0),
+                pb::SortOrder::TravelTime,
+            ),
+            (
+                "travel 2 h by travel time",
+                travel(120.0),
+                pb::SortOrder::TravelTime,
+            ),
+            (
+                "travel 2 h by relevance",
+                travel(120.0),
+                pb::SortOrder::Relevance,
+            ),
+        ] {
+            queries.push((
+                label,
+                pb::SearchRequest {
+                    geo,
+                    sort: sort as i32,
+                    ..base.clone()
+                },
+            ));
+        }
+    }
+    let _warm = run_clients(engine, &queries, 1, queries.len());
+    let (_, _, by_label) = run_clients(engine, &queries, 1, queries.len() * 3);
+    let mut totals: BTreeMap<&'static str, (i64, usize)> = BTreeMap::new();
+    for (label, request) in &queries {
+        let query = SearchQuery::parse(request, engine.glossary(), engine.gazetteer())
+            .unwrap_or_else(|e| panic!("valid bench query: {e}"));
+        let total = engine
+            .search(&query)
+            .unwrap_or_else(|e| panic!("search: {e}"))
+            .total;
+        let entry = totals.entry(label).or_default();
+        entry.0 += total;
+        entry.1 += 1;
+    }
+    println!(
+        "\ntravel areas vs radius searches, same places, empty text, 1 client:\n| query | mean results | p50 | p99 |\n|---|---|---|---|"
+    );
+    for (label, times) in &by_label {
+        let (sum, n) = totals.get(label).copied().unwrap_or((0, 1));
+        println!(
+            "| {label} | {:.0} | {} | {} |",
+            sum as f64 / n.max(1) as f64,
+            ms(percentile(times, 0.5)),
+            ms(percentile(times, 0.99))
+        );
+    }
 }
 
 fn freshness_benchmark() {

@@ -1,10 +1,14 @@
-//! The collector of a search: exact distance filter, ordering, page window, total and
-//! facets, in one pass over the matching documents.
+//! The collector of a search: exact distance and travel-time filters, ordering, page
+//! window, total and facets, in one pass over the matching documents.
 //!
 //! The query has already narrowed the documents to the bounding boxes of the search
 //! circle (range queries on the lat/lon fast fields); here each candidate's lat/lon
 //! columns give its great-circle distance ([`GeoPoint::distance_km`]), and documents
-//! beyond the radius are dropped before they are counted. Each segment keeps the best
+//! beyond the radius are dropped before they are counted. A travel area's circle is its
+//! prefilter (no route within the time leaves it); the documents inside get their
+//! driving time from the search's one [`Reach`] (a single Dijkstra from the centre,
+//! computed before the search) and those beyond the time are dropped, still before
+//! they are counted, so totals and facets are those of the travel area. Each segment keeps the best
 //! `offset + page_size` documents in a bounded heap for the requested order; the
 //! facet counts (region, kind, NACE division, language) are term-ordinal counters
 //! over the dictionary-encoded fast columns, resolved to strings once per segment.
@@ -12,7 +16,10 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
 
+use std::sync::Arc;
+
 use pyred_domain::GeoPoint;
+use pyred_travel::{CrossingId, Reach};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentReader;
@@ -60,8 +67,36 @@ impl Ord for Rank {
     }
 }
 
+/// A document's driving time from the search's centre.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Travel {
+    /// Minutes by road.
+    pub minutes: f64,
+    /// The crossing used, when the route changes country.
+    pub crossing: Option<CrossingId>,
+}
+
+/// Driving times from the search's centre on its day, and the travel area's limit.
+#[derive(Clone)]
+pub struct TravelFilter {
+    /// Every route from the centre (one Dijkstra, shared by the segments).
+    pub reach: Arc<Reach<'static>>,
+    /// Documents farther than this are dropped; `None` to sort only.
+    pub max_minutes: Option<f64>,
+}
+
+impl std::fmt::Debug for TravelFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TravelFilter")
+            .field("from", &self.reach.from_point())
+            .field("on", &self.reach.day())
+            .field("max_minutes", &self.max_minutes)
+            .finish()
+    }
+}
+
 /// A document kept for the page.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Candidate {
     rank: Rank,
     /// Where it is.
@@ -70,6 +105,9 @@ pub struct Candidate {
     pub score: Score,
     /// Its distance from the geo reference.
     pub distance_km: Option<f64>,
+    /// Its driving time from the geo reference, when the search asks for travel and a
+    /// road route exists.
+    pub travel: Option<Travel>,
 }
 
 impl PartialEq for Candidate {
@@ -142,6 +180,8 @@ pub struct HitCollector {
     pub reference: Option<GeoPoint>,
     /// Exact radius filter around the reference.
     pub radius_km: Option<f64>,
+    /// Driving times from the reference (travel area or travel-time sort).
+    pub travel: Option<TravelFilter>,
     /// Whether the search scores documents.
     pub scoring: bool,
     /// Whether to count facets.
@@ -202,6 +242,10 @@ pub struct HitSegmentCollector {
     facets: Option<[Option<FacetColumn>; 4]>,
     heap: BinaryHeap<Reverse<Candidate>>,
     total: u64,
+    /// Driving times already computed in this segment, by the exact bits of the point:
+    /// listings and firms cluster on their municipality's point, so most candidates of
+    /// a wide travel area share a route with an earlier one.
+    routes: HashMap<(u64, u64), Option<Travel>>,
 }
 
 impl Collector for HitCollector {
@@ -235,6 +279,7 @@ impl Collector for HitCollector {
             facets,
             heap: BinaryHeap::with_capacity(self.keep.min(1024) + 1),
             total: 0,
+            routes: HashMap::new(),
         })
     }
 
@@ -293,6 +338,29 @@ impl SegmentCollector for HitSegmentCollector {
         {
             return;
         }
+        let travel = match (&self.config.travel, self.point(doc)) {
+            (Some(filter), Some(point)) => {
+                let travel = self
+                    .routes
+                    .entry((point.lat().to_bits(), point.lon().to_bits()))
+                    .or_insert_with(|| {
+                        filter.reach.route_to(point).ok().map(|route| Travel {
+                            minutes: route.minutes,
+                            crossing: route.crossing,
+                        })
+                    })
+                    .clone();
+                if let Some(max) = filter.max_minutes
+                    && travel.as_ref().is_none_or(|t| t.minutes > max)
+                {
+                    return;
+                }
+                travel
+            }
+            // A travel area only returns documents that have a point (and a route).
+            (Some(filter), None) if filter.max_minutes.is_some() => return,
+            _ => None,
+        };
         self.total += 1;
         if let Some(facets) = &mut self.facets {
             for column in facets.iter_mut().flatten() {
@@ -305,6 +373,11 @@ impl SegmentCollector for HitSegmentCollector {
         let (primary, secondary) = match self.config.sort {
             Sort::Relevance => (score_f, nearness),
             Sort::Distance => (nearness, score_f),
+            // No route (or no point): last.
+            Sort::TravelTime => (
+                travel.as_ref().map_or(f64::NEG_INFINITY, |t| -t.minutes),
+                score_f,
+            ),
             Sort::Deadline => (
                 Self::day(self.deadline.as_ref(), doc).map_or(f64::MIN, |d| -(d as f64)),
                 score_f,
@@ -329,6 +402,7 @@ impl SegmentCollector for HitSegmentCollector {
             address,
             score,
             distance_km,
+            travel,
         };
         if self.heap.len() < self.config.keep {
             self.heap.push(Reverse(candidate));

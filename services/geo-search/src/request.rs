@@ -11,6 +11,7 @@ use pyred_proto::prost::Message as _;
 use pyred_proto::v1::{self as pb, search_request::Geo as PbGeo};
 use pyred_runtime::error::{FieldViolations, InvalidInput};
 use pyred_text::{Glossary, Language};
+use pyred_travel::TravelModel;
 
 use crate::document::{Entity, kind_name};
 
@@ -22,6 +23,8 @@ pub const MAX_PAGE_SIZE: usize = 100;
 pub const MAX_OFFSET: usize = 10_000;
 /// Largest search radius.
 pub const MAX_RADIUS_KM: f64 = 1000.0;
+/// Longest driving time of a travel area, minutes (12 h).
+pub const MAX_TRAVEL_MINUTES: f64 = 720.0;
 /// Words of the query text taken into account.
 pub const MAX_QUERY_WORDS: usize = 32;
 /// Concept ids a request may add.
@@ -52,6 +55,9 @@ pub enum Sort {
     Deadline,
     /// Most recently published first; records without a date last.
     Published,
+    /// Shortest driving time from the geo reference first (then best score); records
+    /// without a road route last.
+    TravelTime,
 }
 
 /// A latitude/longitude rectangle that does not cross ±180° (`min_lon <= max_lon`).
@@ -97,6 +103,19 @@ pub enum Geo {
         /// Boxes enclosing the circle (a pre-filter on the lat/lon columns).
         boxes: Vec<LatLonBox>,
     },
+    /// Within `max_minutes` of driving from `centre` on the search's day.
+    Travel {
+        /// The centre.
+        centre: GeoPoint,
+        /// The driving time, minutes.
+        max_minutes: f64,
+        /// The straight-line radius no route of at most `max_minutes` can leave:
+        /// `max_minutes` at the travel model's greatest crow-flies speed
+        /// ([`TravelModel::max_speed_kmh`]).
+        radius_km: f64,
+        /// Boxes enclosing that circle.
+        boxes: Vec<LatLonBox>,
+    },
     /// Inside one box, or two when it crosses ±180°.
     Boxes(Vec<LatLonBox>),
 }
@@ -105,17 +124,41 @@ impl Geo {
     /// The boxes every result lies in.
     pub fn boxes(&self) -> &[LatLonBox] {
         match self {
-            Geo::Radius { boxes, .. } | Geo::Boxes(boxes) => boxes,
+            Geo::Radius { boxes, .. } | Geo::Travel { boxes, .. } | Geo::Boxes(boxes) => boxes,
         }
     }
 
-    /// The point distances are measured from.
+    /// The point distances (and travel times) are measured from.
     pub fn reference(&self) -> Option<GeoPoint> {
         match self {
-            Geo::Radius { centre, .. } => Some(*centre),
+            Geo::Radius { centre, .. } | Geo::Travel { centre, .. } => Some(*centre),
             Geo::Boxes(_) => None,
         }
     }
+
+    /// The straight-line radius every result lies within: the circle itself, or the
+    /// prefilter circle of a travel area.
+    pub fn radius_km(&self) -> Option<f64> {
+        match self {
+            Geo::Radius { radius_km, .. } | Geo::Travel { radius_km, .. } => Some(*radius_km),
+            Geo::Boxes(_) => None,
+        }
+    }
+
+    /// The driving time limit of a travel area.
+    pub fn max_minutes(&self) -> Option<f64> {
+        match self {
+            Geo::Travel { max_minutes, .. } => Some(*max_minutes),
+            Geo::Radius { .. } | Geo::Boxes(_) => None,
+        }
+    }
+}
+
+/// The straight-line radius, km, that holds every point within `max_minutes` of
+/// driving: travel time is at least great-circle distance over the model's greatest
+/// crow-flies speed. A hair wider, so that rounding never drops a point on the edge.
+pub fn travel_prefilter_km(model: &TravelModel, max_minutes: f64) -> f64 {
+    max_minutes / 60.0 * model.max_speed_kmh() * (1.0 + 1e-9) + 1e-6
 }
 
 /// An inclusive range of day numbers; `None` ends are open.
@@ -158,6 +201,8 @@ pub struct SearchQuery {
     pub include_not_live: bool,
     /// Day liveness is evaluated on.
     pub as_of: i64,
+    /// The same day, for travel times: the crossings closed that day are not used.
+    pub travel_day: Day,
     /// Publication range.
     pub published: DayRange,
     /// Deadline range.
@@ -190,6 +235,14 @@ pub struct SearchQuery {
     pub concepts: Vec<String>,
     /// Hash of the request without its page, carried by page tokens.
     pub fingerprint: u64,
+}
+
+impl SearchQuery {
+    /// Whether hits carry a driving time: the search has a travel area or sorts by
+    /// travel time (and so has a centre).
+    pub fn wants_travel(&self) -> bool {
+        matches!(self.geo, Some(Geo::Travel { .. })) || self.sort == Sort::TravelTime
+    }
 }
 
 /// 64-bit FNV-1a: stable across processes and builds, unlike `DefaultHasher`.
@@ -304,6 +357,59 @@ fn cpv_prefix(input: &str) -> Result<String, String> {
     Ok(digits.to_owned())
 }
 
+/// The centre of a radius or travel area (`field` is `radius` or `travel`): a point or
+/// a gazetteer place, with the fallback note when the place's point is its province's.
+fn centre(
+    violations: &mut FieldViolations,
+    field: &str,
+    point_centre: Option<&pb::Location>,
+    place_centre: Option<&str>,
+    gazetteer: &Gazetteer,
+) -> (Option<GeoPoint>, Option<String>) {
+    match (point_centre, place_centre) {
+        (Some(location), _) => match location.point() {
+            Some((lat, lon)) => (point(violations, &format!("{field}.point"), lat, lon), None),
+            None => {
+                violations.add(format!("{field}.point.lat"), "lat and lon are required");
+                (None, None)
+            }
+        },
+        (None, Some(name)) => match gazetteer.resolve(name) {
+            None => {
+                violations.add(
+                    format!("{field}.place"),
+                    format!("unknown place {name:?}: not a commune of Gers nor a municipality of Aragón or La Rioja"),
+                );
+                (None, None)
+            }
+            Some(place) => match place.point() {
+                None => {
+                    violations.add(
+                        format!("{field}.place"),
+                        format!("{} has no known point", place.name()),
+                    );
+                    (None, None)
+                }
+                Some(point) => {
+                    let fallback = place.is_approximate().then(|| {
+                        format!(
+                            "{} ({}) has no point of its own: the centre of its province {} was used",
+                            place.display_name(),
+                            place.code(),
+                            place.subdivision()
+                        )
+                    });
+                    (Some(point), fallback)
+                }
+            },
+        },
+        (None, None) => {
+            violations.add(format!("{field}.centre"), "give a point or a place");
+            (None, None)
+        }
+    }
+}
+
 fn geo(
     violations: &mut FieldViolations,
     request: &pb::SearchRequest,
@@ -311,10 +417,42 @@ fn geo(
 ) -> (Option<Geo>, Option<String>) {
     match &request.geo {
         None => (None, None),
-        // Placeholder until travel-time search is wired (issue 18): refused, never ignored.
-        Some(PbGeo::Travel(_)) => {
-            violations.add("travel", "search by travel time is not available yet");
-            (None, None)
+        Some(PbGeo::Travel(travel)) => {
+            let max_minutes = travel.max_minutes;
+            let minutes_ok =
+                max_minutes.is_finite() && max_minutes > 0.0 && max_minutes <= MAX_TRAVEL_MINUTES;
+            if !minutes_ok {
+                violations.add(
+                    "travel.max_minutes",
+                    format!("must be more than 0 and at most {MAX_TRAVEL_MINUTES} minutes"),
+                );
+            }
+            let (point_centre, place_centre) = match &travel.centre {
+                None => (None, None),
+                Some(pb::travel_area::Centre::Point(location)) => (Some(location), None),
+                Some(pb::travel_area::Centre::Place(name)) => (None, Some(name.as_str())),
+            };
+            let (centre, fallback) =
+                centre(violations, "travel", point_centre, place_centre, gazetteer);
+            let (Some(centre), true) = (centre, minutes_ok) else {
+                return (None, None);
+            };
+            let radius_km = travel_prefilter_km(TravelModel::bundled(), max_minutes);
+            match BoundingBox::around(&centre, radius_km) {
+                Ok(boxes) => (
+                    Some(Geo::Travel {
+                        centre,
+                        max_minutes,
+                        radius_km,
+                        boxes: boxes.into_iter().map(LatLonBox::from).collect(),
+                    }),
+                    fallback,
+                ),
+                Err(error) => {
+                    violations.add("travel.max_minutes", error);
+                    (None, None)
+                }
+            }
         }
         Some(PbGeo::Radius(radius)) => {
             let radius_km = radius.radius_km;
@@ -325,49 +463,13 @@ fn geo(
                     format!("must be more than 0 and at most {MAX_RADIUS_KM} km"),
                 );
             }
-            let mut fallback = None;
-            let centre = match &radius.centre {
-                None => {
-                    violations.add("radius.centre", "give a point or a place");
-                    None
-                }
-                Some(pb::geo_radius::Centre::Point(location)) => match location.point() {
-                    Some((lat, lon)) => point(violations, "radius.point", lat, lon),
-                    None => {
-                        violations.add("radius.point.lat", "lat and lon are required");
-                        None
-                    }
-                },
-                Some(pb::geo_radius::Centre::Place(name)) => match gazetteer.resolve(name) {
-                    None => {
-                        violations.add(
-                            "radius.place",
-                            format!("unknown place {name:?}: not a commune of Gers nor a municipality of Aragón or La Rioja"),
-                        );
-                        None
-                    }
-                    Some(place) => match place.point() {
-                        None => {
-                            violations.add(
-                                "radius.place",
-                                format!("{} has no known point", place.name()),
-                            );
-                            None
-                        }
-                        Some(point) => {
-                            if place.is_approximate() {
-                                fallback = Some(format!(
-                                    "{} ({}) has no point of its own: the centre of its province {} was used",
-                                    place.display_name(),
-                                    place.code(),
-                                    place.subdivision()
-                                ));
-                            }
-                            Some(point)
-                        }
-                    },
-                },
+            let (point_centre, place_centre) = match &radius.centre {
+                None => (None, None),
+                Some(pb::geo_radius::Centre::Point(location)) => (Some(location), None),
+                Some(pb::geo_radius::Centre::Place(name)) => (None, Some(name.as_str())),
             };
+            let (centre, fallback) =
+                centre(violations, "radius", point_centre, place_centre, gazetteer);
             match (centre, radius_ok) {
                 (Some(centre), true) => match BoundingBox::around(&centre, radius_km) {
                     Ok(boxes) => (
@@ -474,6 +576,7 @@ impl SearchQuery {
         };
         let as_of = day(&mut v, "filters.as_of", filters.as_of.as_ref())
             .unwrap_or_else(|| Day::today().days_since_epoch());
+        let travel_day = Day::from_days_since_epoch(as_of).unwrap_or_else(|_| Day::today());
         let published = day_range(&mut v, "filters.published", filters.published.as_ref());
         let deadline = day_range(&mut v, "filters.deadline", filters.deadline.as_ref());
         for (field, value) in [
@@ -506,10 +609,10 @@ impl SearchQuery {
         let sort = match pb::SortOrder::try_from(request.sort) {
             Ok(pb::SortOrder::Relevance) => Sort::Relevance,
             Ok(pb::SortOrder::Distance) => {
-                if !matches!(request.geo, Some(PbGeo::Radius(_))) {
+                if !matches!(request.geo, Some(PbGeo::Radius(_) | PbGeo::Travel(_))) {
                     v.add(
                         "sort",
-                        "sorting by distance needs a radius (a point or a place)",
+                        "sorting by distance needs a centre: a radius or a travel area",
                     );
                 }
                 Sort::Distance
@@ -517,8 +620,13 @@ impl SearchQuery {
             Ok(pb::SortOrder::Deadline) => Sort::Deadline,
             Ok(pb::SortOrder::Published) => Sort::Published,
             Ok(pb::SortOrder::TravelTime) => {
-                v.add("sort", "sorting by travel time is not available yet");
-                Sort::Relevance
+                if !matches!(request.geo, Some(PbGeo::Radius(_) | PbGeo::Travel(_))) {
+                    v.add(
+                        "sort",
+                        "sorting by travel time needs a centre: a radius or a travel area",
+                    );
+                }
+                Sort::TravelTime
             }
             Err(_) => {
                 v.add("sort", "unknown sort order");
@@ -577,6 +685,7 @@ impl SearchQuery {
             cpv,
             include_not_live: filters.include_not_live,
             as_of,
+            travel_day,
             published,
             deadline,
             employees,
@@ -759,6 +868,98 @@ mod tests {
         };
         let query = parse(&request).expect("text is never an error");
         assert!(query.text.len() <= MAX_QUERY_BYTES && query.text.chars().all(|c| c == 'é'));
+    }
+
+    fn travel(place: &str, minutes: f64) -> Option<PbGeo> {
+        Some(PbGeo::Travel(pb::TravelArea {
+            centre: Some(pb::travel_area::Centre::Place(place.to_owned())),
+            max_minutes: minutes,
+        }))
+    }
+
+    #[test]
+    fn travel_area_bounds_centre_and_prefilter() {
+        for minutes in [-1.0, 0.0, 720.5, f64::NAN, f64::INFINITY] {
+            let request = pb::SearchRequest {
+                geo: travel("Auch", minutes),
+                ..Default::default()
+            };
+            assert_eq!(
+                parse(&request).expect_err("bad time"),
+                ["travel.max_minutes"]
+            );
+        }
+        let unknown = pb::SearchRequest {
+            geo: travel("Nowhere-sur-Mer", 60.0),
+            ..Default::default()
+        };
+        assert_eq!(parse(&unknown).expect_err("place"), ["travel.place"]);
+        let no_centre = pb::SearchRequest {
+            geo: Some(PbGeo::Travel(pb::TravelArea {
+                centre: None,
+                max_minutes: 60.0,
+            })),
+            ..Default::default()
+        };
+        assert_eq!(parse(&no_centre).expect_err("centre"), ["travel.centre"]);
+        let bad_point = pb::SearchRequest {
+            geo: Some(PbGeo::Travel(pb::TravelArea {
+                centre: Some(pb::travel_area::Centre::Point(pb::Location {
+                    lat: Some(95.0),
+                    lon: Some(0.5),
+                    ..Default::default()
+                })),
+                max_minutes: 60.0,
+            })),
+            ..Default::default()
+        };
+        assert_eq!(
+            parse(&bad_point).expect_err("lat > 90"),
+            ["travel.point.lat"]
+        );
+        let ok = pb::SearchRequest {
+            geo: travel("Auch", 720.0),
+            filters: Some(pb::SearchFilters {
+                as_of: Some(pb::Date {
+                    year: 2026,
+                    month: 1,
+                    day: 18,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let query = parse(&ok).expect("12 h is the limit");
+        assert_eq!(query.travel_day, Day::new(2026, 1, 18).expect("day"));
+        assert!(query.wants_travel());
+        let geo = query.geo.expect("geo");
+        let fastest = TravelModel::bundled().max_speed_kmh();
+        assert_eq!(geo.max_minutes(), Some(720.0));
+        assert!(geo.radius_km().expect("prefilter") >= 12.0 * fastest);
+    }
+
+    #[test]
+    fn travel_sort_needs_a_centre() {
+        let request = pb::SearchRequest {
+            sort: pb::SortOrder::TravelTime as i32,
+            ..Default::default()
+        };
+        assert_eq!(parse(&request).expect_err("no centre"), ["sort"]);
+        for geo in [radius("Auch", 100.0), travel("Auch", 90.0)] {
+            let request = pb::SearchRequest {
+                sort: pb::SortOrder::TravelTime as i32,
+                geo,
+                ..Default::default()
+            };
+            let query = parse(&request).expect("a centre");
+            assert_eq!(query.sort, Sort::TravelTime);
+            assert!(query.wants_travel());
+        }
+        let plain_radius = pb::SearchRequest {
+            geo: radius("Auch", 100.0),
+            ..Default::default()
+        };
+        assert!(!parse(&plain_radius).expect("valid").wants_travel());
     }
 
     #[test]

@@ -22,7 +22,9 @@
 //! municipales" through its code 90919200 even with no word in common. Filters are added as zero-scoring clauses;
 //! opportunities are restricted to live ones unless asked; geo restrictions are
 //! bounding-box ranges on the lat/lon fast fields, refined to the exact circle by the
-//! [`HitCollector`].
+//! [`HitCollector`]. A travel area is the box of its prefilter circle (the driving time
+//! at the travel model's greatest crow-flies speed), refined by the collector to the
+//! documents within the driving time, computed from one reach of the centre.
 
 use std::collections::{BTreeSet, HashSet};
 use std::ops::Bound;
@@ -32,6 +34,7 @@ use pyred_domain::Gazetteer;
 use pyred_proto::v1 as pb;
 use pyred_runtime::error::{FieldViolations, InvalidInput};
 use pyred_text::{Glossary, Language, analyze, identify};
+use pyred_travel::TravelModel;
 use pyred_vocabulary::Vocabulary;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
@@ -40,7 +43,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Value as _};
 use tantivy::{Searcher, TantivyDocument, Term};
 
-use crate::collector::{FacetCounts, HitCollector};
+use crate::collector::{FacetCounts, HitCollector, TravelFilter};
 use crate::document::{
     Entity, date_of, kind_from_name, language_to_pb, status_from_name, status_name,
 };
@@ -564,8 +567,14 @@ impl SearchEngine {
             }
         };
         let reference = query.geo.as_ref().and_then(Geo::reference);
-        let radius_km = match &query.geo {
-            Some(Geo::Radius { radius_km, .. }) => Some(*radius_km),
+        let radius_km = query.geo.as_ref().and_then(Geo::radius_km);
+        // One Dijkstra from the centre for the whole search; each candidate inside the
+        // straight-line prefilter then costs its access links only.
+        let travel = match reference {
+            Some(centre) if query.wants_travel() => Some(TravelFilter {
+                reach: Arc::new(TravelModel::bundled().reach(centre, query.travel_day)),
+                max_minutes: query.geo.as_ref().and_then(Geo::max_minutes),
+            }),
             _ => None,
         };
         let collector = HitCollector {
@@ -573,6 +582,7 @@ impl SearchEngine {
             keep: query.offset + query.page_size,
             reference,
             radius_km,
+            travel,
             scoring,
             facets: query.facets,
         };
@@ -676,8 +686,13 @@ impl SearchEngine {
             official_url: first_str(doc, fields.official_url),
             tender_stage: crate::document::tender_stage_of(&first_str(doc, fields.tender_stage))
                 as i32,
-            travel_minutes: None,
-            crossing: String::new(),
+            travel_minutes: candidate.travel.as_ref().map(|t| t.minutes),
+            crossing: candidate
+                .travel
+                .as_ref()
+                .and_then(|t| t.crossing.as_ref())
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
         }
     }
 

@@ -4,8 +4,9 @@
 //! own [`pyred_gateway::api::search_request`], so the filters, their defaults and their
 //! refusals are those of `GET /api/v1/search`; the request goes to geo-search over gRPC
 //! with the caller's key. Output: a table an adviser reads (title, place, distance,
-//! kind, deadline, matched concepts; headers in French, or Spanish with `--ui es`) or,
-//! with `--json`, the JSON API's response body.
+//! driving time and crossing for a travel search, kind, deadline, matched concepts;
+//! headers in French, or Spanish with `--ui es`) or, with `--json`, the JSON API's
+//! response body.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -20,6 +21,9 @@ use pyred_text::{Glossary, Language};
 
 /// Radius around `--near` when `--radius` is not given, km.
 pub const DEFAULT_RADIUS_KM: f64 = 50.0;
+
+/// Driving time from `--travel-from` when `--max-minutes` is not given.
+pub const DEFAULT_MAX_MINUTES: f64 = 120.0;
 
 /// Widest title shown in the table, characters.
 const TITLE_CHARS: usize = 60;
@@ -36,6 +40,13 @@ pub struct SearchArgs {
     /// Radius around --near, km (default 50).
     #[arg(long, value_name = "KM")]
     pub radius: Option<f64>,
+    /// Within a driving time of this place, by road through the Pyrenean crossings
+    /// open on --as-of (name, exonym or INSEE/INE code); not with --near.
+    #[arg(long, value_name = "PLACE")]
+    pub travel_from: Option<String>,
+    /// Driving time from --travel-from, minutes (more than 0, at most 720; default 120).
+    #[arg(long, value_name = "MINUTES")]
+    pub max_minutes: Option<f64>,
     /// Only listings of this kind (tender, business_request, business_offer,
     /// partnership, technology_offer, technology_request); repeatable.
     #[arg(long = "kind", value_name = "KIND")]
@@ -55,7 +66,8 @@ pub struct SearchArgs {
     /// Only records under this NACE prefix (`25`, `25.62`).
     #[arg(long, value_name = "PREFIX")]
     pub nace: Option<String>,
-    /// relevance (default), distance, deadline or published.
+    /// relevance (default), distance, deadline, published or travel-time (with
+    /// --near or --travel-from).
     #[arg(long, value_name = "ORDER")]
     pub sort: Option<String>,
     /// How many results (at most 100).
@@ -97,6 +109,8 @@ fn flag_of(field: &str) -> String {
         "regions" => "--region",
         "radius_km" | "radius" => "--radius",
         "place" | "radius.place" => "--near",
+        "travel_from" | "travel.place" | "travel" | "travel.centre" => "--travel-from",
+        "max_minutes" | "travel.max_minutes" => "--max-minutes",
         "cpv_prefix" => "--cpv",
         "nace_prefix" => "--nace",
         "page_size" | "page" => "--limit",
@@ -114,6 +128,9 @@ impl SearchArgs {
     pub fn query(&self) -> SearchQuery {
         let joined = |items: &[String]| (!items.is_empty()).then(|| items.join(","));
         let near = self.near.clone().filter(|n| !n.trim().is_empty());
+        let travel_from = self.travel_from.clone().filter(|n| !n.trim().is_empty());
+        // The API spells the sort with an underscore; the flag reads better with a dash.
+        let sort = self.sort.as_deref().map(|s| s.trim().replace('-', "_"));
         SearchQuery {
             page_size: Some(self.limit),
             q: Some(self.query.clone()),
@@ -127,7 +144,11 @@ impl SearchArgs {
                 .radius
                 .or_else(|| near.as_ref().map(|_| DEFAULT_RADIUS_KM)),
             place: near,
-            sort: self.sort.clone(),
+            max_minutes: self
+                .max_minutes
+                .or_else(|| travel_from.as_ref().map(|_| DEFAULT_MAX_MINUTES)),
+            travel_from,
+            sort,
             as_of: self.as_of.clone(),
             ..SearchQuery::default()
         }
@@ -148,6 +169,18 @@ pub async fn run(
         return Err(SearchCommandError::Argument {
             flag: "--radius".to_owned(),
             reason: "needs --near".to_owned(),
+        });
+    }
+    if args.max_minutes.is_some() && args.travel_from.is_none() {
+        return Err(SearchCommandError::Argument {
+            flag: "--max-minutes".to_owned(),
+            reason: "needs --travel-from".to_owned(),
+        });
+    }
+    if args.travel_from.is_some() && args.near.is_some() {
+        return Err(SearchCommandError::Argument {
+            flag: "--travel-from".to_owned(),
+            reason: "give either --near or --travel-from".to_owned(),
         });
     }
     let request = search_request(&args.query()).map_err(|error| {
@@ -210,16 +243,19 @@ pub fn render_table(response: &pb::SearchResponse, ui: Lang) -> String {
     } else {
         Language::Fr
     };
-    let headers = [
+    // The driving time column only when the search computed it.
+    let travel = response.hits.iter().any(|h| h.travel_minutes.is_some());
+    let mut headers = vec![
         "#".to_owned(),
         word("title"),
         word("place"),
         word("distance"),
-        word("kind"),
-        word("deadline"),
-        word("concepts"),
     ];
-    let rows: Vec<[String; 7]> = response
+    if travel {
+        headers.push(word("by_travel_time"));
+    }
+    headers.extend([word("kind"), word("deadline"), word("concepts")]);
+    let rows: Vec<Vec<String>> = response
         .hits
         .iter()
         .enumerate()
@@ -238,27 +274,33 @@ pub fn render_table(response: &pb::SearchResponse, ui: Lang) -> String {
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            [
+            let mut row = vec![
                 (i + 1).to_string(),
                 clip(&hit.title, TITLE_CHARS),
                 hit.place_name.clone(),
                 hit.distance_km
                     .map(|d| format!("{d:.0} km"))
                     .unwrap_or_default(),
-                kind,
-                date_text(hit.deadline.as_ref()),
-                concepts,
-            ]
+            ];
+            if travel {
+                row.push(
+                    hit.travel_minutes
+                        .map(|m| pyred_gateway::i18n::travel_text(ui, m, &hit.crossing))
+                        .unwrap_or_default(),
+                );
+            }
+            row.extend([kind, date_text(hit.deadline.as_ref()), concepts]);
+            row
         })
         .collect();
-    let mut widths = headers.clone().map(|h| h.chars().count());
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    let line = |out: &mut String, cells: &[String; 7]| {
+    let line = |out: &mut String, cells: &[String]| {
         let mut text = String::new();
         for (cell, width) in cells.iter().zip(&widths) {
             let pad = width.saturating_sub(cell.chars().count());
@@ -333,6 +375,56 @@ mod tests {
         assert_eq!(query.place.as_deref(), Some("Saragosse"));
         let request = search_request(&query).expect("valid");
         assert_eq!(request.filters.map(|f| f.kinds.len()), Some(2));
+    }
+
+    #[test]
+    fn travel_flags_become_a_travel_area_and_its_sort() {
+        let args = SearchArgs {
+            travel_from: Some("Auch".into()),
+            sort: Some("travel-time".into()),
+            ui: "fr".into(),
+            limit: 5,
+            ..SearchArgs::default()
+        };
+        let query = args.query();
+        assert_eq!(query.max_minutes, Some(DEFAULT_MAX_MINUTES));
+        assert_eq!(query.sort.as_deref(), Some("travel_time"));
+        let request = search_request(&query).expect("valid");
+        assert_eq!(request.sort, pb::SortOrder::TravelTime as i32);
+        match request.geo {
+            Some(pb::search_request::Geo::Travel(area)) => {
+                assert_eq!(area.max_minutes, DEFAULT_MAX_MINUTES);
+                assert_eq!(
+                    area.centre,
+                    Some(pb::travel_area::Centre::Place("Auch".into()))
+                );
+            }
+            other => panic!("a travel area, not {other:?}"),
+        }
+        assert_eq!(flag_of("travel.max_minutes"), "--max-minutes");
+        assert_eq!(flag_of("travel.place"), "--travel-from");
+    }
+
+    #[test]
+    fn the_travel_column_shows_time_and_crossing_in_the_advisers_language() {
+        let response = pb::SearchResponse {
+            hits: vec![pb::SearchHit {
+                title: "Suministro de depósitos".into(),
+                place_name: "Jaca".into(),
+                travel_minutes: Some(155.0),
+                crossing: "somport-tunnel".into(),
+                ..Default::default()
+            }],
+            total: 1,
+            ..Default::default()
+        };
+        let fr = render_table(&response, Lang::Fr);
+        assert!(
+            fr.contains("Temps de route") && fr.contains("2 h 35 par le tunnel du Somport"),
+            "{fr}"
+        );
+        let es = render_table(&response, Lang::Es);
+        assert!(es.contains("2 h 35 por el túnel de Somport"), "{es}");
     }
 
     #[test]

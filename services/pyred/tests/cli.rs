@@ -290,10 +290,70 @@ fn search_from_the_terminal_prints_a_table_or_json_and_names_bad_flags() {
         "only business offers: {text}"
     );
 
+    // Within 5 h of driving from Auch, nearest by road first: the JSON's times are
+    // within the limit and in order, and the table shows time and crossing in French.
+    let travel = [
+        "--travel-from",
+        "Auch",
+        "--max-minutes",
+        "300",
+        "--sort",
+        "travel-time",
+        "--entity",
+        "opportunity",
+        "--limit",
+        "50",
+    ];
+    let output = search(&[&travel[..], &["--json"][..]].concat());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let minutes: Vec<f64> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            i["travel_minutes"]
+                .as_f64()
+                .expect("travel_minutes on every hit")
+        })
+        .collect();
+    assert!(!minutes.is_empty(), "{body}");
+    assert!(minutes.iter().all(|&m| m <= 300.0), "{minutes:?}");
+    assert!(minutes.windows(2).all(|w| w[0] <= w[1]), "{minutes:?}");
+    assert!(
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|i| i["crossing"].as_str().is_some_and(|c| !c.is_empty())),
+        "some listing is across the Pyrenees: {body}"
+    );
+    let table = search(&travel);
+    assert!(table.status.success());
+    let text = String::from_utf8_lossy(&table.stdout).to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].contains("Temps de route"), "{text}");
+    assert!(
+        lines[2..]
+            .iter()
+            .all(|l| l.contains(" par ") || l.contains("en voiture")),
+        "{text}"
+    );
+
     // An unknown place and an unknown kind are named by their flag; exit 2.
     for (args, flag) in [
         (vec!["vin", "--near", "Atlantide"], "--near"),
         (vec!["vin", "--kind", "auction"], "--kind"),
+        (vec!["vin", "--travel-from", "Atlantide"], "--travel-from"),
+        (
+            vec!["vin", "--travel-from", "Auch", "--max-minutes", "0"],
+            "--max-minutes",
+        ),
+        (vec!["vin", "--sort", "travel-time"], "--sort"),
     ] {
         let refused = search(&args);
         assert_eq!(refused.status.code(), Some(2), "{args:?}");
