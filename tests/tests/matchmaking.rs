@@ -239,3 +239,155 @@ async fn a_newly_synced_matching_listing_raises_an_alert_within_two_seconds() {
     drop(alerts);
     test.stack.stop().await.expect("clean stop");
 }
+
+/// The day the demo's leads are scored on in these tests.
+fn demo_day() -> pb::Date {
+    pb::Date {
+        year: 2026,
+        month: 12,
+        day: 1,
+    }
+}
+
+fn point_of(location: Option<&pb::Location>) -> Option<pyred_travel::Point> {
+    let (lat, lon) = location?.point()?;
+    pyred_travel::Point::new(lat, lon).ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leads_carry_their_road_trip_and_a_radius_in_hours_keeps_only_those_within_it() {
+    use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
+    let test = spawn_stack().await;
+    pyred::import::load_demo(
+        &test
+            .connector()
+            .with_timeout(std::time::Duration::from_secs(30)),
+        &test.stack.addresses.registry,
+    )
+    .await
+    .expect("demo loads");
+    let mut matchmaking = MatchmakingClient::new(test.channel(&test.stack.addresses.matchmaking));
+    let mut registry = CompanyRegistryClient::new(test.channel(&test.stack.addresses.registry));
+    let leads = |company: &str| pb::ListCompanyMatchesRequest {
+        company_id: company.to_owned(),
+        as_of: Some(demo_day()),
+        page: Some(pb::PageRequest {
+            page_size: 50,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let firm = "demo-gers-01";
+    let before = matchmaking
+        .list_company_matches(leads(firm))
+        .await
+        .expect("leads")
+        .into_inner()
+        .matches;
+    assert!(before.len() >= 3, "{} leads", before.len());
+    let company = registry
+        .get_company(pb::GetCompanyRequest {
+            id: firm.to_owned(),
+            ..Default::default()
+        })
+        .await
+        .expect("the firm")
+        .into_inner();
+    let from = point_of(company.location.as_ref()).expect("the demo firm has a position");
+    let day = pyred_travel::Day::new(2026, 12, 1).expect("day");
+    let model = pyred_travel::TravelModel::bundled();
+    let mut minutes = Vec::new();
+    for lead in &before {
+        let listing = registry
+            .get_opportunity(pb::GetOpportunityRequest {
+                id: lead.opportunity_id.clone(),
+            })
+            .await
+            .expect("the listing")
+            .into_inner();
+        let Some(to) = point_of(listing.location.as_ref()) else {
+            assert!(lead.travel.is_none(), "no position, no trip");
+            continue;
+        };
+        let route = model.route(from, to, day).expect("route");
+        let travel = lead.travel.as_ref().expect("both places known: a trip");
+        assert!(
+            (travel.minutes - route.minutes).abs() <= 0.05 + 1e-9,
+            "{} min stored, {} min by the model",
+            travel.minutes,
+            route.minutes
+        );
+        assert!((travel.km - route.km).abs() <= 0.05 + 1e-9);
+        assert_eq!(
+            travel.crossing,
+            route
+                .crossing
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default()
+        );
+        let reason = lead
+            .reasons
+            .iter()
+            .find(|r| r.feature == "distance")
+            .expect("a distance reason");
+        assert!(
+            reason
+                .text_fr
+                .contains(&pyred_matching::explain::duration_text(route.minutes)),
+            "{}",
+            reason.text_fr
+        );
+        minutes.push((lead.opportunity_id.clone(), travel.minutes));
+    }
+    minutes.sort_by(|a, b| a.1.total_cmp(&b.1));
+    assert!(
+        minutes.len() >= 2 && minutes[0].1 + 5.0 < minutes[minutes.len() - 1].1,
+        "{minutes:?}"
+    );
+    // A radius between the nearest and the farthest lead's driving time.
+    let hours = (minutes[0].1 + minutes[minutes.len() - 1].1) / 2.0 / 60.0;
+    let mut limited = company.clone();
+    limited.service_radius_hours = Some(hours);
+    registry
+        .update_company(pb::UpdateCompanyRequest {
+            company: Some(limited),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["service_radius_hours".to_owned()],
+            }),
+            expected_version: company.version,
+        })
+        .await
+        .expect("radius in hours set");
+    let beyond: Vec<&String> = minutes
+        .iter()
+        .filter(|(_, m)| *m > hours * 60.0)
+        .map(|(id, _)| id)
+        .collect();
+    assert!(!beyond.is_empty());
+    // The follower re-scores the firm on its change; a read re-scores too.
+    let mut after = Vec::new();
+    for _ in 0..100 {
+        after = matchmaking
+            .list_company_matches(leads(firm))
+            .await
+            .expect("leads")
+            .into_inner()
+            .matches;
+        if after.iter().all(|m| !beyond.contains(&&m.opportunity_id)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!after.is_empty(), "the nearer leads stay");
+    for lead in &after {
+        assert!(
+            !beyond.contains(&&lead.opportunity_id),
+            "{} is beyond {hours:.2} h and still proposed",
+            lead.opportunity_id
+        );
+        if let Some(travel) = &lead.travel {
+            assert!(travel.minutes <= hours * 60.0 + 0.05);
+        }
+    }
+    test.stack.stop().await.expect("clean stop");
+}

@@ -535,7 +535,9 @@ impl GeoCandidates {
         planned
     }
 
-    /// Live listings at `as_of` worth scoring for `company`, at most `top_n`.
+    /// Live listings at `as_of` worth scoring for `company`, at most `top_n`: within
+    /// its service radius when it states one (hours by road first: the search's travel
+    /// area, on the search's day; else km as the crow flies).
     ///
     /// # Errors
     /// Geo-search's status when a search fails.
@@ -545,21 +547,7 @@ impl GeoCandidates {
         terms: &SearchTerms,
         as_of: Day,
     ) -> Result<Vec<Candidate>, tonic::Status> {
-        let geo = match (company.service_radius_km, company.location.as_ref()) {
-            (Some(radius), Some(location))
-                if radius.is_finite() && radius > 0.0 && location.point().is_some() =>
-            {
-                Some(pb::search_request::Geo::Radius(pb::GeoRadius {
-                    centre: Some(pb::geo_radius::Centre::Point(pb::Location {
-                        lat: location.lat,
-                        lon: location.lon,
-                        ..Default::default()
-                    })),
-                    radius_km: radius.min(1000.0),
-                }))
-            }
-            _ => None,
-        };
+        let geo = service_area(company);
         let supply_text = if company.offers.trim().is_empty() {
             company.description.as_str()
         } else {
@@ -878,4 +866,33 @@ mod tests {
             Freshness::Missing
         );
     }
+}
+
+/// The geographic restriction of a firm's candidate search: its radius in hours as a
+/// travel area, else its radius in km; none without a position or a radius. When both
+/// radii are stated the matcher applies the km one to what the travel area returns.
+fn service_area(company: &pb::Company) -> Option<pb::search_request::Geo> {
+    let location = company.location.as_ref()?;
+    location.point()?;
+    let centre = pb::Location {
+        lat: location.lat,
+        lon: location.lon,
+        ..Default::default()
+    };
+    if let Some(hours) = company
+        .service_radius_hours
+        .filter(|h| h.is_finite() && *h > 0.0)
+    {
+        return Some(pb::search_request::Geo::Travel(pb::TravelArea {
+            centre: Some(pb::travel_area::Centre::Point(centre)),
+            max_minutes: (hours * 60.0).min(720.0),
+        }));
+    }
+    let radius = company
+        .service_radius_km
+        .filter(|r| r.is_finite() && *r > 0.0)?;
+    Some(pb::search_request::Geo::Radius(pb::GeoRadius {
+        centre: Some(pb::geo_radius::Centre::Point(centre)),
+        radius_km: radius.min(1000.0),
+    }))
 }
