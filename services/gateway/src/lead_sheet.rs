@@ -853,12 +853,12 @@ mod tests {
         let meta = texts
             .iter()
             .find(|t| t.starts_with("Aínsa (ES-AR) · "))
-            .unwrap();
+            .expect("the meta line");
         assert_eq!(
             *meta,
             "Aínsa (ES-AR) · 4 h 10 por el túnel de Somport · 231 km · Licitación · Plazo: 2026-12-20"
         );
-        let bullet = texts.iter().position(|t| *t == BULLET).unwrap();
+        let bullet = texts.iter().position(|t| *t == BULLET).expect("a bullet");
         assert_eq!(
             texts[bullet + 1],
             "el túnel de Bielsa-Aragnouet está cerrado ese día (+1 h 20)"
