@@ -90,6 +90,11 @@ pub struct AlertView {
     pub score: i64,
     /// The strongest reason, in the page's language.
     pub reason: Option<String>,
+    /// The trip by road (« 3 h 10 par le tunnel du Somport · 263 km »), else the
+    /// straight-line distance ("233 km"), when known.
+    pub travel: Option<String>,
+    /// The warning when the trip's best crossing was closed that day.
+    pub travel_closed: Option<String>,
 }
 
 fn alert_view(
@@ -116,6 +121,9 @@ fn alert_view(
         #[allow(clippy::cast_possible_truncation)]
         score: (found.score * 100.0).round() as i64,
         reason,
+        travel: crate::console::trip_view(lang, found.travel.as_ref())
+            .or_else(|| found.distance_km.map(|d| format!("{d:.0} km"))),
+        travel_closed: crate::console::closed_view(lang, found.travel.as_ref()),
     }
 }
 

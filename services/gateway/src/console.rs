@@ -448,6 +448,8 @@ pub(crate) fn match_view(lang: Lang, m: &pb::Match) -> Value {
         "score": format!("{:.0}", m.score * 100.0),
         "reasons": m.reasons.iter().map(|r| reason_text(lang, r)).collect::<Vec<_>>(),
         "distance": m.distance_km.map(|d| format!("{d:.0} km")),
+        "travel": trip_view(lang, m.travel.as_ref()),
+        "travel_closed": closed_view(lang, m.travel.as_ref()),
         "status": status_word(m.status),
         "next": open,
         "can_dismiss": !matches!(MatchStatusJson::from_pb(m.status), Some(MatchStatusJson::Won | MatchStatusJson::Lost | MatchStatusJson::Dismissed)),
@@ -459,6 +461,20 @@ pub(crate) fn match_view(lang: Lang, m: &pb::Match) -> Value {
         })).collect::<Vec<_>>(),
         "version": m.version,
     })
+}
+
+/// A lead's trip by road as its card says it (« 3 h 10 par le tunnel du Somport ·
+/// 263 km »); `None` for a match scored before matches carried their trip, whose card
+/// shows the straight-line distance instead.
+pub(crate) fn trip_view(lang: Lang, travel: Option<&pb::TravelLeg>) -> Option<String> {
+    travel.map(|t| crate::i18n::trip_text(lang, t.minutes, t.km, &t.crossing))
+}
+
+/// The warning of a trip whose best crossing was closed on the day it was scored.
+pub(crate) fn closed_view(lang: Lang, travel: Option<&pb::TravelLeg>) -> Option<String> {
+    travel
+        .filter(|t| !t.closed_crossing.is_empty())
+        .map(|t| crate::i18n::closed_crossing_text(lang, &t.closed_crossing, t.detour_minutes))
 }
 
 fn company_view(company: &pb::Company) -> Value {
@@ -1655,6 +1671,7 @@ fn csv_response(filename: &str, rows: Vec<Vec<String>>) -> Response {
 
 fn lead_row(lang: Lang, m: &pb::Match) -> Vec<String> {
     let words = lang.words();
+    let travel = m.travel.as_ref();
     vec![
         m.company_id.clone(),
         m.company_name.clone(),
@@ -1667,6 +1684,13 @@ fn lead_row(lang: Lang, m: &pb::Match) -> Vec<String> {
             .unwrap_or_default()
             .to_owned(),
         m.distance_km.map(|d| format!("{d:.1}")).unwrap_or_default(),
+        travel
+            .map(|t| format!("{:.0}", t.minutes))
+            .unwrap_or_default(),
+        travel.map(|t| format!("{:.1}", t.km)).unwrap_or_default(),
+        travel
+            .map(|t| crate::i18n::crossing_name(lang, &t.crossing).to_owned())
+            .unwrap_or_default(),
         m.reasons
             .iter()
             .map(|r| reason_text(lang, r))
@@ -1695,6 +1719,9 @@ fn lead_header(lang: Lang) -> Vec<String> {
         "score",
         "status",
         "distance",
+        "drive_minutes",
+        "road_km",
+        "crossing",
         "reasons",
         "dismiss_reason",
         "notes",
@@ -1704,9 +1731,9 @@ fn lead_header(lang: Lang) -> Vec<String> {
     .enumerate()
     .map(|(i, key)| {
         let word = words[key];
-        match i {
-            0 | 2 => format!("{word} id"),
-            10 => "updated_at".to_owned(),
+        match (i, *key) {
+            (0 | 2, _) => format!("{word} id"),
+            (_, "last_visit") => "updated_at".to_owned(),
             _ => word.to_owned(),
         }
     })
@@ -1883,10 +1910,10 @@ fn sheet_lead(
         score: format!("{:.0} %", m.score * 100.0),
         title: m.opportunity_title.clone(),
         place,
-        distance: m
-            .distance_km
-            .map(|d| format!("{d:.0} km"))
+        distance: trip_view(lang, m.travel.as_ref())
+            .or_else(|| m.distance_km.map(|d| format!("{d:.0} km")))
             .unwrap_or_default(),
+        closed: closed_view(lang, m.travel.as_ref()).unwrap_or_default(),
         kind,
         deadline: listing
             .and_then(|o| o.deadline.as_ref())
@@ -1929,6 +1956,96 @@ async fn pipeline_csv(State(state): State<AppState>, console: Console) -> Respon
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A lead card as the firm, listing and dashboard pages render it.
+    fn card(lang: Lang, m: &pb::Match) -> String {
+        let env = crate::templates().expect("templates compile");
+        env.render_str(
+            "{% from \"leads.html\" import lead %}{{ lead(m, t, \"tok\", \"/console\") }}",
+            json!({"m": match_view(lang, m), "t": lang.words()}),
+        )
+        .expect("the card renders")
+    }
+
+    #[test]
+    fn a_lead_card_shows_its_trip_and_the_crossing_closed_that_day() {
+        let lead = pb::Match {
+            id: "m1".to_owned(),
+            distance_km: Some(150.2),
+            travel: Some(pb::TravelLeg {
+                minutes: 250.4,
+                km: 263.0,
+                crossing: "somport-tunnel".to_owned(),
+                closed_crossing: "portalet".to_owned(),
+                detour_minutes: 25.0,
+            }),
+            ..Default::default()
+        };
+        let fr = card(Lang::Fr, &lead);
+        assert!(
+            fr.contains("Trajet : 4 h 10 par le tunnel du Somport · 263 km"),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("le col du Pourtalet est fermé ce jour (+25 min)"),
+            "{fr}"
+        );
+        assert!(
+            !fr.contains("150 km"),
+            "the trip replaces the straight line"
+        );
+        let es = card(Lang::Es, &lead);
+        assert!(
+            es.contains("Trayecto : 4 h 10 por el túnel de Somport · 263 km"),
+            "{es}"
+        );
+        assert!(
+            es.contains("el puerto del Portalet está cerrado ese día (+25 min)"),
+            "{es}"
+        );
+        // A trip through open crossings has no warning; an old match without its trip
+        // shows the straight-line distance.
+        let open = pb::Match {
+            travel: lead.travel.clone().map(|t| pb::TravelLeg {
+                closed_crossing: String::new(),
+                detour_minutes: 0.0,
+                ..t
+            }),
+            ..lead.clone()
+        };
+        assert!(!card(Lang::Fr, &open).contains("travel-closed"));
+        let old = pb::Match {
+            travel: None,
+            ..lead
+        };
+        let old = card(Lang::Fr, &old);
+        assert!(old.contains("Distance : 150 km"), "{old}");
+        assert!(!old.contains("Trajet"), "{old}");
+    }
+
+    #[test]
+    fn the_leads_csv_has_the_trip_s_columns() {
+        let header = lead_header(Lang::Fr);
+        assert_eq!(
+            &header[6..10],
+            ["Distance", "Minutes de route", "Km par la route", "Passage"]
+        );
+        assert_eq!(header.last().map(String::as_str), Some("updated_at"));
+        let lead = pb::Match {
+            travel: Some(pb::TravelLeg {
+                minutes: 190.4,
+                km: 263.04,
+                crossing: "somport-tunnel".to_owned(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let row = lead_row(Lang::Es, &lead);
+        assert_eq!(row.len(), header.len());
+        assert_eq!(&row[7..10], ["190", "263.0", "el túnel de Somport"]);
+        let old = lead_row(Lang::Es, &pb::Match::default());
+        assert_eq!(&old[7..10], ["", "", ""]);
+    }
 
     #[test]
     fn only_web_links_are_linked() {

@@ -396,6 +396,21 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ),
     ("travel_via", "par", "por", "via"),
     ("by_road", "en voiture", "en coche", "by road"),
+    ("trip", "Trajet", "Trayecto", "Trip"),
+    (
+        "closed_that_day",
+        "est fermé ce jour",
+        "está cerrado ese día",
+        "is closed that day",
+    ),
+    (
+        "drive_minutes",
+        "Minutes de route",
+        "Minutos en coche",
+        "Driving minutes",
+    ),
+    ("road_km", "Km par la route", "Km por carretera", "Road km"),
+    ("crossing", "Passage", "Paso", "Crossing"),
     ("entity", "Chercher parmi", "Buscar entre", "Search among"),
     ("all", "Tout", "Todo", "All"),
     ("sort", "Trier par", "Ordenar por", "Sort by"),
@@ -876,8 +891,35 @@ pub fn travel_text(lang: Lang, minutes: f64, crossing: &str) -> String {
     if crossing.is_empty() {
         return format!("{duration} {}", words["by_road"]);
     }
-    let model = pyred_travel::TravelModel::bundled();
-    let name = model
+    format!(
+        "{duration} {} {}",
+        words["travel_via"],
+        crossing_name(lang, crossing)
+    )
+}
+
+/// A lead's trip as its card shows it: the driving time, the crossing and the road
+/// distance, « 3 h 10 par le tunnel du Somport · 263 km ».
+pub fn trip_text(lang: Lang, minutes: f64, km: f64, crossing: &str) -> String {
+    format!("{} · {km:.0} km", travel_text(lang, minutes, crossing))
+}
+
+/// The warning of a trip whose best crossing was closed on its day, with the detour
+/// taken instead: « le col du Pourtalet est fermé ce jour (+25 min) », « el puerto del
+/// Portalet está cerrado ese día (+25 min) ».
+pub fn closed_crossing_text(lang: Lang, crossing: &str, detour_minutes: f64) -> String {
+    format!(
+        "{} {} (+{})",
+        crossing_name(lang, crossing),
+        lang.words()["closed_that_day"],
+        duration_text(detour_minutes)
+    )
+}
+
+/// A crossing's name in `lang` (« le tunnel du Somport », « el túnel de Somport »,
+/// "Somport road tunnel (8.6 km)"); an id the bundled model doesn't know, as given.
+pub fn crossing_name(lang: Lang, crossing: &str) -> &str {
+    pyred_travel::TravelModel::bundled()
         .crossings()
         .iter()
         .find(|c| c.id().as_str() == crossing)
@@ -885,8 +927,7 @@ pub fn travel_text(lang: Lang, minutes: f64, crossing: &str) -> String {
             Lang::Fr => c.name_fr(),
             Lang::Es => c.name_es(),
             Lang::En => c.name(),
-        });
-    format!("{duration} {} {name}", words["travel_via"])
+        })
 }
 
 #[cfg(test)]
@@ -908,6 +949,30 @@ mod tests {
         assert_eq!(
             travel_text(Lang::Fr, 300.0, "nowhere"),
             "5 h 00 par nowhere"
+        );
+    }
+
+    #[test]
+    fn a_lead_s_trip_and_its_closed_crossing_read_in_the_adviser_s_language() {
+        assert_eq!(
+            trip_text(Lang::Fr, 190.0, 263.4, "somport-tunnel"),
+            "3 h 10 par le tunnel du Somport · 263 km"
+        );
+        assert_eq!(
+            trip_text(Lang::Es, 64.6, 71.0, ""),
+            "1 h 05 en coche · 71 km"
+        );
+        assert_eq!(
+            closed_crossing_text(Lang::Fr, "portalet", 25.0),
+            "le col du Pourtalet est fermé ce jour (+25 min)"
+        );
+        assert_eq!(
+            closed_crossing_text(Lang::Es, "portalet", 25.0),
+            "el puerto del Portalet está cerrado ese día (+25 min)"
+        );
+        assert_eq!(
+            closed_crossing_text(Lang::En, "bielsa-tunnel", 75.0),
+            "Aragnouet-Bielsa tunnel (3.07 km) is closed that day (+1 h 15)"
         );
     }
 

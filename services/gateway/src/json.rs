@@ -757,6 +757,10 @@ pub struct MatchJson {
     /// Distance, km.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_km: Option<f64>,
+    /// The trip by road on the day the match was scored; absent when a place is
+    /// unknown or the match predates trips.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub travel: Option<TravelJson>,
     /// Listing title.
     pub opportunity_title: String,
     /// Firm name.
@@ -766,6 +770,34 @@ pub struct MatchJson {
     /// Last scored or changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+}
+
+/// A trip by road between a firm and a listing, through the Pyrenean crossings open that
+/// day (typical speeds, no traffic).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TravelJson {
+    /// Driving time, minutes.
+    pub minutes: f64,
+    /// Road distance, km.
+    pub km: f64,
+    /// The crossing used (`somport-tunnel`); empty when the trip stays in one country.
+    pub crossing: String,
+    /// The fastest crossing when it was closed that day; else empty.
+    pub closed_crossing: String,
+    /// The extra minutes of the detour around `closed_crossing`; else 0.
+    pub detour_minutes: f64,
+}
+
+impl From<&pb::TravelLeg> for TravelJson {
+    fn from(leg: &pb::TravelLeg) -> Self {
+        Self {
+            minutes: leg.minutes,
+            km: leg.km,
+            crossing: leg.crossing.clone(),
+            closed_crossing: leg.closed_crossing.clone(),
+            detour_minutes: leg.detour_minutes,
+        }
+    }
 }
 
 impl From<&pb::Match> for MatchJson {
@@ -797,6 +829,7 @@ impl From<&pb::Match> for MatchJson {
                 })
                 .collect(),
             distance_km: m.distance_km,
+            travel: m.travel.as_ref().map(TravelJson::from),
             opportunity_title: m.opportunity_title.clone(),
             company_name: m.company_name.clone(),
             version: m.version,

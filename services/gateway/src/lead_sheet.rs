@@ -1,8 +1,8 @@
 //! The firm's lead sheet: one A4 page of PDF that an adviser hands on to a firm — who the
 //! firm is (name, SIRET/NIF, place, sector, what it offers and seeks) and its ten best
 //! leads with the explanations the console's firm page shows (score, listing title, place
-//! and distance, kind, deadline, reasons), in the console's language, with the date and
-//! "Pyred" in the footer.
+//! and travel time by road, kind, deadline, a closed crossing, reasons), in the console's
+//! language, with the date and "Pyred" in the footer.
 //!
 //! How the parts fit:
 //! - the console (`GET /console/firms/{id}/leads.pdf`) gathers the data and the localised
@@ -49,8 +49,12 @@ pub struct SheetLead {
     pub title: String,
     /// "Zaragoza (ES-AR)".
     pub place: String,
-    /// "210 km".
+    /// The trip by road, "3 h 10 par le tunnel du Somport · 263 km"; "210 km" as the
+    /// crow flies for a match scored before matches carried their trip.
     pub distance: String,
+    /// When the trip's best crossing was closed that day: « le col du Pourtalet est
+    /// fermé ce jour (+25 min) », printed as the lead's first bullet.
+    pub closed: String,
     /// The kind in words ("Appel d'offres").
     pub kind: String,
     /// `YYYY-MM-DD`.
@@ -276,9 +280,10 @@ pub fn layout(lang: Lang, firm: &SheetFirm, leads: &[SheetLead], date: &str) -> 
             .into_iter()
             .next()
             .unwrap_or_default(),
-            reasons: lead
-                .reasons
-                .iter()
+            reasons: (!lead.closed.is_empty())
+                .then_some(&lead.closed)
+                .into_iter()
+                .chain(&lead.reasons)
                 .flat_map(|reason| {
                     wrap(
                         reason,
@@ -822,11 +827,57 @@ mod tests {
             title: format!("{i} Suministro de vestuario y calzado de seguridad para la brigada provincial de incendios forestales de la Diputación de Zaragoza, en dos lotes").repeat(2),
             place: "Ejea de los Caballeros (ES-AR)".to_owned(),
             distance: "210 km".to_owned(),
+            closed: String::new(),
             kind: "Appel d'offres".to_owned(),
             deadline: "2026-12-20".to_owned(),
             reasons: (0..6)
                 .map(|r| format!("Raison {r} : concepts communs mécanisation, usinage, aéronautique, titane, chaudronnerie, traitement de surface, soudure, découpe laser"))
                 .collect(),
+        }
+    }
+
+    #[test]
+    fn a_lead_shows_its_trip_by_road_and_a_closed_crossing_first() {
+        let lead = SheetLead {
+            score: "81 %".to_owned(),
+            title: "Suministro de depósitos".to_owned(),
+            place: "Aínsa (ES-AR)".to_owned(),
+            distance: crate::i18n::trip_text(Lang::Es, 250.0, 231.0, "somport-tunnel"),
+            closed: crate::i18n::closed_crossing_text(Lang::Es, "bielsa-tunnel", 80.0),
+            kind: "Licitación".to_owned(),
+            deadline: "2026-12-20".to_owned(),
+            reasons: vec!["Conceptos comunes".to_owned()],
+        };
+        let page = layout(Lang::Es, &long_firm(), &[lead], "2026-01-18");
+        let texts: Vec<&str> = page.lines.iter().map(|l| l.text.as_str()).collect();
+        let meta = texts
+            .iter()
+            .find(|t| t.starts_with("Aínsa (ES-AR) · "))
+            .expect("the meta line");
+        assert_eq!(
+            *meta,
+            "Aínsa (ES-AR) · 4 h 10 por el túnel de Somport · 231 km · Licitación · Plazo: 2026-12-20"
+        );
+        let bullet = texts.iter().position(|t| *t == BULLET).expect("a bullet");
+        assert_eq!(
+            texts[bullet + 1],
+            "el túnel de Bielsa-Aragnouet está cerrado ese día (+1 h 20)"
+        );
+        assert_eq!(texts[bullet + 3], "Conceptos comunes");
+    }
+
+    #[test]
+    fn every_crossing_s_trip_and_closure_print_in_winansi() {
+        for crossing in pyred_travel::TravelModel::bundled().crossings() {
+            let id = crossing.id().as_str();
+            for lang in [Lang::Fr, Lang::Es, Lang::En] {
+                for text in [
+                    crate::i18n::trip_text(lang, 190.0, 263.0, id),
+                    crate::i18n::closed_crossing_text(lang, id, 25.0),
+                ] {
+                    assert!(!winansi(&text).contains(&b'?'), "{text}");
+                }
+            }
         }
     }
 

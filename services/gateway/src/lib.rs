@@ -328,7 +328,8 @@ mod tests {
                 "alerts.html",
                 base(
                     json!({"alerts": [{"seq": 7, "read": false, "raised_at": "2026-12-01T10:00:00Z", "company_id": "c1",
-                    "company_name": "F", "opportunity_id": "o1", "title": "<T>", "score": "70", "reasons": ["r"]}],
+                    "company_name": "F", "opportunity_id": "o1", "title": "<T>", "score": "70", "reasons": ["r"],
+                    "travel": "3 h 10 par le tunnel du Somport · 263 km", "travel_closed": "le col du Pourtalet est fermé ce jour (+25 min)"}],
                     "unread_count": 1, "unread_capped": false, "min_score": 30.0, "last_seq": 7, "through": 7,
                     "unread_only": false, "next_before": 0, "first_page": true, "ok": "alerts_read"}),
                 ),

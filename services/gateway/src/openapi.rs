@@ -249,6 +249,19 @@ pub fn document() -> Value {
                 "properties": { "author": { "type": "string" }, "text": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" } }
             } },
             "distance_km": { "type": "number" },
+            "travel": {
+                "type": "object",
+                "description": "the trip by road on the day the match was scored, through the Pyrenean crossings open that day (typical speeds, no traffic); absent when a place is unknown",
+                "required": ["minutes", "km", "crossing", "closed_crossing", "detour_minutes"],
+                "additionalProperties": false,
+                "properties": {
+                    "minutes": { "type": "number", "minimum": 0, "description": "driving time" },
+                    "km": { "type": "number", "minimum": 0, "description": "road distance" },
+                    "crossing": { "type": "string", "description": "the crossing used (somport-tunnel, portalet, irun…); empty when the trip stays in one country" },
+                    "closed_crossing": { "type": "string", "description": "the fastest crossing when it was closed that day; else empty" },
+                    "detour_minutes": { "type": "number", "minimum": 0, "description": "extra minutes of the detour around closed_crossing; else 0" }
+                }
+            },
             "opportunity_title": { "type": "string" },
             "company_name": { "type": "string" },
             "version": { "type": "integer", "format": "int64" },
@@ -752,6 +765,52 @@ mod tests {
             );
         }
         assert!(patch["withdrawal_reason"].is_null(), "output only");
+    }
+
+    #[test]
+    fn the_match_schema_describes_its_trip_by_road() {
+        use crate::json::MatchJson;
+        use pyred_proto::v1 as pb;
+        let document = document();
+        let schema = &document["components"]["schemas"]["Match"];
+        let lead = pb::Match {
+            distance_km: Some(150.0),
+            travel: Some(pb::TravelLeg {
+                minutes: 250.5,
+                km: 231.0,
+                crossing: "somport-tunnel".to_owned(),
+                closed_crossing: "bielsa-tunnel".to_owned(),
+                detour_minutes: 80.0,
+            }),
+            updated_at: Some(prost_types::Timestamp::default()),
+            ..Default::default()
+        };
+        let json = serde_json::to_value(MatchJson::from(&lead)).expect("json");
+        for key in json.as_object().expect("object").keys() {
+            assert!(schema["properties"][key].is_object(), "{key} undocumented");
+        }
+        let travel = &schema["properties"]["travel"];
+        assert!(
+            !schema["required"].to_string().contains("travel"),
+            "optional"
+        );
+        let keys: Vec<&String> = json["travel"].as_object().expect("travel").keys().collect();
+        let required: Vec<&str> = travel["required"]
+            .as_array()
+            .expect("required")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(keys.len(), required.len());
+        for key in keys {
+            assert!(required.contains(&key.as_str()), "{key}");
+            assert!(travel["properties"][key].is_object(), "travel {key}");
+        }
+        assert_eq!(json["travel"]["crossing"], "somport-tunnel");
+        assert_eq!(json["travel"]["detour_minutes"], 80.0);
+        // An old match, scored before matches carried their trip: no `travel` at all.
+        let old = serde_json::to_value(MatchJson::from(&pb::Match::default())).expect("json");
+        assert!(old.get("travel").is_none(), "{old}");
     }
 
     #[test]

@@ -66,6 +66,19 @@
       reason.textContent = " — " + alert.reason;
       item.append(reason);
     }
+    if (alert.travel) {
+      var travel = document.createElement("span");
+      travel.className = "meta travel";
+      travel.textContent = " · " + alert.travel;
+      item.append(travel);
+    }
+    if (alert.travel_closed) {
+      var closed = document.createElement("span");
+      closed.className = "meta travel-closed";
+      closed.setAttribute("role", "note");
+      closed.textContent = " ⚠ " + alert.travel_closed;
+      item.append(closed);
+    }
     var state = document.createElement("span");
     state.className = "meta state";
     state.textContent = " " + list.dataset.unreadLabel + " ";

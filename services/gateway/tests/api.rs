@@ -805,3 +805,146 @@ async fn a_firms_service_radius_in_hours_round_trips_through_the_json_api() {
 
     world.stop().await;
 }
+
+/// The trip by road the bundled travel model gives between a firm and a listing on
+/// `day`, as matches carry it (minutes and km to a tenth).
+fn expected_trip(
+    firm: &pb::Company,
+    listing: &pb::Opportunity,
+    day: pyred_travel::Day,
+) -> pyred_travel::Route {
+    let point = |location: Option<&pb::Location>| {
+        let (lat, lon) = location.and_then(pb::Location::point).unwrap();
+        pyred_travel::Point::new(lat, lon).unwrap()
+    };
+    let tenth = |x: f64| (x * 10.0).round() / 10.0;
+    let mut route = pyred_travel::TravelModel::bundled()
+        .route(
+            point(firm.location.as_ref()),
+            point(listing.location.as_ref()),
+            day,
+        )
+        .unwrap();
+    route.minutes = tenth(route.minutes);
+    route.km = tenth(route.km);
+    route.closed_detour = route.closed_detour.map(|(c, m)| (c, tenth(m)));
+    route
+}
+
+/// The `travel` object the API must give for `route`.
+fn travel_json(route: &pyred_travel::Route) -> serde_json::Value {
+    json!({
+        "minutes": route.minutes,
+        "km": route.km,
+        "crossing": route.crossing.as_ref().map(|c| c.as_str()).unwrap_or_default(),
+        "closed_crossing": route.closed_detour.as_ref().map(|(c, _)| c.as_str()).unwrap_or_default(),
+        "detour_minutes": route.closed_detour.as_ref().map_or(0.0, |(_, m)| *m),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_s_trip_by_road_and_a_closed_crossing_in_the_json_api() {
+    let world = World::start().await;
+    let client = &world.client;
+    let adviser = world.adviser.expose().to_owned();
+    // A Gers maker of stainless vats (Condom) and a winery in Aínsa, just south of the
+    // Bielsa tunnel, closed for avalanche risk on 18–19 January 2026
+    // (libs/travel/data/crossings.csv).
+    let firm = world.demo_firm("demo-gers-10").await;
+    let mut ainsa = pyred_e2e::rioja_tender("api-ainsa-1");
+    ainsa.title = "Suministro de depósitos de acero inoxidable para bodega".to_owned();
+    ainsa.description =
+        "Bodega de Aínsa licita depósitos de inox para vinificación y almacenamiento".to_owned();
+    ainsa.location = Some(pb::Location {
+        place_code: "22907".to_owned(),
+        ..Default::default()
+    });
+    ainsa.region = "ES-AR".to_owned();
+    ainsa.source = "arex".to_owned();
+    ainsa.published = Some(pb::Date {
+        year: 2025,
+        month: 12,
+        day: 1,
+    });
+    let listing = world
+        .registry()
+        .create_opportunity(pb::CreateOpportunityRequest {
+            opportunity: Some(ainsa),
+            draft: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    // The lead on a given day: matchmaking scores on `as_of` (the index follows the
+    // registry within a second).
+    let lead_on = |day: &'static str| {
+        let path = format!(
+            "/api/v1/companies/{}/matches?as_of={day}&page_size=50",
+            firm.id
+        );
+        let (client, adviser, listing_id) = (client, adviser.clone(), listing.id.clone());
+        async move {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+            loop {
+                let reply = client.get_as(&path, &adviser).await;
+                assert_eq!(reply.status, 200, "{}", reply.text());
+                let found = reply.json()["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["opportunity_id"] == listing_id.as_str())
+                    .cloned();
+                if let Some(found) = found {
+                    return found;
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the Aínsa listing never became a lead on {day}: {}",
+                    reply.text()
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    };
+    let january = |day: &str| pyred_travel::Day::parse(day).unwrap();
+    let open = expected_trip(&firm, &listing, january("2026-01-20"));
+    let closed = expected_trip(&firm, &listing, january("2026-01-18"));
+    assert!(open.closed_detour.is_none(), "{open:?}");
+    assert_eq!(
+        closed.closed_detour.as_ref().map(|(c, _)| c.as_str()),
+        Some("bielsa-tunnel"),
+        "the model's closure that day: {closed:?}"
+    );
+
+    let lead = lead_on("2026-01-20").await;
+    assert_eq!(lead["travel"], travel_json(&open), "{lead}");
+    assert!(lead["distance_km"].as_f64().unwrap() < open.km, "{lead}");
+    let lead = lead_on("2026-01-18").await;
+    assert_eq!(lead["travel"], travel_json(&closed), "{lead}");
+    assert_eq!(lead["travel"]["closed_crossing"], "bielsa-tunnel");
+    assert!(lead["travel"]["detour_minutes"].as_f64().unwrap() > 0.0);
+    // One lead, as GET /matches/{id} reads it: the same object.
+    let one = client
+        .get_as(
+            &format!("/api/v1/matches/{}", lead["id"].as_str().unwrap()),
+            &adviser,
+        )
+        .await;
+    assert_eq!(one.status, 200, "{}", one.text());
+    assert!(one.json()["travel"].is_object(), "{}", one.text());
+
+    // The schema documents it, optional.
+    let doc = client.get("/openapi.json", &[]).await.json();
+    let schema = &doc["components"]["schemas"]["Match"];
+    assert_eq!(schema["properties"]["travel"]["type"], "object");
+    assert!(
+        !schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "travel")
+    );
+
+    world.stop().await;
+}

@@ -2225,3 +2225,225 @@ async fn the_map_shows_every_crossing_in_its_state_on_the_day() {
 
     world.stop().await;
 }
+
+/// The trip by road the bundled travel model gives between a firm and a listing on
+/// `day`, as matches carry it (minutes and km to a tenth).
+fn expected_trip(
+    firm: &pb::Company,
+    listing: &pb::Opportunity,
+    day: pyred_travel::Day,
+) -> pyred_travel::Route {
+    let point = |location: Option<&pb::Location>| {
+        let (lat, lon) = location.and_then(pb::Location::point).unwrap();
+        pyred_travel::Point::new(lat, lon).unwrap()
+    };
+    let tenth = |x: f64| (x * 10.0).round() / 10.0;
+    let mut route = pyred_travel::TravelModel::bundled()
+        .route(
+            point(firm.location.as_ref()),
+            point(listing.location.as_ref()),
+            day,
+        )
+        .unwrap();
+    route.minutes = tenth(route.minutes);
+    route.km = tenth(route.km);
+    route.closed_detour = route.closed_detour.map(|(c, m)| (c, tenth(m)));
+    route
+}
+
+/// "45 min", "3 h 05".
+fn duration(minutes: f64) -> String {
+    let total = minutes.round() as u64;
+    if total < 60 {
+        format!("{total} min")
+    } else {
+        format!("{} h {:02}", total / 60, total % 60)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lead_cards_and_exports_show_the_trip_by_road_in_french_and_spanish() {
+    let world = World::start().await;
+    let client = &world.client;
+    // A Gers maker of stainless vats (Condom) and its leads as the firm page asks for
+    // them: scored today, the first twenty.
+    let firm = world.demo_firm("demo-gers-10").await;
+    let leads = world
+        .matchmaking_as(&world.adviser)
+        .list_company_matches(pb::ListCompanyMatchesRequest {
+            company_id: firm.id.clone(),
+            as_of: None,
+            statuses: Vec::new(),
+            page: Some(pb::PageRequest {
+                page_size: 20,
+                page_token: String::new(),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .matches;
+    let mut aragon = None;
+    for lead in &leads {
+        let listing = world
+            .registry()
+            .get_opportunity(pb::GetOpportunityRequest {
+                id: lead.opportunity_id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if listing.region == "ES-AR" {
+            aragon = Some((lead.clone(), listing));
+            break;
+        }
+    }
+    let (lead, listing) = aragon.expect("a lead in Aragón");
+    let route = expected_trip(&firm, &listing, pyred_travel::Day::today());
+    let travel = lead.travel.clone().expect("the lead carries its trip");
+    assert_eq!(travel.minutes, route.minutes, "{travel:?} {route:?}");
+    assert_eq!(travel.km, route.km, "{travel:?} {route:?}");
+    let model = pyred_travel::TravelModel::bundled();
+    let crossing = model
+        .crossing(route.crossing.as_ref().expect("across the Pyrenees"))
+        .unwrap();
+    assert_eq!(travel.crossing, crossing.id().as_str());
+    assert_eq!(
+        travel.closed_crossing,
+        route
+            .closed_detour
+            .as_ref()
+            .map(|(c, _)| c.as_str().to_owned())
+            .unwrap_or_default()
+    );
+    let km = format!("{:.0} km", route.km);
+    let french = format!(
+        "Trajet : {} par {} · {km}",
+        duration(route.minutes),
+        crossing.name_fr()
+    );
+    let spanish = format!(
+        "Trayecto : {} por {} · {km}",
+        duration(route.minutes),
+        crossing.name_es()
+    );
+    let closed = route.closed_detour.as_ref().map(|(c, detour)| {
+        let c = model.crossing(c).unwrap();
+        (
+            format!("{} est fermé ce jour (+{})", c.name_fr(), duration(*detour)),
+            format!(
+                "{} está cerrado ese día (+{})",
+                c.name_es(),
+                duration(*detour)
+            ),
+        )
+    });
+
+    // The firm page, in French and in Spanish.
+    let (cookie, _) = sign_in(&world, world.adviser.expose()).await;
+    let es_cookie = format!("{cookie}; pyred_lang=es");
+    let card = |html: &str| {
+        let html = unescaped(html);
+        let start = html.find(&format!("id=\"lead-{}\"", lead.id)).unwrap();
+        let end = html[start..].find("</article>").unwrap();
+        html[start..start + end].to_owned()
+    };
+    let path = format!("/console/firms/{}", firm.id);
+    let fr = card(&client.get(&path, &[("cookie", &cookie)]).await.text());
+    assert!(fr.contains(&french), "{french} not in\n{fr}");
+    let es = card(&client.get(&path, &[("cookie", &es_cookie)]).await.text());
+    assert!(es.contains(&spanish), "{spanish} not in\n{es}");
+    match &closed {
+        Some((closed_fr, closed_es)) => {
+            assert!(fr.contains(closed_fr), "{fr}");
+            assert!(es.contains(closed_es), "{es}");
+        }
+        None => assert!(!fr.contains("travel-closed") && !es.contains("travel-closed")),
+    }
+
+    // The listing's "firms to call" card, when the firm is among the first twenty.
+    let firms = world
+        .matchmaking_as(&world.adviser)
+        .list_opportunity_matches(pb::ListOpportunityMatchesRequest {
+            opportunity_id: listing.id.clone(),
+            page: Some(pb::PageRequest {
+                page_size: 20,
+                page_token: String::new(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .matches;
+    if let Some(shown) = firms.iter().find(|m| m.company_id == firm.id) {
+        let page = client
+            .get(
+                &format!("/console/opportunities/{}", listing.id),
+                &[("cookie", &cookie)],
+            )
+            .await
+            .text();
+        let page = unescaped(&page);
+        let start = page.find(&format!("id=\"lead-{}\"", shown.id)).unwrap();
+        assert!(page[start..].contains(&french), "{page}");
+    }
+
+    // The leads CSV: driving minutes, road km and the crossing, in the page's language.
+    for (jar, header, name) in [
+        (
+            &cookie,
+            ["Minutes de route", "Km par la route", "Passage"],
+            crossing.name_fr(),
+        ),
+        (
+            &es_cookie,
+            ["Minutos en coche", "Km por carretera", "Paso"],
+            crossing.name_es(),
+        ),
+    ] {
+        let csv = client
+            .get(
+                &format!("/console/firms/{}/leads.csv", firm.id),
+                &[("cookie", jar)],
+            )
+            .await;
+        assert_eq!(csv.status, 200);
+        let text = csv.text();
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let columns: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let at = |name: &str| columns.iter().position(|c| c == name).unwrap();
+        let (minutes, road, via) = (at(header[0]), at(header[1]), at(header[2]));
+        let row = reader
+            .records()
+            .map(Result::unwrap)
+            .find(|r| r.iter().any(|cell| cell == listing.id))
+            .expect("the Aragón lead's row");
+        assert_eq!(row[minutes], format!("{:.0}", route.minutes));
+        assert_eq!(row[road], format!("{:.1}", route.km));
+        assert_eq!(&row[via], name);
+    }
+
+    // The PDF lead sheet prints the trip beside the lead, when it is among the ten best.
+    if leads.iter().take(10).any(|m| m.id == lead.id) {
+        let pdf = client
+            .get(
+                &format!("/console/firms/{}/leads.pdf", firm.id),
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(pdf.status, 200);
+        let trip = pyred_gateway::lead_sheet::winansi(french.trim_start_matches("Trajet : "));
+        assert!(
+            shown_strings(&pdf.body).iter().any(|s| contains(s, &trip)),
+            "{french} not on the sheet"
+        );
+    }
+
+    world.stop().await;
+}
