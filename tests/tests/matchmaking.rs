@@ -56,23 +56,11 @@ async fn workflow_calls_validate_and_name_their_fields() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_firm_gets_scored_explained_leads_and_a_dismissed_one_stays_away() {
-    let test = spawn_stack().await;
-    pyred::import::load_demo(
-        &test
-            .connector()
-            .with_timeout(std::time::Duration::from_secs(30)),
-        &test.stack.addresses.registry,
-    )
-    .await
-    .expect("demo loads");
+    let test = demo_stack().await;
     let mut matchmaking = MatchmakingClient::new(test.channel(&test.stack.addresses.matchmaking));
     let leads = |company: &str| pb::ListCompanyMatchesRequest {
         company_id: company.to_owned(),
-        as_of: Some(pb::Date {
-            year: 2026,
-            month: 12,
-            day: 1,
-        }),
+        as_of: Some(demo_day()),
         ..Default::default()
     };
     let first = matchmaking
@@ -240,6 +228,20 @@ async fn a_newly_synced_matching_listing_raises_an_alert_within_two_seconds() {
     test.stack.stop().await.expect("clean stop");
 }
 
+/// A stack with the demo data loaded.
+async fn demo_stack() -> pyred_e2e::TestStack {
+    let test = spawn_stack().await;
+    pyred::import::load_demo(
+        &test
+            .connector()
+            .with_timeout(std::time::Duration::from_secs(30)),
+        &test.stack.addresses.registry,
+    )
+    .await
+    .expect("demo loads");
+    test
+}
+
 /// The day the demo's leads are scored on in these tests.
 fn demo_day() -> pb::Date {
     pb::Date {
@@ -257,15 +259,7 @@ fn point_of(location: Option<&pb::Location>) -> Option<pyred_travel::Point> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leads_carry_their_road_trip_and_a_radius_in_hours_keeps_only_those_within_it() {
     use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
-    let test = spawn_stack().await;
-    pyred::import::load_demo(
-        &test
-            .connector()
-            .with_timeout(std::time::Duration::from_secs(30)),
-        &test.stack.addresses.registry,
-    )
-    .await
-    .expect("demo loads");
+    let test = demo_stack().await;
     let mut matchmaking = MatchmakingClient::new(test.channel(&test.stack.addresses.matchmaking));
     let mut registry = CompanyRegistryClient::new(test.channel(&test.stack.addresses.registry));
     let leads = |company: &str| pb::ListCompanyMatchesRequest {

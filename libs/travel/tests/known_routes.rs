@@ -574,7 +574,7 @@ fn one_reach_serves_many_destinations_and_routes_are_symmetric() {
 fn trips_from_located_points_agree_with_routes_and_respect_the_speed_bound() {
     let g = graph();
     let max_speed = model().max_speed_kmh();
-    assert!(max_speed >= 100.0 && max_speed <= 140.0, "{max_speed} km/h");
+    assert!((100.0..=140.0).contains(&max_speed), "{max_speed} km/h");
     // Puymorens col closed in winter, Bielsa closed on 18 January 2026, neither in June.
     for on in [day("2026-06-15"), day("2026-01-18"), day("2026-12-20")] {
         for from in ["auch", "condom", "mirande"] {

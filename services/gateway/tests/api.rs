@@ -806,31 +806,6 @@ async fn a_firms_service_radius_in_hours_round_trips_through_the_json_api() {
     world.stop().await;
 }
 
-/// The trip by road the bundled travel model gives between a firm and a listing on
-/// `day`, as matches carry it (minutes and km to a tenth).
-fn expected_trip(
-    firm: &pb::Company,
-    listing: &pb::Opportunity,
-    day: pyred_travel::Day,
-) -> pyred_travel::Route {
-    let point = |location: Option<&pb::Location>| {
-        let (lat, lon) = location.and_then(pb::Location::point).unwrap();
-        pyred_travel::Point::new(lat, lon).unwrap()
-    };
-    let tenth = |x: f64| (x * 10.0).round() / 10.0;
-    let mut route = pyred_travel::TravelModel::bundled()
-        .route(
-            point(firm.location.as_ref()),
-            point(listing.location.as_ref()),
-            day,
-        )
-        .unwrap();
-    route.minutes = tenth(route.minutes);
-    route.km = tenth(route.km);
-    route.closed_detour = route.closed_detour.map(|(c, m)| (c, tenth(m)));
-    route
-}
-
 /// The `travel` object the API must give for `route`.
 fn travel_json(route: &pyred_travel::Route) -> serde_json::Value {
     json!({
@@ -908,8 +883,8 @@ async fn a_lead_s_trip_by_road_and_a_closed_crossing_in_the_json_api() {
         }
     };
     let january = |day: &str| pyred_travel::Day::parse(day).unwrap();
-    let open = expected_trip(&firm, &listing, january("2026-01-20"));
-    let closed = expected_trip(&firm, &listing, january("2026-01-18"));
+    let open = common::expected_trip(&firm, &listing, january("2026-01-20"));
+    let closed = common::expected_trip(&firm, &listing, january("2026-01-18"));
     assert!(open.closed_detour.is_none(), "{open:?}");
     assert_eq!(
         closed.closed_detour.as_ref().map(|(c, _)| c.as_str()),

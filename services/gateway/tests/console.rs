@@ -2226,31 +2226,6 @@ async fn the_map_shows_every_crossing_in_its_state_on_the_day() {
     world.stop().await;
 }
 
-/// The trip by road the bundled travel model gives between a firm and a listing on
-/// `day`, as matches carry it (minutes and km to a tenth).
-fn expected_trip(
-    firm: &pb::Company,
-    listing: &pb::Opportunity,
-    day: pyred_travel::Day,
-) -> pyred_travel::Route {
-    let point = |location: Option<&pb::Location>| {
-        let (lat, lon) = location.and_then(pb::Location::point).unwrap();
-        pyred_travel::Point::new(lat, lon).unwrap()
-    };
-    let tenth = |x: f64| (x * 10.0).round() / 10.0;
-    let mut route = pyred_travel::TravelModel::bundled()
-        .route(
-            point(firm.location.as_ref()),
-            point(listing.location.as_ref()),
-            day,
-        )
-        .unwrap();
-    route.minutes = tenth(route.minutes);
-    route.km = tenth(route.km);
-    route.closed_detour = route.closed_detour.map(|(c, m)| (c, tenth(m)));
-    route
-}
-
 /// "45 min", "3 h 05".
 fn duration(minutes: f64) -> String {
     let total = minutes.round() as u64;
@@ -2299,7 +2274,7 @@ async fn lead_cards_and_exports_show_the_trip_by_road_in_french_and_spanish() {
         }
     }
     let (lead, listing) = aragon.expect("a lead in Aragón");
-    let route = expected_trip(&firm, &listing, pyred_travel::Day::today());
+    let route = common::expected_trip(&firm, &listing, pyred_travel::Day::today());
     let travel = lead.travel.clone().expect("the lead carries its trip");
     assert_eq!(travel.minutes, route.minutes, "{travel:?} {route:?}");
     assert_eq!(travel.km, route.km, "{travel:?} {route:?}");

@@ -765,6 +765,35 @@ impl SharedStats {
     }
 }
 
+/// The geographic restriction of a firm's candidate search: its radius in hours as a
+/// travel area, else its radius in km; none without a position or a radius. When both
+/// radii are stated the matcher applies the km one to what the travel area returns.
+fn service_area(company: &pb::Company) -> Option<pb::search_request::Geo> {
+    let location = company.location.as_ref()?;
+    location.point()?;
+    let centre = pb::Location {
+        lat: location.lat,
+        lon: location.lon,
+        ..Default::default()
+    };
+    if let Some(hours) = company
+        .service_radius_hours
+        .filter(|h| h.is_finite() && *h > 0.0)
+    {
+        return Some(pb::search_request::Geo::Travel(pb::TravelArea {
+            centre: Some(pb::travel_area::Centre::Point(centre)),
+            max_minutes: (hours * 60.0).min(720.0),
+        }));
+    }
+    let radius = company
+        .service_radius_km
+        .filter(|r| r.is_finite() && *r > 0.0)?;
+    Some(pb::search_request::Geo::Radius(pb::GeoRadius {
+        centre: Some(pb::geo_radius::Centre::Point(centre)),
+        radius_km: radius.min(1000.0),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -866,33 +895,4 @@ mod tests {
             Freshness::Missing
         );
     }
-}
-
-/// The geographic restriction of a firm's candidate search: its radius in hours as a
-/// travel area, else its radius in km; none without a position or a radius. When both
-/// radii are stated the matcher applies the km one to what the travel area returns.
-fn service_area(company: &pb::Company) -> Option<pb::search_request::Geo> {
-    let location = company.location.as_ref()?;
-    location.point()?;
-    let centre = pb::Location {
-        lat: location.lat,
-        lon: location.lon,
-        ..Default::default()
-    };
-    if let Some(hours) = company
-        .service_radius_hours
-        .filter(|h| h.is_finite() && *h > 0.0)
-    {
-        return Some(pb::search_request::Geo::Travel(pb::TravelArea {
-            centre: Some(pb::travel_area::Centre::Point(centre)),
-            max_minutes: (hours * 60.0).min(720.0),
-        }));
-    }
-    let radius = company
-        .service_radius_km
-        .filter(|r| r.is_finite() && *r > 0.0)?;
-    Some(pb::search_request::Geo::Radius(pb::GeoRadius {
-        centre: Some(pb::geo_radius::Centre::Point(centre)),
-        radius_km: radius.min(1000.0),
-    }))
 }

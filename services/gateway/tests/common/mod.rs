@@ -285,3 +285,28 @@ fn gateway_local(base_url: &str) -> std::net::SocketAddr {
         .parse()
         .expect("socket address")
 }
+
+/// The trip by road the bundled travel model gives between a firm and a listing on
+/// `day`, as matches carry it (minutes and km to a tenth).
+pub fn expected_trip(
+    firm: &pb::Company,
+    listing: &pb::Opportunity,
+    day: pyred_travel::Day,
+) -> pyred_travel::Route {
+    let point = |location: Option<&pb::Location>| {
+        let (lat, lon) = location.and_then(pb::Location::point).unwrap();
+        pyred_travel::Point::new(lat, lon).unwrap()
+    };
+    let tenth = |x: f64| (x * 10.0).round() / 10.0;
+    let mut route = pyred_travel::TravelModel::bundled()
+        .route(
+            point(firm.location.as_ref()),
+            point(listing.location.as_ref()),
+            day,
+        )
+        .unwrap();
+    route.minutes = tenth(route.minutes);
+    route.km = tenth(route.km);
+    route.closed_detour = route.closed_detour.map(|(c, m)| (c, tenth(m)));
+    route
+}
