@@ -9,7 +9,7 @@
 //! named helpers below ([`Metrics::feed_lag`], [`Metrics::index_documents`], …) fix
 //! the metric names so that every service spells them alike.
 //!
-//! # Integration (for the services; not wired yet)
+//! # Integration (how every service wires it)
 //!
 //! Configuration: one key per service, the metrics port, served on `server.host`:
 //! `registry.metrics_port` (default 9101), `geo_search.metrics_port` (9102),

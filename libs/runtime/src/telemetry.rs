@@ -4,7 +4,7 @@
 //! and, when `telemetry.otlp_endpoint` is set, an OpenTelemetry layer that exports spans
 //! over OTLP/gRPC. It also installs the W3C trace-context propagator: the server side
 //! ([`server_span`]) continues a trace whose `traceparent` arrives in gRPC metadata, and
-//! the client side ([`crate::client`]) injects it, so one request crossing three services
+//! the client side ([`crate::client`]) injects it, so one request crossing the services
 //! is one trace. The returned [`TelemetryGuard`] flushes pending spans on shutdown.
 
 use opentelemetry::propagation::{Extractor, Injector};

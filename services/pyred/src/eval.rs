@@ -89,6 +89,13 @@ pub fn parse_setting(text: &str) -> Result<(String, f64), String> {
     Ok((name.trim().to_owned(), value))
 }
 
+/// A difference as the report prints it (4 decimals): a tiny negative one is 0, never
+/// `-0.0000`.
+fn shown_delta(delta: f64) -> f64 {
+    let rounded = (delta * 1e4).round() / 1e4;
+    if rounded == 0.0 { 0.0 } else { rounded }
+}
+
 /// Reads `road` or `straight-line`.
 pub fn parse_measure(text: &str) -> Result<pyred_matching::DistanceMeasure, String> {
     pyred_matching::DistanceMeasure::from_name(text.trim())
@@ -911,7 +918,11 @@ pub fn render_text(report: &EvalReport) -> String {
         for row in &report.ablation {
             out.push_str(&format!(
                 "{:<12} {:>9.4} {:>+8.4} {:>10.4} {:>+8.4}\n",
-                row.without, row.ndcg, row.delta_ndcg, row.recall, row.delta_recall
+                row.without,
+                row.ndcg,
+                shown_delta(row.delta_ndcg),
+                row.recall,
+                shown_delta(row.delta_recall)
             ));
         }
         out.push('\n');
@@ -969,6 +980,13 @@ pub(crate) mod tests {
         std::fs::write(dir.path().join("opportunities.jsonl"), OPPORTUNITIES).unwrap();
         std::fs::write(dir.path().join("judgments.tsv"), JUDGMENTS).unwrap();
         dir
+    }
+
+    #[test]
+    fn a_tiny_negative_difference_prints_as_zero() {
+        assert_eq!(format!("{:+.4}", shown_delta(-0.000_01)), "+0.0000");
+        assert_eq!(format!("{:+.4}", shown_delta(-0.0006)), "-0.0006");
+        assert_eq!(format!("{:+.4}", shown_delta(0.001_24)), "+0.0012");
     }
 
     #[test]

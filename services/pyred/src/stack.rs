@@ -267,7 +267,7 @@ impl RunningStack {
     }
 }
 
-/// Builds and starts the three services in dependency order.
+/// Builds and starts the three gRPC services and the gateway in dependency order.
 ///
 /// Unless the configuration names a bootstrap admin key, the data directory's admin key
 /// (`admin.key`, created on first start) becomes it.
