@@ -292,6 +292,67 @@ impl Crossing {
     pub fn closed_on(&self, day: Day) -> bool {
         self.regime.closed_on(day)
     }
+
+    /// Whether it may close at short notice in bad weather (a `weather` rule).
+    pub fn weather_dependent(&self) -> bool {
+        self.regime
+            .rules()
+            .iter()
+            .any(|rule| matches!(rule, Closure::Weather))
+    }
+
+    /// What its rules say of `day`, the most restrictive first: closed for the day, else
+    /// closed at night in a nightly rule's season, else weather-dependent, else open.
+    pub fn state_on(&self, day: Day) -> CrossingState {
+        if self.closed_on(day) {
+            return CrossingState::Closed;
+        }
+        let today = MonthDay::of(day);
+        let night = self.regime.rules().iter().find_map(|rule| match rule {
+            Closure::Nightly {
+                from_hour,
+                to_hour,
+                season_from,
+                season_to,
+            } if today.within(*season_from, *season_to) => Some((*from_hour, *to_hour)),
+            _ => None,
+        });
+        match night {
+            Some((from_hour, to_hour)) => CrossingState::Night { from_hour, to_hour },
+            None if self.weather_dependent() => CrossingState::Weather,
+            None => CrossingState::Open,
+        }
+    }
+}
+
+/// What a crossing's rules say of one day, the most restrictive first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrossingState {
+    /// A seasonal or dated rule closes it for the whole day.
+    Closed,
+    /// Usable by day, closed at night (hours of the rule whose season holds the day).
+    Night {
+        /// Hour the closure starts.
+        from_hour: u8,
+        /// Hour it ends.
+        to_hour: u8,
+    },
+    /// Usable, but may close at short notice in bad weather.
+    Weather,
+    /// No rule restricts it that day.
+    Open,
+}
+
+impl CrossingState {
+    /// Its machine-readable name: `closed`, `night`, `weather`, `open`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::Night { .. } => "night",
+            Self::Weather => "weather",
+            Self::Open => "open",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -325,6 +386,34 @@ mod tests {
             "night rules leave the day open"
         );
         assert!(Regime::parse("open").expect("open").rules().is_empty());
+    }
+
+    #[test]
+    fn a_crossing_s_state_is_its_most_restrictive_rule_that_day() {
+        let crossing = |regime: &str| Crossing {
+            id: CrossingId("x".to_owned()),
+            name: String::new(),
+            name_fr: String::new(),
+            name_es: String::new(),
+            structure: Structure::Tunnel,
+            roads: String::new(),
+            regime: Regime::parse(regime).expect("regime"),
+            source: Source::Unverified,
+        };
+        let bielsa = crossing("night 22-07 11-01..04-30; weather; closed 2026-01-18..2026-01-19");
+        assert_eq!(bielsa.state_on(day("2026-01-18")), CrossingState::Closed);
+        assert_eq!(
+            bielsa.state_on(day("2026-01-20")),
+            CrossingState::Night {
+                from_hour: 22,
+                to_hour: 7
+            }
+        );
+        assert_eq!(bielsa.state_on(day("2026-07-15")), CrossingState::Weather);
+        assert!(bielsa.weather_dependent());
+        let tunnel = crossing("open");
+        assert_eq!(tunnel.state_on(day("2026-01-18")), CrossingState::Open);
+        assert!(!tunnel.weather_dependent());
     }
 
     #[test]

@@ -19,7 +19,9 @@ mod crossing;
 mod graph;
 mod route;
 
-pub use crossing::{Closure, Crossing, CrossingId, MonthDay, Regime, Source, Structure};
+pub use crossing::{
+    Closure, Crossing, CrossingId, CrossingState, MonthDay, Regime, Source, Structure,
+};
 pub use graph::{Edge, Node, NodeId, NodeKind, RoadKind, Side, TravelModel};
 pub use pyred_domain::date::Day;
 pub use pyred_domain::geo::GeoPoint as Point;

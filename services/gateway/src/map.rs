@@ -31,7 +31,8 @@ use std::sync::OnceLock;
 use pyred_proto::v1 as pb;
 use serde::Deserialize;
 
-use pyred_travel::{Closure, Day, MonthDay, TravelModel};
+pub use pyred_travel::CrossingState;
+use pyred_travel::{Day, TravelModel};
 
 use crate::i18n::Lang;
 use crate::json::KindJson;
@@ -323,36 +324,6 @@ fn text(out: &mut String, x: f64, y: f64, size: f64, attrs: &str, content: &str)
     );
 }
 
-/// What a crossing's rules say of one day, the most restrictive first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CrossingState {
-    /// A seasonal or dated rule closes it for the whole day.
-    Closed,
-    /// Usable by day, closed at night (hours in the rule's season).
-    Night {
-        /// Hour the closure starts.
-        from_hour: u8,
-        /// Hour it ends.
-        to_hour: u8,
-    },
-    /// Usable, but may close at short notice in bad weather.
-    Weather,
-    /// No rule restricts it that day.
-    Open,
-}
-
-impl CrossingState {
-    /// The word the markup and the tests use: `closed`, `night`, `weather`, `open`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Closed => "closed",
-            Self::Night { .. } => "night",
-            Self::Weather => "weather",
-            Self::Open => "open",
-        }
-    }
-}
-
 /// A crossing as the map shows it on one day.
 #[derive(Debug, Clone)]
 pub struct CrossingOnDay {
@@ -378,15 +349,6 @@ pub struct CrossingOnDay {
     pub lon: f64,
 }
 
-fn in_season(day: Day, from: MonthDay, to: MonthDay) -> bool {
-    let today = MonthDay::of(day);
-    if from <= to {
-        from <= today && today <= to
-    } else {
-        today >= from || today <= to
-    }
-}
-
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars
@@ -407,26 +369,8 @@ pub fn crossings_on(day: Day, lang: Lang) -> Vec<CrossingOnDay> {
         .filter_map(|(i, crossing)| {
             // Every crossing is a node (the model checks it on load); none is skipped.
             let point = model.node(crossing.id().as_str())?.point();
-            let rules = crossing.regime().rules();
-            let night = rules.iter().find_map(|rule| match rule {
-                Closure::Nightly {
-                    from_hour,
-                    to_hour,
-                    season_from,
-                    season_to,
-                } if in_season(day, *season_from, *season_to) => Some((*from_hour, *to_hour)),
-                _ => None,
-            });
-            let weather = rules.iter().any(|rule| matches!(rule, Closure::Weather));
-            let state = if crossing.closed_on(day) {
-                CrossingState::Closed
-            } else if let Some((from_hour, to_hour)) = night {
-                CrossingState::Night { from_hour, to_hour }
-            } else if weather {
-                CrossingState::Weather
-            } else {
-                CrossingState::Open
-            };
+            let state = crossing.state_on(day);
+            let weather = crossing.weather_dependent();
             let mut texts = Vec::new();
             match state {
                 CrossingState::Closed => texts.push(word("crossing_closed").to_owned()),
