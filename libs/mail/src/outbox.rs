@@ -31,6 +31,8 @@ use sha2::{Digest, Sha256};
 use crate::{MailError, Message, Transport};
 
 const ENVELOPE_HEADER: &str = "X-Pyred-Envelope-To:";
+/// How long a delivery waits for the lock before answering [`MailError::Busy`].
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(500);
 const LOCK_FILE: &str = ".deliver.lock";
 /// Temporary files older than this are left by a crash and removed by [`Outbox::open`].
 const STALE_TEMPORARY: Duration = Duration::from_secs(3600);
@@ -216,10 +218,10 @@ impl Outbox {
     /// counted in `<id>.failed` and logged, and the next ones are still tried.
     ///
     /// Fails as a whole only when the outbox cannot be read, another delivery holds the
-    /// lock ([`MailError::Busy`]), or a sent mark cannot be written — then it stops at
+    /// lock for more than [`LOCK_PATIENCE`] ([`MailError::Busy`]), or a sent mark cannot be written — then it stops at
     /// once, since going on would send messages it cannot remember sending.
     pub async fn deliver<T: Transport>(&self, transport: &T) -> Result<DeliveryReport, MailError> {
-        let _lock = self.lock()?;
+        let _lock = self.lock_patiently().await?;
         let mut report = DeliveryReport::default();
         for pending in self.pending()? {
             if self.is_sent(&pending.id) {
@@ -366,6 +368,21 @@ impl Outbox {
             Replace::Yes,
         )
         .map(|_| ())
+    }
+
+    /// The delivery lock, waiting up to [`LOCK_PATIENCE`] for it: a lock briefly held
+    /// by a copy of the descriptor (a child process forked elsewhere in this process
+    /// holds it until it execs) is not another delivery.
+    async fn lock_patiently(&self) -> Result<File, MailError> {
+        let started = std::time::Instant::now();
+        loop {
+            match self.lock() {
+                Err(MailError::Busy(_)) if started.elapsed() < LOCK_PATIENCE => {
+                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     fn lock(&self) -> Result<File, MailError> {
@@ -807,6 +824,34 @@ mod tests {
             outbox.deliver(&fake).await.expect("deliver").sent,
             vec!["a"]
         );
+    }
+
+    #[tokio::test]
+    async fn a_lock_released_within_the_patience_is_waited_for() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let outbox = Outbox::open(dir.path()).expect("outbox");
+        outbox
+            .enqueue(&message("a", &["a@x.example"]), "a")
+            .expect("a");
+        let held = outbox.lock().expect("first lock");
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let holder = tokio::spawn(async move {
+            let _ = released.await;
+            drop(held);
+        });
+        let fake = Fake::default();
+        let delivery = outbox.deliver(&fake);
+        tokio::pin!(delivery);
+        // Still waiting while the lock is held…
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(50), &mut delivery)
+                .await
+                .is_err()
+        );
+        // …and delivered once it is released.
+        let _ = release.send(());
+        assert_eq!(delivery.await.expect("deliver").sent, vec!["a"]);
+        holder.await.expect("holder");
     }
 
     #[test]
