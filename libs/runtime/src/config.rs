@@ -859,7 +859,10 @@ mod tests {
         let candidates = &settings.matchmaking.candidates;
         assert_eq!(candidates.top_n, 300);
         assert!(!candidates.search_text);
-        assert_eq!(candidates.index_lag, 9, "the environment wins over the file");
+        assert_eq!(
+            candidates.index_lag, 9,
+            "the environment wins over the file"
+        );
         assert_eq!(candidates.search_concepts, 50, "the rest keeps its default");
     }
 
@@ -882,7 +885,10 @@ mod tests {
         let error = load_with(&[("PYRED__MATCHMAKING__CANDIDATES__INDEX_LAG", "-1")])
             .expect_err("negative")
             .to_string();
-        assert!(error.contains("matchmaking.candidates.index_lag"), "{error}");
+        assert!(
+            error.contains("matchmaking.candidates.index_lag"),
+            "{error}"
+        );
         let error = load_with(&[("PYRED__MATCHMAKING__CANDIDATES__TOP_N", "lots")])
             .expect_err("not a number")
             .to_string();
