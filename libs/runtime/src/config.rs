@@ -349,6 +349,107 @@ pub struct MatchmakingSettings {
     pub database_url: Option<Secret>,
     /// Address other services use to reach matchmaking.
     pub url: String,
+    /// How candidates are gathered on a large register: `[matchmaking.candidates]`.
+    pub candidates: CandidatesSettings,
+}
+
+/// Matchmaking's candidate generation: `[matchmaking.candidates]`. The defaults are
+/// compiled in (`default.toml`); ranges are checked at load time.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidatesSettings {
+    /// Sides (listings for a firm, firms for a listing) with at most this many records
+    /// are scored exhaustively; 0: always candidates, except on an empty register.
+    pub exhaustive_max: u64,
+    /// Candidates asked of geo-search per party, 1..=10000.
+    pub top_n: u64,
+    /// Concepts per direction in a search, 1..=100.
+    pub search_concepts: u64,
+    /// Sector searches per party, 0..=10.
+    pub sector_searches: u64,
+    /// Whether the supply and source searches also send the party's text (`offers`,
+    /// `seeks`, a listing's title) besides its concepts.
+    pub search_text: bool,
+    /// Registry gets in flight while fetching candidates, 1..=256.
+    pub fetch_concurrency: u64,
+    /// Profiles kept per entity, 0..=10000000.
+    pub profile_cache: u64,
+    /// Age of the register statistics before a background rebuild, seconds, 1..=86400.
+    pub stats_refresh_secs: u64,
+    /// Most records profiled when building the statistics, at least 1.
+    pub stats_sample: u64,
+    /// Changes the index may lag behind the registry before a call waits (besides 1 %
+    /// of the indexed documents), 0..=1000000000.
+    pub index_lag: u64,
+    /// Longest such wait, milliseconds, 0..=60000.
+    pub index_wait_ms: u64,
+}
+
+impl CandidatesSettings {
+    /// The first value out of its range, as a [`ConfigError::BadValue`].
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value, min, max) in [
+            ("matchmaking.candidates.top_n", self.top_n, 1, 10_000),
+            (
+                "matchmaking.candidates.search_concepts",
+                self.search_concepts,
+                1,
+                100,
+            ),
+            (
+                "matchmaking.candidates.sector_searches",
+                self.sector_searches,
+                0,
+                10,
+            ),
+            (
+                "matchmaking.candidates.fetch_concurrency",
+                self.fetch_concurrency,
+                1,
+                256,
+            ),
+            (
+                "matchmaking.candidates.profile_cache",
+                self.profile_cache,
+                0,
+                10_000_000,
+            ),
+            (
+                "matchmaking.candidates.stats_refresh_secs",
+                self.stats_refresh_secs,
+                1,
+                86_400,
+            ),
+            (
+                "matchmaking.candidates.stats_sample",
+                self.stats_sample,
+                1,
+                u64::MAX,
+            ),
+            (
+                "matchmaking.candidates.index_lag",
+                self.index_lag,
+                0,
+                1_000_000_000,
+            ),
+            (
+                "matchmaking.candidates.index_wait_ms",
+                self.index_wait_ms,
+                0,
+                60_000,
+            ),
+        ] {
+            let reason = if value < min {
+                format!("must be at least {min}")
+            } else if value > max {
+                format!("must be at most {max}")
+            } else {
+                continue;
+            };
+            return Err(ConfigError::BadValue { key, reason });
+        }
+        Ok(())
+    }
 }
 
 /// Where the layers come from; `Default` reads the process environment.
@@ -476,6 +577,7 @@ impl Settings {
                 "must be at most 1000 (a revoked key must stop working within a second)",
             );
         }
+        self.matchmaking.candidates.validate()?;
         if !(0.0..=1.0).contains(&self.telemetry.sample_ratio) {
             return bad("telemetry.sample_ratio", "must be between 0 and 1");
         }
@@ -728,6 +830,73 @@ mod tests {
         assert_eq!(settings.registry.port, 7000);
         assert_eq!(settings.geo_search.port, 7002);
         assert_eq!(settings.matchmaking.port, 50053);
+    }
+
+    #[test]
+    fn candidates_section_comes_from_the_file_and_the_environment() {
+        let defaults = load_with(&[]).expect("defaults are valid");
+        assert_eq!(defaults.matchmaking.candidates.top_n, 500);
+        assert_eq!(defaults.matchmaking.candidates.exhaustive_max, 5000);
+        assert!(defaults.matchmaking.candidates.search_text);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("pyred.toml");
+        std::fs::write(
+            &file,
+            "[matchmaking.candidates]\ntop_n = 300\nsearch_text = false\nindex_lag = 7\n",
+        )
+        .expect("write config");
+        let env = [(
+            "PYRED__MATCHMAKING__CANDIDATES__INDEX_LAG".to_owned(),
+            "9".to_owned(),
+        )]
+        .into_iter()
+        .collect();
+        let settings = Settings::load(&ConfigSources {
+            file: Some(file),
+            env: Some(env),
+        })
+        .expect("valid file");
+        let candidates = &settings.matchmaking.candidates;
+        assert_eq!(candidates.top_n, 300);
+        assert!(!candidates.search_text);
+        assert_eq!(
+            candidates.index_lag, 9,
+            "the environment wins over the file"
+        );
+        assert_eq!(candidates.search_concepts, 50, "the rest keeps its default");
+    }
+
+    #[test]
+    fn bad_candidate_values_name_their_key() {
+        let error = load_with(&[("PYRED__MATCHMAKING__CANDIDATES__TOP_N", "0")])
+            .expect_err("top_n 0")
+            .to_string();
+        assert!(
+            error.contains("matchmaking.candidates.top_n: must be at least 1"),
+            "{error}"
+        );
+        let error = load_with(&[("PYRED__MATCHMAKING__CANDIDATES__SEARCH_CONCEPTS", "500")])
+            .expect_err("above 100")
+            .to_string();
+        assert!(
+            error.contains("matchmaking.candidates.search_concepts: must be at most 100"),
+            "{error}"
+        );
+        let error = load_with(&[("PYRED__MATCHMAKING__CANDIDATES__INDEX_LAG", "-1")])
+            .expect_err("negative")
+            .to_string();
+        assert!(
+            error.contains("matchmaking.candidates.index_lag"),
+            "{error}"
+        );
+        let error = load_with(&[("PYRED__MATCHMAKING__CANDIDATES__TOP_N", "lots")])
+            .expect_err("not a number")
+            .to_string();
+        assert!(error.contains("matchmaking.candidates.top_n"), "{error}");
+        let error = load_with(&[("PYRED__MATCHMAKING__CANDIDATES__TOPN", "5")])
+            .expect_err("unknown key")
+            .to_string();
+        assert!(error.contains("topn"), "{error}");
     }
 
     #[test]

@@ -33,6 +33,7 @@ use pyred_matching::{CorpusStats, SearchTerms};
 use pyred_proto::v1::geo_search_client::GeoSearchClient;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::client::ServiceChannel;
+use pyred_runtime::config::CandidatesSettings;
 
 /// Geo-search's largest page.
 const SEARCH_PAGE: usize = 100;
@@ -45,46 +46,45 @@ const COUNT_TTL: Duration = Duration::from_secs(10);
 /// Pause between two looks at the index while waiting for it to catch up.
 const INDEX_POLL: Duration = Duration::from_millis(25);
 
-/// How candidates are gathered. Defaults are compiled in; each can be overridden by an
-/// environment variable (read once at start; a bad value stops start-up).
+/// How candidates are gathered: the `[matchmaking.candidates]` configuration section
+/// (`libs/runtime`, compiled-in defaults, ranges checked when the configuration loads),
+/// in the types the candidate path uses. Each field names its key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateSettings {
     /// Registers with at most this many records on the side being ranked (listings
-    /// for a firm, firms for a listing) are scored exhaustively
-    /// (`PYRED_MATCHMAKING_EXHAUSTIVE_MAX`, default 5000).
+    /// for a firm, firms for a listing) are scored exhaustively (`exhaustive_max`,
+    /// default 5000).
     pub exhaustive_max: u64,
-    /// Candidates asked of geo-search per party (`PYRED_MATCHMAKING_CANDIDATES`,
-    /// default 500, at most 10000).
+    /// Candidates asked of geo-search per party (`top_n`, default 500, at most 10000).
     pub top_n: usize,
-    /// Concepts per direction in a search (`PYRED_MATCHMAKING_SEARCH_CONCEPTS`,
-    /// default 50, at most 100).
+    /// Concepts per direction in a search (`search_concepts`, default 50, at most 100).
     pub max_concepts: usize,
-    /// Sector searches per party (`PYRED_MATCHMAKING_SECTOR_SEARCHES`, default 3).
+    /// Sector searches per party (`sector_searches`, default 3).
     pub sector_searches: usize,
-    /// Concurrent registry gets while fetching candidates
-    /// (`PYRED_MATCHMAKING_FETCH_CONCURRENCY`, default 16).
+    /// Concurrent registry gets while fetching candidates (`fetch_concurrency`,
+    /// default 16).
     pub fetch_concurrency: usize,
-    /// Profiles kept per entity (`PYRED_MATCHMAKING_PROFILE_CACHE`, default 20000).
+    /// Profiles kept per entity (`profile_cache`, default 20000).
     pub cache_capacity: usize,
     /// Age after which the register statistics are rebuilt in the background when the
-    /// register changed (`PYRED_MATCHMAKING_STATS_REFRESH_SECS`, default 600).
+    /// register changed (`stats_refresh_secs`, default 600).
     pub stats_refresh: Duration,
     /// Most records profiled when building the statistics; a larger register is
-    /// sampled evenly (`PYRED_MATCHMAKING_STATS_SAMPLE`, default 100000).
+    /// sampled evenly (`stats_sample`, default 100000).
     pub stats_sample: u64,
     /// Changes the index may lag behind the registry before a call waits for it, at
-    /// least (`PYRED_MATCHMAKING_INDEX_LAG`, default 0); the tolerance is also 1 % of
-    /// the indexed documents, so that steady syncing on a large register costs no wait.
+    /// least (`index_lag`, default 0); the tolerance is also 1 % of the indexed
+    /// documents, so that steady syncing on a large register costs no wait.
     pub index_lag: i64,
-    /// Longest such wait (`PYRED_MATCHMAKING_INDEX_WAIT_MS`, default 2000).
+    /// Longest such wait (`index_wait_ms`, default 2000).
     pub index_wait: Duration,
     /// Whether the supply and source searches also send the party's text (`offers`,
-    /// `seeks`, a listing's title) besides its concepts
-    /// (`PYRED_MATCHMAKING_SEARCH_TEXT`, 0 or 1, default 1).
+    /// `seeks`, a listing's title) besides its concepts (`search_text`, default true).
     pub search_text: bool,
 }
 
 impl Default for CandidateSettings {
+    /// The compiled-in defaults of `[matchmaking.candidates]` (a test checks they agree).
     fn default() -> Self {
         Self {
             exhaustive_max: 5000,
@@ -102,91 +102,24 @@ impl Default for CandidateSettings {
     }
 }
 
-/// A candidate setting that is not a number in its range.
-#[derive(Debug, thiserror::Error)]
-#[error("{variable}: {reason} (got {value:?})")]
-pub struct SettingsError {
-    /// The environment variable.
-    pub variable: &'static str,
-    /// Its value.
-    pub value: String,
-    /// What is wrong with it.
-    pub reason: &'static str,
-}
-
-impl CandidateSettings {
-    /// The defaults, overridden by the process environment.
-    ///
-    /// # Errors
-    /// [`SettingsError`] naming the first variable that is not a number in its range.
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// The defaults, overridden by `lookup` (the environment, or a map in tests).
-    ///
-    /// # Errors
-    /// As [`CandidateSettings::from_env`].
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        fn number(
-            lookup: &impl Fn(&str) -> Option<String>,
-            variable: &'static str,
-            min: u64,
-            max: u64,
-        ) -> Result<Option<u64>, SettingsError> {
-            let Some(value) = lookup(variable) else {
-                return Ok(None);
-            };
-            let parsed: u64 = value.trim().parse().map_err(|_| SettingsError {
-                variable,
-                value: value.clone(),
-                reason: "not a whole number",
-            })?;
-            if !(min..=max).contains(&parsed) {
-                return Err(SettingsError {
-                    variable,
-                    value,
-                    reason: "out of range",
-                });
-            }
-            Ok(Some(parsed))
+impl From<&CandidatesSettings> for CandidateSettings {
+    /// The configured section; its ranges were checked when the configuration loaded,
+    /// so every value fits (a larger one saturates rather than wraps).
+    fn from(config: &CandidatesSettings) -> Self {
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Self {
+            exhaustive_max: config.exhaustive_max,
+            top_n: size(config.top_n),
+            max_concepts: size(config.search_concepts),
+            sector_searches: size(config.sector_searches),
+            fetch_concurrency: size(config.fetch_concurrency),
+            cache_capacity: size(config.profile_cache),
+            stats_refresh: Duration::from_secs(config.stats_refresh_secs),
+            stats_sample: config.stats_sample,
+            index_lag: i64::try_from(config.index_lag).unwrap_or(i64::MAX),
+            index_wait: Duration::from_millis(config.index_wait_ms),
+            search_text: config.search_text,
         }
-        let mut s = Self::default();
-        let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_EXHAUSTIVE_MAX", 0, u64::MAX)? {
-            s.exhaustive_max = n;
-        }
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_CANDIDATES", 1, 10_000)? {
-            s.top_n = as_usize(n);
-        }
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_SEARCH_CONCEPTS", 1, 100)? {
-            s.max_concepts = as_usize(n);
-        }
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_SECTOR_SEARCHES", 0, 10)? {
-            s.sector_searches = as_usize(n);
-        }
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_FETCH_CONCURRENCY", 1, 256)? {
-            s.fetch_concurrency = as_usize(n);
-        }
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_PROFILE_CACHE", 0, 10_000_000)? {
-            s.cache_capacity = as_usize(n);
-        }
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_STATS_REFRESH_SECS", 1, 86_400)? {
-            s.stats_refresh = Duration::from_secs(n);
-        }
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_STATS_SAMPLE", 1, u64::MAX)? {
-            s.stats_sample = n;
-        }
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_INDEX_LAG", 0, 1_000_000_000)? {
-            s.index_lag = i64::try_from(n).unwrap_or(i64::MAX);
-        }
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_INDEX_WAIT_MS", 0, 60_000)? {
-            s.index_wait = Duration::from_millis(n);
-        }
-        if let Some(n) = number(&lookup, "PYRED_MATCHMAKING_SEARCH_TEXT", 0, 1)? {
-            s.search_text = n == 1;
-        }
-        Ok(s)
     }
 }
 
@@ -821,28 +754,71 @@ mod tests {
         assert_eq!(ids, ["a", "b", "z", "x", "c"]);
     }
 
+    fn load(
+        file: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Result<pyred_runtime::Settings, pyred_runtime::config::ConfigError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = file.map(|text| {
+            let path = dir.path().join("pyred.toml");
+            std::fs::write(&path, text).expect("write config");
+            path
+        });
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .chain([(
+                "PYRED_DATA_DIR".to_owned(),
+                dir.path().display().to_string(),
+            )])
+            .collect();
+        pyred_runtime::Settings::load(&pyred_runtime::config::ConfigSources {
+            file: path,
+            env: Some(env),
+        })
+    }
+
     #[test]
-    fn settings_come_from_the_environment_and_bad_values_name_their_variable() {
-        let defaults = CandidateSettings::from_lookup(|_| None).expect("defaults");
-        assert_eq!(defaults, CandidateSettings::default());
-        let set = CandidateSettings::from_lookup(|name| match name {
-            "PYRED_MATCHMAKING_EXHAUSTIVE_MAX" => Some("0".into()),
-            "PYRED_MATCHMAKING_CANDIDATES" => Some("300".into()),
-            _ => None,
-        })
+    fn settings_come_from_the_configuration_and_bad_values_name_their_key() {
+        let defaults = load(None, &[]).expect("defaults");
+        assert_eq!(
+            CandidateSettings::from(&defaults.matchmaking.candidates),
+            CandidateSettings::default(),
+            "the compiled-in defaults and CandidateSettings::default agree"
+        );
+        let set = load(
+            Some(
+                "[matchmaking.candidates]\nexhaustive_max = 0\ntop_n = 300\nsearch_text = false\n",
+            ),
+            &[
+                ("PYRED__MATCHMAKING__CANDIDATES__TOP_N", "200"),
+                ("PYRED__MATCHMAKING__CANDIDATES__INDEX_WAIT_MS", "50"),
+            ],
+        )
         .expect("valid");
-        assert_eq!(set.exhaustive_max, 0);
-        assert_eq!(set.top_n, 300);
-        let error = CandidateSettings::from_lookup(|name| {
-            (name == "PYRED_MATCHMAKING_CANDIDATES").then(|| "lots".to_owned())
-        })
-        .expect_err("not a number");
-        assert!(error.to_string().contains("PYRED_MATCHMAKING_CANDIDATES"));
-        let error = CandidateSettings::from_lookup(|name| {
-            (name == "PYRED_MATCHMAKING_SEARCH_CONCEPTS").then(|| "500".to_owned())
-        })
-        .expect_err("out of range");
-        assert!(error.to_string().contains("out of range"));
+        let set = CandidateSettings::from(&set.matchmaking.candidates);
+        assert_eq!(set.exhaustive_max, 0, "from the file");
+        assert!(!set.search_text, "from the file");
+        assert_eq!(set.top_n, 200, "the environment wins over the file");
+        assert_eq!(set.index_wait, Duration::from_millis(50));
+        assert_eq!(set.max_concepts, 50, "the rest keeps its default");
+        let error = load(None, &[("PYRED__MATCHMAKING__CANDIDATES__TOP_N", "0")])
+            .expect_err("zero candidates")
+            .to_string();
+        assert!(
+            error.contains("matchmaking.candidates.top_n: must be at least 1"),
+            "{error}"
+        );
+        let error = load(
+            Some("[matchmaking.candidates]\nsector_searches = -2\n"),
+            &[],
+        )
+        .expect_err("negative")
+        .to_string();
+        assert!(
+            error.contains("matchmaking.candidates.sector_searches"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -52,9 +52,6 @@ pub enum StartError {
     /// A digest setting is invalid.
     #[error(transparent)]
     Digest(#[from] digest::DigestError),
-    /// A candidate-generation setting (`PYRED_MATCHMAKING_…`) is invalid.
-    #[error(transparent)]
-    Candidates(#[from] candidates::SettingsError),
 }
 
 /// Matchmaking bound to its address, with its store open, ready to serve.
@@ -70,6 +67,7 @@ pub struct MatchmakingService {
     protection: Protection,
     metrics: MetricsEndpoint,
     digest: Option<(digest::DigestSettings, std::path::PathBuf)>,
+    candidates: candidates::CandidateSettings,
 }
 
 impl MatchmakingService {
@@ -120,6 +118,7 @@ impl MatchmakingService {
             protection,
             metrics,
             digest,
+            candidates: candidates::CandidateSettings::from(&settings.matchmaking.candidates),
         })
     }
 
@@ -155,10 +154,7 @@ impl MatchmakingService {
             }));
         tokio::spawn(readiness.run(shutdown.clone()));
         let leads = leads::Leads::new(self.matcher, self.registry.clone(), self.store.clone())
-            .with_geo_search(
-                self.geo_search.clone(),
-                candidates::CandidateSettings::from_env()?,
-            );
+            .with_geo_search(self.geo_search.clone(), self.candidates);
         let progress = std::sync::Arc::new(follower::Progress::default());
         let lag = progress.clone();
         self.metrics

@@ -626,7 +626,14 @@ async fn latency() {
     let count = env_number("PYRED_BENCH_LISTINGS", 20_000);
     let calls = env_number("PYRED_BENCH_CALLS", 40);
     let exhaustive_calls = env_number("PYRED_BENCH_EXHAUSTIVE_CALLS", 10);
-    let top_n = env_number("PYRED_MATCHMAKING_CANDIDATES", 500);
+    // `top_n` as configured: `PYRED__MATCHMAKING__CANDIDATES__TOP_N`, or a file.
+    let top_n = CandidateSettings::from(
+        &pyred_runtime::Settings::load(&pyred_runtime::config::ConfigSources::default())
+            .expect("valid configuration")
+            .matchmaking
+            .candidates,
+    )
+    .top_n;
     // With PYRED_DEV_DATA (a judged data set), its records are loaded among the
     // synthetic ones and both paths are scored on its judgments.
     let dev = std::env::var("PYRED_DEV_DATA")
