@@ -150,5 +150,4 @@ mod tests {
         let negative = Day::try_from(&date(2027, -3, 10)).expect_err("refused");
         assert_eq!(negative.source, Day::new(2027, 0, 10).expect_err("refused"));
     }
-
 }

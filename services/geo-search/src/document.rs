@@ -203,24 +203,13 @@ pub fn language_to_pb(language: Language) -> pb::Language {
 
 /// Days since 1970-01-01 of a protobuf date, when it is a real day.
 pub fn day_number(date: Option<&pb::Date>) -> Option<i64> {
-    let date = date?;
-    let day = Day::new(
-        date.year,
-        u32::try_from(date.month).ok()?,
-        u32::try_from(date.day).ok()?,
-    )
-    .ok()?;
+    let day = Day::try_from(date?).ok()?;
     Some(day.days_since_epoch())
 }
 
 /// The protobuf date of a day number.
 pub fn date_of(days: i64) -> Option<pb::Date> {
-    let day = Day::from_days_since_epoch(days).ok()?;
-    Some(pb::Date {
-        year: day.year(),
-        month: i32::try_from(day.month()).ok()?,
-        day: i32::try_from(day.day()).ok()?,
-    })
+    Day::from_days_since_epoch(days).ok().map(pb::Date::from)
 }
 
 /// The CPV prefixes a code is found under: every prefix of its 8 digits from the
