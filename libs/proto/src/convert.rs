@@ -92,9 +92,59 @@ impl TryFrom<pb::Date> for Day {
     }
 }
 
+impl pb::OpportunityKind {
+    /// Every kind but `Unspecified`, in the order of the proto.
+    pub const SPECIFIED: [Self; 6] = [
+        Self::BusinessOffer,
+        Self::BusinessRequest,
+        Self::Partnership,
+        Self::Tender,
+        Self::TechnologyOffer,
+        Self::TechnologyRequest,
+    ];
+
+    /// The kind's word in JSON, files and the index (`tender`, `business_request`…),
+    /// `None` when unspecified.
+    pub fn slug(self) -> Option<&'static str> {
+        match self {
+            Self::Unspecified => None,
+            Self::BusinessOffer => Some("business_offer"),
+            Self::BusinessRequest => Some("business_request"),
+            Self::Partnership => Some("partnership"),
+            Self::Tender => Some("tender"),
+            Self::TechnologyOffer => Some("technology_offer"),
+            Self::TechnologyRequest => Some("technology_request"),
+        }
+    }
+
+    /// The kind a word names, exactly as [`Self::slug`] writes it (no trimming, no case
+    /// folding).
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::SPECIFIED
+            .into_iter()
+            .find(|kind| kind.slug() == Some(slug))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kind_slugs_round_trip() {
+        for kind in pb::OpportunityKind::SPECIFIED {
+            let slug = kind.slug().expect("a specified kind has a word");
+            assert_eq!(pb::OpportunityKind::from_slug(slug), Some(kind));
+        }
+        assert_eq!(pb::OpportunityKind::Unspecified.slug(), None);
+        assert_eq!(
+            pb::OpportunityKind::from_slug("business_request"),
+            Some(pb::OpportunityKind::BusinessRequest)
+        );
+        for unknown in ["", "unspecified", "Tender", " tender", "offer"] {
+            assert_eq!(pb::OpportunityKind::from_slug(unknown), None, "{unknown:?}");
+        }
+    }
 
     fn date(year: i32, month: i32, day: i32) -> pb::Date {
         pb::Date { year, month, day }

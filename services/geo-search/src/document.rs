@@ -95,32 +95,12 @@ impl Entity {
 
 /// The indexed name of an opportunity kind (`tender`), `None` when unspecified.
 pub fn kind_name(kind: pb::OpportunityKind) -> Option<&'static str> {
-    use pb::OpportunityKind as K;
-    match kind {
-        K::Unspecified => None,
-        K::BusinessOffer => Some("business_offer"),
-        K::BusinessRequest => Some("business_request"),
-        K::Partnership => Some("partnership"),
-        K::Tender => Some("tender"),
-        K::TechnologyOffer => Some("technology_offer"),
-        K::TechnologyRequest => Some("technology_request"),
-    }
+    kind.slug()
 }
 
 /// The opportunity kind of an indexed name.
 pub fn kind_from_name(name: &str) -> pb::OpportunityKind {
-    use pb::OpportunityKind as K;
-    [
-        K::BusinessOffer,
-        K::BusinessRequest,
-        K::Partnership,
-        K::Tender,
-        K::TechnologyOffer,
-        K::TechnologyRequest,
-    ]
-    .into_iter()
-    .find(|kind| kind_name(*kind) == Some(name))
-    .unwrap_or(K::Unspecified)
+    pb::OpportunityKind::from_slug(name).unwrap_or(pb::OpportunityKind::Unspecified)
 }
 
 /// The indexed name of an opportunity status.
