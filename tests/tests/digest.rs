@@ -162,12 +162,7 @@ fn foie_gras(external_id: &str, title: &str, deadline: Option<pb::Date>) -> pb::
 }
 
 fn in_days(days: i64) -> pb::Date {
-    let day = pyred_domain::Day::today().plus_days(days).unwrap();
-    pb::Date {
-        year: day.year(),
-        month: i32::try_from(day.month()).unwrap(),
-        day: i32::try_from(day.day()).unwrap(),
-    }
+    pyred_domain::Day::today().plus_days(days).unwrap().into()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

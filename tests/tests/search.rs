@@ -23,7 +23,7 @@ const AS_OF: pb::Date = pb::Date {
 
 fn days(date: Option<&pb::Date>) -> i64 {
     let date = date.expect("a date");
-    pyred_domain::Day::new(date.year, date.month as u32, date.day as u32)
+    pyred_domain::Day::try_from(date)
         .expect("a real day")
         .days_since_epoch()
 }

@@ -224,14 +224,12 @@ fn day_of(
     if date.year == 0 && date.month == 0 && date.day == 0 {
         return Ok(None);
     }
-    let month = u32::try_from(date.month).unwrap_or(0);
-    let day = u32::try_from(date.day).unwrap_or(0);
-    Day::new(date.year, month, day)
+    Day::try_from(date)
         .map(Some)
-        .map_err(|source| MatchingError::InvalidDate {
+        .map_err(|error| MatchingError::InvalidDate {
             id: id.to_owned(),
             field,
-            source,
+            source: error.into(),
         })
 }
 

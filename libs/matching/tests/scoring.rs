@@ -20,12 +20,7 @@ fn day(text: &str) -> Day {
 }
 
 fn date(text: &str) -> pb::Date {
-    let d = day(text);
-    pb::Date {
-        year: d.year(),
-        month: i32::try_from(d.month()).unwrap(),
-        day: i32::try_from(d.day()).unwrap(),
-    }
+    day(text).into()
 }
 
 fn location((lat, lon, place): (f64, f64, &str)) -> Option<pb::Location> {

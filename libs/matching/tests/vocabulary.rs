@@ -10,12 +10,7 @@ use pyred_text::Language;
 use pyred_vocabulary::{CpvCode, Vocabulary};
 
 fn date(text: &str) -> pb::Date {
-    let d = Day::parse(text).unwrap();
-    pb::Date {
-        year: d.year(),
-        month: i32::try_from(d.month()).unwrap(),
-        day: i32::try_from(d.day()).unwrap(),
-    }
+    Day::parse(text).unwrap().into()
 }
 
 fn firm(id: &str, offers: &str) -> pb::Company {

@@ -4,6 +4,7 @@
 //! `tonic`/`prost` it re-exports, so that no service can drift to another version.
 
 pub mod codec;
+pub mod convert;
 
 pub use prost;
 pub use prost_types;

@@ -14,7 +14,7 @@ use pyred_runtime::error::{FieldViolations, InvalidInput};
 
 use crate::error::RegistryError;
 use crate::store::{CompanyFilter, Lifecycle, OpportunityFilter, Store, StoredOpportunity, fold};
-use crate::validate::{self, MAX_BATCH, from_pb_date, nace_prefix, to_pb_date};
+use crate::validate::{self, MAX_BATCH, nace_prefix};
 
 /// Items written per transaction in sync and import.
 const ITEMS_PER_TRANSACTION: usize = 200;
@@ -708,8 +708,8 @@ impl Registrar {
         let change = pb::StatusChange::try_from(request.change).unwrap_or_default();
         let new_deadline = match (change, request.new_deadline.as_ref()) {
             (pb::StatusChange::Extend, Some(date)) => Some(
-                from_pb_date(date)
-                    .ok_or_else(|| InvalidInput::single("new_deadline", "is not a valid date"))?,
+                Day::try_from(date)
+                    .map_err(|_| InvalidInput::single("new_deadline", "is not a valid date"))?,
             ),
             (pb::StatusChange::Extend, None) => {
                 return Err(InvalidInput::single("new_deadline", "is required to extend").into());
@@ -750,8 +750,8 @@ impl Registrar {
                         InvalidInput::single("new_deadline", "must not be in the past").into(),
                     );
                 }
-                current.deadline = Some(to_pb_date(deadline));
-                current.expires_on = Some(to_pb_date(deadline));
+                current.deadline = Some(deadline.into());
+                current.expires_on = Some(deadline.into());
                 lifecycle
             }
             (change, lifecycle) => {
@@ -786,7 +786,7 @@ impl Registrar {
                 };
                 let mut end = |name: &str, date: Option<&pb::Date>| {
                     date.and_then(|date| {
-                        let day = from_pb_date(date);
+                        let day = Day::try_from(date).ok();
                         if day.is_none() {
                             violations.add(format!("{field}.{name}"), "is not a valid date");
                         }

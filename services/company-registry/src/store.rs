@@ -22,7 +22,7 @@ use sqlx::{Any, Row as _, Transaction};
 use tokio::sync::{MutexGuard, watch};
 
 use crate::error::RegistryError;
-use crate::validate::{from_pb_date, nace_terms};
+use crate::validate::nace_terms;
 
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -143,7 +143,7 @@ impl Lifecycle {
             Self::Draft => pb::OpportunityStatus::Draft,
             Self::Withdrawn => pb::OpportunityStatus::Withdrawn,
             Self::Fulfilled => pb::OpportunityStatus::Fulfilled,
-            Self::Published => match expires_on.and_then(from_pb_date) {
+            Self::Published => match expires_on.and_then(|date| Day::try_from(date).ok()) {
                 Some(expires_on) if expires_on < today => pb::OpportunityStatus::Expired,
                 _ => pb::OpportunityStatus::Published,
             },
@@ -1302,7 +1302,8 @@ fn stored_opportunity(row: &AnyRow, today: Day) -> Result<StoredOpportunity, Reg
 }
 
 fn date_text(date: Option<&pb::Date>) -> Option<String> {
-    date.and_then(from_pb_date).map(|day| day.to_string())
+    date.and_then(|date| Day::try_from(date).ok())
+        .map(|day| day.to_string())
 }
 
 fn dates(opportunity: &pb::Opportunity) -> (String, Option<String>, String) {

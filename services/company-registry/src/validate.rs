@@ -9,7 +9,7 @@
 //! the same content normalise to equal records.
 
 use pyred_domain::{
-    Country, Cpv, Day, Gazetteer, GeoPoint, IsoRegion, NaceCode, Nif, Siren, Siret,
+    Country, Cpv, DateError, Day, Gazetteer, GeoPoint, IsoRegion, NaceCode, Nif, Siren, Siret,
 };
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::error::FieldViolations;
@@ -640,33 +640,7 @@ pub fn company(
 
 fn date(violations: &mut FieldViolations, field: String, given: Option<&pb::Date>) -> Option<Day> {
     let given = given?;
-    violations.check(
-        field,
-        Day::new(
-            given.year,
-            given.month.max(0).unsigned_abs(),
-            given.day.max(0).unsigned_abs(),
-        ),
-    )
-}
-
-/// The proto form of a day.
-pub fn to_pb_date(day: Day) -> pb::Date {
-    pb::Date {
-        year: day.year(),
-        month: i32::try_from(day.month()).unwrap_or_default(),
-        day: i32::try_from(day.day()).unwrap_or_default(),
-    }
-}
-
-/// A day from its proto form, when valid.
-pub fn from_pb_date(date: &pb::Date) -> Option<Day> {
-    Day::new(
-        date.year,
-        u32::try_from(date.month).ok()?,
-        u32::try_from(date.day).ok()?,
-    )
-    .ok()
+    violations.check(field, Day::try_from(given).map_err(DateError::from))
 }
 
 /// How long a listing without deadline stays live.
@@ -794,15 +768,15 @@ pub fn opportunity(
         cpv,
         location,
         region: region.map(|r| r.as_str().to_owned()).unwrap_or_default(),
-        published: Some(to_pb_date(published)),
-        deadline: deadline.map(to_pb_date),
+        published: Some(published.into()),
+        deadline: deadline.map(pb::Date::from),
         budget_eur: given.budget_eur,
         status: 0,
         source_version: given.source_version,
         version: 0,
         created_at: None,
         updated_at: None,
-        expires_on: Some(to_pb_date(expires_on)),
+        expires_on: Some(expires_on.into()),
         buyer,
         official_url,
         procedure,

@@ -185,12 +185,9 @@ pub fn parse_date(text: &str) -> Option<pb::Date> {
     }
     let (year, month, day): (i32, u32, u32) =
         (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
-    pyred_domain::Day::new(year, month, day).ok()?;
-    Some(pb::Date {
-        year,
-        month: i32::try_from(month).ok()?,
-        day: i32::try_from(day).ok()?,
-    })
+    pyred_domain::Day::new(year, month, day)
+        .ok()
+        .map(pb::Date::from)
 }
 
 /// Civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).

@@ -95,32 +95,12 @@ impl Entity {
 
 /// The indexed name of an opportunity kind (`tender`), `None` when unspecified.
 pub fn kind_name(kind: pb::OpportunityKind) -> Option<&'static str> {
-    use pb::OpportunityKind as K;
-    match kind {
-        K::Unspecified => None,
-        K::BusinessOffer => Some("business_offer"),
-        K::BusinessRequest => Some("business_request"),
-        K::Partnership => Some("partnership"),
-        K::Tender => Some("tender"),
-        K::TechnologyOffer => Some("technology_offer"),
-        K::TechnologyRequest => Some("technology_request"),
-    }
+    kind.slug()
 }
 
 /// The opportunity kind of an indexed name.
 pub fn kind_from_name(name: &str) -> pb::OpportunityKind {
-    use pb::OpportunityKind as K;
-    [
-        K::BusinessOffer,
-        K::BusinessRequest,
-        K::Partnership,
-        K::Tender,
-        K::TechnologyOffer,
-        K::TechnologyRequest,
-    ]
-    .into_iter()
-    .find(|kind| kind_name(*kind) == Some(name))
-    .unwrap_or(K::Unspecified)
+    pb::OpportunityKind::from_slug(name).unwrap_or(pb::OpportunityKind::Unspecified)
 }
 
 /// The indexed name of an opportunity status.
@@ -203,24 +183,13 @@ pub fn language_to_pb(language: Language) -> pb::Language {
 
 /// Days since 1970-01-01 of a protobuf date, when it is a real day.
 pub fn day_number(date: Option<&pb::Date>) -> Option<i64> {
-    let date = date?;
-    let day = Day::new(
-        date.year,
-        u32::try_from(date.month).ok()?,
-        u32::try_from(date.day).ok()?,
-    )
-    .ok()?;
+    let day = Day::try_from(date?).ok()?;
     Some(day.days_since_epoch())
 }
 
 /// The protobuf date of a day number.
 pub fn date_of(days: i64) -> Option<pb::Date> {
-    let day = Day::from_days_since_epoch(days).ok()?;
-    Some(pb::Date {
-        year: day.year(),
-        month: i32::try_from(day.month()).ok()?,
-        day: i32::try_from(day.day()).ok()?,
-    })
+    Day::from_days_since_epoch(days).ok().map(pb::Date::from)
 }
 
 /// The CPV prefixes a code is found under: every prefix of its 8 digits from the

@@ -6,7 +6,7 @@
 //! where the fingerprint hashes the rest of the request, so that a token is refused
 //! when replayed with another query.
 
-use pyred_domain::{BoundingBox, Cpv, Day, Gazetteer, GeoPoint, IsoRegion, NaceCode};
+use pyred_domain::{BoundingBox, Cpv, DateError, Day, Gazetteer, GeoPoint, IsoRegion, NaceCode};
 use pyred_proto::prost::Message as _;
 use pyred_proto::v1::{self as pb, search_request::Geo as PbGeo};
 use pyred_runtime::error::{FieldViolations, InvalidInput};
@@ -282,11 +282,7 @@ fn parse_page_token(token: &str, fingerprint: u64) -> Result<usize, &'static str
 
 fn day(violations: &mut FieldViolations, field: &str, date: Option<&pb::Date>) -> Option<i64> {
     let date = date?;
-    let parsed = Day::new(
-        date.year,
-        u32::try_from(date.month).unwrap_or(0),
-        u32::try_from(date.day).unwrap_or(0),
-    );
+    let parsed = Day::try_from(date).map_err(DateError::from);
     violations.check(field, parsed).map(Day::days_since_epoch)
 }
 

@@ -95,11 +95,7 @@ fn day(text: &str) -> Day {
 }
 
 fn date(day: Day) -> pb::Date {
-    pb::Date {
-        year: day.year(),
-        month: i32::try_from(day.month()).expect("month"),
-        day: i32::try_from(day.day()).expect("day"),
-    }
+    day.into()
 }
 
 /// A listing at each place (two at Zaragoza, for ties), and one without a position.

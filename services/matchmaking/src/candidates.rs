@@ -173,14 +173,6 @@ impl std::fmt::Debug for GeoCandidates {
     }
 }
 
-fn pb_date(day: Day) -> pb::Date {
-    pb::Date {
-        year: day.year(),
-        month: i32::try_from(day.month()).unwrap_or_default(),
-        day: i32::try_from(day.day()).unwrap_or_default(),
-    }
-}
-
 /// The first words of `text`, as many as a search reads.
 fn query_text(text: &str) -> String {
     text.split_whitespace()
@@ -393,7 +385,7 @@ impl GeoCandidates {
                 entity: side.entity() as i32,
                 nace_prefix: nace_prefix.to_owned(),
                 cpv_prefix: cpv_prefix.to_owned(),
-                as_of: Some(pb_date(as_of)),
+                as_of: Some(as_of.into()),
                 ..Default::default()
             }),
             geo,

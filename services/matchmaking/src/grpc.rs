@@ -245,11 +245,7 @@ fn as_of(violations: &mut FieldViolations, given: Option<&pb::Date>) -> Day {
     let Some(date) = given else {
         return Day::today();
     };
-    let day = u32::try_from(date.month)
-        .ok()
-        .zip(u32::try_from(date.day).ok())
-        .and_then(|(month, day)| Day::new(date.year, month, day).ok());
-    day.unwrap_or_else(|| {
+    Day::try_from(date).unwrap_or_else(|_| {
         violations.add("as_of", "is not a valid date");
         Day::today()
     })

@@ -182,12 +182,7 @@ fn language(object: &Value) -> i32 {
 }
 
 fn date(text: &str) -> Option<pb::Date> {
-    let day = Day::parse(text).ok()?;
-    Some(pb::Date {
-        year: day.year(),
-        month: i32::try_from(day.month()).ok()?,
-        day: i32::try_from(day.day()).ok()?,
-    })
+    Day::parse(text).ok().map(pb::Date::from)
 }
 
 fn lines(dir: &std::path::Path, file: &str) -> Vec<Value> {

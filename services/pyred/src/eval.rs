@@ -269,11 +269,7 @@ pub async fn service_rankings(
 ) -> Result<(BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<String>>), EvalError> {
     use pyred_proto::v1::geo_search_client::GeoSearchClient;
     use pyred_proto::v1::matchmaking_client::MatchmakingClient;
-    let day = pb::Date {
-        year: as_of.year(),
-        month: i32::try_from(as_of.month()).unwrap_or_default(),
-        day: i32::try_from(as_of.day()).unwrap_or_default(),
-    };
+    let day = pb::Date::from(as_of);
     let fail =
         |what: &str, error: &dyn std::fmt::Display| EvalError::Service(format!("{what}: {error}"));
     let data = tempfile::tempdir().map_err(|e| fail("temporary directory", &e))?;

@@ -1103,14 +1103,9 @@ pub fn parse_opportunity(line: &str) -> Result<pb::Opportunity, InvalidLine> {
         None => String::new(),
     };
     let kind = match fields.required_string_present("kind") {
-        Some(given) => match given.trim().to_ascii_lowercase().as_str() {
-            "business_offer" => pb::OpportunityKind::BusinessOffer,
-            "business_request" => pb::OpportunityKind::BusinessRequest,
-            "partnership" => pb::OpportunityKind::Partnership,
-            "tender" => pb::OpportunityKind::Tender,
-            "technology_offer" => pb::OpportunityKind::TechnologyOffer,
-            "technology_request" => pb::OpportunityKind::TechnologyRequest,
-            _ => {
+        Some(given) => match pb::OpportunityKind::from_slug(&given.trim().to_ascii_lowercase()) {
+            Some(kind) => kind,
+            None => {
                 fields.problem(
                     "kind",
                     format!(

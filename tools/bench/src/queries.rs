@@ -150,15 +150,7 @@ pub fn generate(vocabulary: &Vocabulary, seed: u64, count: usize) -> Vec<Query> 
 
 /// The proto kind of a kind name.
 pub fn kind_of(name: &str) -> pb::OpportunityKind {
-    match name {
-        "business_offer" => pb::OpportunityKind::BusinessOffer,
-        "business_request" => pb::OpportunityKind::BusinessRequest,
-        "partnership" => pb::OpportunityKind::Partnership,
-        "tender" => pb::OpportunityKind::Tender,
-        "technology_offer" => pb::OpportunityKind::TechnologyOffer,
-        "technology_request" => pb::OpportunityKind::TechnologyRequest,
-        _ => pb::OpportunityKind::Unspecified,
-    }
+    pb::OpportunityKind::from_slug(name).unwrap_or(pb::OpportunityKind::Unspecified)
 }
 
 impl Query {

@@ -172,13 +172,7 @@ pub struct Since {
 }
 
 fn day_of(date: Option<&pb::Date>) -> Option<Day> {
-    let date = date?;
-    Day::new(
-        date.year,
-        u32::try_from(date.month).ok()?,
-        u32::try_from(date.day).ok()?,
-    )
-    .ok()
+    Day::try_from(date?).ok()
 }
 
 impl Composer {
