@@ -7,8 +7,15 @@ use std::path::PathBuf;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let proto_root = manifest_dir.join("../../proto");
-    let files = ["common", "registry", "geo_search", "matchmaking", "access"]
-        .map(|name| proto_root.join(format!("pyred/v1/{name}.proto")));
+    let files = [
+        "common",
+        "registry",
+        "geo_search",
+        "matchmaking",
+        "access",
+        "brokerage",
+    ]
+    .map(|name| proto_root.join(format!("pyred/v1/{name}.proto")));
 
     // protox does not emit rerun-if-changed lines: name every input ourselves.
     println!("cargo:rerun-if-changed={}", proto_root.display());

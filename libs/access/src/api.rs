@@ -207,6 +207,7 @@ impl AccessApi {
                 territory,
                 company_id: request.company_id.trim().to_owned(),
                 source: source.to_owned(),
+                organisation: String::new(),
             },
             email,
             language,
@@ -351,6 +352,27 @@ impl Access for AccessApi {
             })),
             None => Err(Status::unauthenticated("unknown or revoked API key")),
         }
+    }
+
+    async fn create_organisation(
+        &self,
+        _request: Request<pb::CreateOrganisationRequest>,
+    ) -> Result<Response<pb::Organisation>, Status> {
+        Err(Status::unimplemented("organisations are not stored yet"))
+    }
+
+    async fn update_organisation(
+        &self,
+        _request: Request<pb::UpdateOrganisationRequest>,
+    ) -> Result<Response<pb::Organisation>, Status> {
+        Err(Status::unimplemented("organisations are not stored yet"))
+    }
+
+    async fn list_organisations(
+        &self,
+        _request: Request<pb::ListOrganisationsRequest>,
+    ) -> Result<Response<pb::ListOrganisationsResponse>, Status> {
+        Err(Status::unimplemented("organisations are not stored yet"))
     }
 }
 

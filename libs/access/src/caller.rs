@@ -115,6 +115,8 @@ pub struct Caller {
     pub company_id: String,
     /// Agency: its publisher code.
     pub source: String,
+    /// Adviser: the organisation the adviser belongs to ("cci-gers"); empty when none.
+    pub organisation: String,
 }
 
 impl Caller {
@@ -127,6 +129,7 @@ impl Caller {
             territory: Vec::new(),
             company_id: String::new(),
             source: String::new(),
+            organisation: String::new(),
         }
     }
 
@@ -139,6 +142,7 @@ impl Caller {
             territory: Vec::new(),
             company_id: String::new(),
             source: String::new(),
+            organisation: String::new(),
         }
     }
 
@@ -243,6 +247,7 @@ impl Caller {
             territory: self.territory.clone(),
             company_id: self.company_id.clone(),
             source: self.source.clone(),
+            organisation: self.organisation.clone(),
             ..pb::ApiKey::default()
         }
     }
@@ -256,6 +261,7 @@ impl Caller {
             territory: key.territory.clone(),
             company_id: key.company_id.clone(),
             source: key.source.clone(),
+            organisation: key.organisation.clone(),
         })
     }
 }
@@ -272,6 +278,7 @@ mod tests {
             territory: territory.iter().map(|t| (*t).to_owned()).collect(),
             company_id: String::new(),
             source: String::new(),
+            organisation: String::new(),
         }
     }
 

@@ -183,6 +183,8 @@ fn record(row: &sqlx::any::AnyRow) -> Result<KeyRecord, sqlx::Error> {
                 .collect(),
             company_id: row.try_get("company_id")?,
             source: row.try_get("source")?,
+            // Stored by the organisations change (issue 19).
+            organisation: String::new(),
         },
         email: row.try_get("email")?,
         language: Language::parse(&language).ok_or_else(|| {

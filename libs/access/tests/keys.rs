@@ -71,6 +71,7 @@ fn adviser(name: &str) -> Caller {
         territory: vec!["FR-32".into()],
         company_id: String::new(),
         source: String::new(),
+        organisation: String::new(),
     }
 }
 

@@ -34,6 +34,8 @@ pub mod service_names {
     pub const ACCESS: &str = "pyred.v1.Access";
     /// `pyred.v1.Audit` (served by every service).
     pub const AUDIT: &str = "pyred.v1.Audit";
+    /// `pyred.v1.Brokerage` (served by the matchmaking server).
+    pub const BROKERAGE: &str = "pyred.v1.Brokerage";
 }
 
 impl v1::Location {

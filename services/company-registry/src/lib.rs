@@ -85,6 +85,7 @@ impl Registry {
                 territory: Vec::new(),
                 company_id: String::new(),
                 source: String::new(),
+                organisation: String::new(),
             };
             let added = keys
                 .ensure(admin, key)

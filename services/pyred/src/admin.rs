@@ -200,6 +200,7 @@ pub async fn keys(settings: &Settings, connector: &Connector, args: &KeysArgs) -
                     company_id: company.clone().unwrap_or_default(),
                     source: source.clone().unwrap_or_default(),
                     email: email.clone().unwrap_or_default(),
+                    organisation: String::new(),
                     language: language.clone().unwrap_or_default(),
                 })
                 .await

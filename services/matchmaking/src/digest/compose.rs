@@ -99,6 +99,7 @@ impl Adviser {
             territory: self.territory.clone(),
             company_id: String::new(),
             source: String::new(),
+            organisation: String::new(),
         }
     }
 }
