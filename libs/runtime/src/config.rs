@@ -108,6 +108,35 @@ pub struct Settings {
     pub sync: SyncSettings,
     /// The advisers' e-mail digests.
     pub digest: DigestSettings,
+    /// Brokerage cases between organisations (consent period, expiry sweep).
+    pub brokerage: BrokerageSettings,
+}
+
+/// Brokerage cases: `[brokerage]` (decision 0018).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerageSettings {
+    /// How long a firm has to answer a consent request: `14d` (at least 10 s).
+    pub consent_timeout: String,
+    /// How often overdue consents are looked for: `1m`, `30s`, or plain seconds (≥ 1).
+    pub sweep_every: String,
+}
+
+impl BrokerageSettings {
+    /// The consent period.
+    pub fn consent_period(&self) -> Option<Duration> {
+        parse_interval(&self.consent_timeout)
+    }
+
+    /// The sweep interval.
+    pub fn sweep_interval(&self) -> Option<Duration> {
+        let text = self.sweep_every.trim();
+        match text.parse::<u64>() {
+            Ok(seconds) if seconds >= 1 => Some(Duration::from_secs(seconds)),
+            Ok(_) => None,
+            Err(_) => parse_interval(text),
+        }
+    }
 }
 
 /// The advisers' e-mail digests: `[digest]`, sent through `[digest.relay]` when it is
@@ -542,6 +571,18 @@ impl Settings {
         if self.digest.check_interval().is_none() {
             return bad(
                 "digest.check_every",
+                "must be a duration: 1m, 30s, or plain seconds (at least 1)",
+            );
+        }
+        if self.brokerage.consent_period().is_none() {
+            return bad(
+                "brokerage.consent_timeout",
+                "must be a duration of at least 10 seconds: 14d, 72h",
+            );
+        }
+        if self.brokerage.sweep_interval().is_none() {
+            return bad(
+                "brokerage.sweep_every",
                 "must be a duration: 1m, 30s, or plain seconds (at least 1)",
             );
         }

@@ -18,6 +18,7 @@ use pyred_runtime::client::ServiceChannel;
 use tokio_stream::StreamExt as _;
 use tokio_util::sync::CancellationToken;
 
+use crate::brokerage::store::CaseStore;
 use crate::error::MatchError;
 use crate::leads::Leads;
 use crate::store::Store;
@@ -197,6 +198,15 @@ async fn apply(batch: &[pb::Change], leads: &Leads, store: &Store) -> Result<(),
     let mut companies_changed = Vec::new();
     let mut opportunities_changed = Vec::new();
     for change in batch {
+        if change.op == pb::ChangeOp::Erase as i32
+            && change.entity == pb::EntityKind::Company as i32
+        {
+            // The firm's contact is gone: so are its consents to be introduced.
+            CaseStore::new(store.clone())
+                .withdraw_consents(&change.id, pyred_runtime::db::now_micros())
+                .await
+                .map_err(crate::brokerage::BrokerError::into_match_error)?;
+        }
         match &change.record {
             Some(pb::change::Record::Company(company)) => companies_changed.push(company.clone()),
             Some(pb::change::Record::Opportunity(opportunity)) => {

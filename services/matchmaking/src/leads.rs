@@ -118,6 +118,11 @@ impl Leads {
         }
     }
 
+    /// The store the leads are recorded in.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The same leads with candidates from the geo-search behind `geo_search` once a
     /// side has more than `settings.exhaustive_max` records.
     pub fn with_geo_search(

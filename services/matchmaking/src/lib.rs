@@ -6,6 +6,7 @@
 //! reflection. It reports SERVING only while its store answers and both the registry and
 //! geo-search, which it depends on, are serving.
 
+pub mod brokerage;
 pub mod candidates;
 pub mod digest;
 pub mod error;
@@ -68,6 +69,7 @@ pub struct MatchmakingService {
     metrics: MetricsEndpoint,
     digest: Option<(digest::DigestSettings, std::path::PathBuf)>,
     candidates: candidates::CandidateSettings,
+    brokerage: pyred_runtime::config::BrokerageSettings,
 }
 
 impl MatchmakingService {
@@ -119,6 +121,7 @@ impl MatchmakingService {
             metrics,
             digest,
             candidates: candidates::CandidateSettings::from(&settings.matchmaking.candidates),
+            brokerage: settings.brokerage.clone(),
         })
     }
 
@@ -176,6 +179,21 @@ impl MatchmakingService {
                 .run(shutdown.clone()),
             );
         }
+        let broker = brokerage::Broker::new(
+            brokerage::store::CaseStore::new(self.store.clone()),
+            leads.clone(),
+            brokerage::directory::Directory::new(self.registry.clone()),
+            self.brokerage
+                .consent_period()
+                .unwrap_or(std::time::Duration::from_secs(14 * 86_400)),
+        );
+        tokio::spawn(brokerage::sweep::run(
+            broker.cases().clone(),
+            self.brokerage
+                .sweep_interval()
+                .unwrap_or(std::time::Duration::from_secs(60)),
+            shutdown.clone(),
+        ));
         tokio::spawn(follower::follow(
             self.registry,
             leads.clone(),
@@ -183,6 +201,15 @@ impl MatchmakingService {
             progress,
             shutdown.clone(),
         ));
+        let brokerage_api = pyred_proto::v1::brokerage_server::BrokerageServer::new(
+            brokerage::grpc::BrokerageApi::new(
+                broker,
+                brokerage::consortia::Consortia::new(leads.clone()),
+                self.audit.clone(),
+            ),
+        )
+        .max_decoding_message_size(self.server.max_message_bytes)
+        .max_encoding_message_size(self.server.max_message_bytes);
         let api = MatchmakingServer::new(grpc::MatchmakingApi::new(
             self.store,
             leads,
@@ -195,12 +222,16 @@ impl MatchmakingService {
         server::serve(
             self.listener,
             &self.server,
-            &[MATCHMAKING, pyred_proto::service_names::AUDIT],
-            tonic::service::Routes::new(api).add_service(
-                pyred_proto::v1::audit_server::AuditServer::new(pyred_access::api::AuditApi::new(
-                    self.audit,
+            &[
+                MATCHMAKING,
+                pyred_proto::service_names::BROKERAGE,
+                pyred_proto::service_names::AUDIT,
+            ],
+            tonic::service::Routes::new(api)
+                .add_service(brokerage_api)
+                .add_service(pyred_proto::v1::audit_server::AuditServer::new(
+                    pyred_access::api::AuditApi::new(self.audit),
                 )),
-            ),
             health,
             self.protection,
             &metrics,
