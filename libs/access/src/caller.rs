@@ -100,6 +100,19 @@ pub enum CompanyView {
     Hidden,
 }
 
+/// Whether `region` lies in `territory` (ISO 3166-2 regions; a region covers its
+/// provinces): an adviser's scope, or an organisation's for its advisers' keys.
+pub fn territory_covers(territory: &[String], region: &str) -> bool {
+    let parsed = IsoRegion::parse(region).ok();
+    territory.iter().any(|zone| {
+        zone.eq_ignore_ascii_case(region)
+            || parsed
+                .as_ref()
+                .and_then(IsoRegion::parent)
+                .is_some_and(|parent| parent.as_str().eq_ignore_ascii_case(zone))
+    })
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
@@ -189,14 +202,7 @@ impl Caller {
 
     /// Whether `region` lies in the adviser's territory (a region covers its provinces).
     pub fn territory_covers(&self, region: &str) -> bool {
-        let parsed = IsoRegion::parse(region).ok();
-        self.territory.iter().any(|zone| {
-            zone.eq_ignore_ascii_case(region)
-                || parsed
-                    .as_ref()
-                    .and_then(IsoRegion::parent)
-                    .is_some_and(|parent| parent.as_str().eq_ignore_ascii_case(zone))
-        })
+        territory_covers(&self.territory, region)
     }
 
     /// Whether the caller may see the company (`id`, `region`) at all.
