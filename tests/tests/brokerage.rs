@@ -537,7 +537,17 @@ async fn two_chambers_introduce_two_firms_only_after_both_consent() {
     );
 
     // Now both advisers read both contacts; each read is audited.
-    assert!(w.contacts_audited(&case.id).await.is_empty());
+    let refused_reads = w.contacts_audited(&case.id).await;
+    assert_eq!(
+        refused_reads.len(),
+        3,
+        "refused attempts are audited too: {refused_reads:?}"
+    );
+    assert!(
+        refused_reads
+            .iter()
+            .all(|e| e.outcome == "FAILED_PRECONDITION")
+    );
     for party in [&mut w.gers, &mut w.arex] {
         let found = party
             .brokerage
@@ -572,7 +582,7 @@ async fn two_chambers_introduce_two_firms_only_after_both_consent() {
         .filter(|event| event.outcome == "OK")
         .map(|event| event.key_id.as_str())
         .collect();
-    assert_eq!(ok.len(), 2, "{reads:?}");
+    assert_eq!(ok.len(), 2, "one read per adviser of the case: {reads:?}");
     assert!(ok.contains(&w.gers.key_id.as_str()) && ok.contains(&w.arex.key_id.as_str()));
 
     // The case goes on; the lead follows; the timeline tells who did what.
