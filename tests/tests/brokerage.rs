@@ -955,3 +955,84 @@ async fn no_foreign_caller_touches_a_case() {
         .expect_err("pending is not an answer");
     assert!(no_answer.message().contains("answer"), "{no_answer:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consortium_opens_one_case_per_member_followed_elsewhere() {
+    let mut w = world().await;
+    let tender = w.listings[0].id.clone();
+    let opened = w
+        .gers
+        .brokerage
+        .open_consortium_cases(pb::OpenConsortiumCasesRequest {
+            opportunity_id: tender.clone(),
+            company_id: w.gers_firm.id.clone(),
+            member_company_ids: vec![w.zaragoza_firm.id.clone(), "demo-gers-10".to_owned()],
+            consortium_id: "cons_test".to_owned(),
+            note: "Candidature groupée.".to_owned(),
+        })
+        .await
+        .expect("consortium cases")
+        .into_inner()
+        .cases;
+    assert_eq!(
+        opened.len(),
+        1,
+        "a member of the adviser's own territory needs no hand-off"
+    );
+    let case = &opened[0];
+    let side_b = case.side_b.clone().expect("side b");
+    assert_eq!(side_b.organisation, "arex", "the Zaragoza firm is AREX's");
+    assert_eq!(side_b.company_id, w.zaragoza_firm.id);
+    assert_eq!(case.consortium_id, "cons_test");
+    assert!(
+        case.match_id.is_empty(),
+        "a joint bid is firm to firm, not a lead"
+    );
+    let again = w
+        .gers
+        .brokerage
+        .open_consortium_cases(pb::OpenConsortiumCasesRequest {
+            opportunity_id: tender,
+            company_id: w.gers_firm.id.clone(),
+            member_company_ids: vec![w.zaragoza_firm.id.clone()],
+            consortium_id: "cons_test".to_owned(),
+            note: String::new(),
+        })
+        .await
+        .expect("idempotent")
+        .into_inner()
+        .cases;
+    assert!(again.is_empty(), "an open case is not opened twice");
+    // Side B accepts without naming anyone: the member is already named.
+    w.arex
+        .brokerage
+        .accept_case(pb::AcceptCaseRequest {
+            id: case.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("AREX accepts the named member");
+    let accepted = w
+        .arex
+        .brokerage
+        .list_cases(pb::ListCasesRequest {
+            statuses: vec![pb::CaseStatus::Accepted as i32],
+            company_id: w.zaragoza_firm.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("filtered list")
+        .into_inner()
+        .cases;
+    assert_eq!(accepted.len(), 1);
+    let bad_side = w
+        .arex
+        .brokerage
+        .list_cases(pb::ListCasesRequest {
+            side: "c".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no side c");
+    assert!(bad_side.message().contains("side"), "{bad_side:?}");
+}
