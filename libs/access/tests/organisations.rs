@@ -1,8 +1,9 @@
 //! Organisations through `pyred.v1.Access` on SQLite and PostgreSQL: create, list and
-//! update with optimistic concurrency (two racing updates of one version: one wins); every field validated and named; only admins
-//! write, every role lists; writes audited; adviser keys naming an organisation (its
-//! territory by default, a subset otherwise, advisers only, known organisations only)
-//! read back with their organisation; an old `api_keys` table gains the column.
+//! update with optimistic concurrency (of two racing updates of one version, one wins);
+//! every field validated and named; only admins write, every role lists; writes
+//! audited; adviser keys naming an organisation (its territory by default, a subset
+//! otherwise, advisers only, known organisations only) read back with their
+//! organisation; an old `api_keys` table gains the column.
 
 use std::sync::Arc;
 
