@@ -97,7 +97,8 @@ async fn listed_services_v1alpha(url: &str, test: &pyred_e2e::TestStack) -> Vec<
 async fn reflection_lists_each_servers_own_service_in_v1_and_v1alpha() {
     let test = spawn_stack().await;
     for (_, grpc_name, url) in test.stack.addresses.services() {
-        // Its own service, the audit log every service keeps, and (registry) the keys.
+        // Its own service, the audit log every service keeps, (registry) the keys and
+        // (matchmaking) brokerage.
         let mut expected = vec![
             "grpc.health.v1.Health".to_owned(),
             grpc_name.to_owned(),
@@ -105,6 +106,9 @@ async fn reflection_lists_each_servers_own_service_in_v1_and_v1alpha() {
         ];
         if grpc_name == "pyred.v1.CompanyRegistry" {
             expected.push("pyred.v1.Access".to_owned());
+        }
+        if grpc_name == "pyred.v1.Matchmaking" {
+            expected.push("pyred.v1.Brokerage".to_owned());
         }
         expected.sort();
         assert_eq!(listed_services_v1(url, &test).await, expected, "{url}");
