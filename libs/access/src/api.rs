@@ -1,5 +1,5 @@
-//! The `pyred.v1.Access` service (keys; served by the registry, which holds them) and
-//! the `pyred.v1.Audit` service (served by every service over its own log).
+//! The `pyred.v1.Access` service (keys and organisations; served by the registry, which
+//! holds them) and the `pyred.v1.Audit` service (served by every service over its own log).
 
 use std::sync::Arc;
 
@@ -13,7 +13,8 @@ use pyred_runtime::error::FieldViolations;
 use tonic::{Request, Response, Status};
 
 use crate::audit::AuditLog;
-use crate::caller::{Caller, Role};
+use crate::caller::{Caller, Role, territory_covers};
+use crate::organisation::{self, Organisation, OrganisationError, valid_source};
 use crate::store::{KeyError, KeyRecord, KeyStore, Language};
 
 /// Whether a company id exists (the registry answers; used to check a firm key's scope).
@@ -73,7 +74,7 @@ const EMAIL_MAX_BYTES: usize = 254;
 
 /// A plausible e-mail address, trimmed and lowercase, or why not. Deliverability is the
 /// mail relay's business; this catches typos and pasted junk before they are stored.
-fn parse_email(text: &str) -> Result<String, &'static str> {
+pub(crate) fn parse_email(text: &str) -> Result<String, &'static str> {
     let email = text.trim().to_lowercase();
     if email.len() > EMAIL_MAX_BYTES {
         return Err("must be at most 254 bytes");
@@ -118,9 +119,120 @@ fn status(error: KeyError) -> Status {
     }
 }
 
+fn organisation_status(error: OrganisationError) -> Status {
+    match error {
+        OrganisationError::AlreadyExists(_) => Status::already_exists(error.to_string()),
+        OrganisationError::NotFound(_) => Status::not_found(error.to_string()),
+        OrganisationError::VersionConflict { .. } => Status::failed_precondition(error.to_string()),
+        OrganisationError::Database(error) => {
+            tracing::error!(%error, "organisation store");
+            Status::unavailable("key store unavailable")
+        }
+    }
+}
+
 const ACCESS: &str = "pyred.v1.Access/";
 
+/// An adviser key's territory: the regions given, each within the organisation's
+/// territory when the key names one; the organisation's when none is given.
+fn adviser_territory(
+    request: &pb::CreateKeyRequest,
+    organisation: Option<&Organisation>,
+    violations: &mut FieldViolations,
+) -> Vec<String> {
+    if request.territory.is_empty() {
+        if let Some(organisation) = organisation {
+            return organisation.territory.clone();
+        }
+        if request.organisation.trim().is_empty() {
+            violations.add(
+                "territory",
+                "an adviser key needs at least one region (FR-32, ES-AR, …)",
+            );
+        }
+        return Vec::new();
+    }
+    let mut territory = Vec::new();
+    for (index, zone) in request.territory.iter().enumerate() {
+        match IsoRegion::parse(zone) {
+            Ok(region) => {
+                let outside =
+                    organisation.filter(|o| !territory_covers(&o.territory, region.as_str()));
+                if let Some(organisation) = outside {
+                    violations.add(
+                        format!("territory[{index}]"),
+                        format!(
+                            "{} is outside the territory of {} ({})",
+                            region.as_str(),
+                            organisation.id,
+                            organisation.territory.join(", ")
+                        ),
+                    );
+                }
+                territory.push(region.as_str().to_owned());
+            }
+            Err(error) => violations.add(format!("territory[{index}]"), error),
+        }
+    }
+    territory
+}
+
 impl AccessApi {
+    /// The organisation a `CreateKeyRequest` names: only an adviser key may name one, and
+    /// it must exist (else a violation on `organisation`).
+    async fn key_organisation(
+        &self,
+        request: &pb::CreateKeyRequest,
+        role: Option<Role>,
+        violations: &mut FieldViolations,
+    ) -> Result<Option<Organisation>, Status> {
+        let id = request.organisation.trim();
+        if id.is_empty() {
+            return Ok(None);
+        }
+        if role != Some(Role::Adviser) {
+            violations.add("organisation", "only adviser keys name an organisation");
+            return Ok(None);
+        }
+        let found = self
+            .store
+            .organisation(id)
+            .await
+            .map_err(organisation_status)?;
+        if found.is_none() {
+            violations.add("organisation", "no such organisation");
+        }
+        Ok(found)
+    }
+
+    /// `UpdateOrganisation` after the role check: validate, find, keep the country, store.
+    async fn change_organisation(&self, input: &pb::Organisation) -> Result<Organisation, Status> {
+        let changed =
+            organisation::validate(input, "organisation").map_err(|invalid| invalid.to_status())?;
+        let Some(stored) = self
+            .store
+            .organisation(&changed.id)
+            .await
+            .map_err(organisation_status)?
+        else {
+            return Err(organisation_status(OrganisationError::NotFound(changed.id)));
+        };
+        if stored.country != changed.country {
+            return Err(pyred_runtime::error::InvalidInput::single(
+                "organisation.country",
+                format!(
+                    "cannot change ({} was created in {})",
+                    stored.id, stored.country
+                ),
+            )
+            .to_status());
+        }
+        self.store
+            .update_organisation(changed)
+            .await
+            .map_err(organisation_status)
+    }
+
     async fn validate(&self, request: &pb::CreateKeyRequest) -> Result<NewKey, Status> {
         let mut violations = FieldViolations::new();
         let name = request.name.trim();
@@ -136,20 +248,12 @@ impl AccessApi {
             ),
             Some(_) => {}
         }
+        let organisation = self
+            .key_organisation(request, role, &mut violations)
+            .await?;
         let mut territory = Vec::new();
         if role == Some(Role::Adviser) {
-            if request.territory.is_empty() {
-                violations.add(
-                    "territory",
-                    "an adviser key needs at least one region (FR-32, ES-AR, …)",
-                );
-            }
-            for (index, zone) in request.territory.iter().enumerate() {
-                match IsoRegion::parse(zone) {
-                    Ok(region) => territory.push(region.as_str().to_owned()),
-                    Err(error) => violations.add(format!("territory[{index}]"), error),
-                }
-            }
+            territory = adviser_territory(request, organisation.as_ref(), &mut violations);
         } else if !request.territory.is_empty() {
             violations.add("territory", "only adviser keys have a territory");
         }
@@ -164,12 +268,7 @@ impl AccessApi {
         }
         let source = request.source.trim();
         if role == Some(Role::Agency) {
-            if source.is_empty()
-                || source.len() > 64
-                || !source
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-            {
+            if !valid_source(source) {
                 violations.add(
                     "source",
                     "an agency key needs its publisher code (lowercase letters, digits, - or _)",
@@ -207,7 +306,7 @@ impl AccessApi {
                 territory,
                 company_id: request.company_id.trim().to_owned(),
                 source: source.to_owned(),
-                organisation: String::new(),
+                organisation: organisation.map(|o| o.id).unwrap_or_default(),
             },
             email,
             language,
@@ -356,23 +455,69 @@ impl Access for AccessApi {
 
     async fn create_organisation(
         &self,
-        _request: Request<pb::CreateOrganisationRequest>,
+        request: Request<pb::CreateOrganisationRequest>,
     ) -> Result<Response<pb::Organisation>, Status> {
-        Err(Status::unimplemented("organisations are not stored yet"))
+        let caller = Caller::of(&request)?;
+        require_admin(&caller, "manage organisations")?;
+        let input = request.into_inner().organisation.unwrap_or_default();
+        let result = async {
+            let new = organisation::validate(&input, "organisation")
+                .map_err(|invalid| invalid.to_status())?;
+            self.store
+                .create_organisation(new)
+                .await
+                .map_err(organisation_status)
+        }
+        .await
+        .map(|stored| stored.to_pb());
+        self.audit
+            .record(
+                &caller,
+                &format!("{ACCESS}CreateOrganisation"),
+                &format!("organisation/{}", input.id.trim()),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     async fn update_organisation(
         &self,
-        _request: Request<pb::UpdateOrganisationRequest>,
+        request: Request<pb::UpdateOrganisationRequest>,
     ) -> Result<Response<pb::Organisation>, Status> {
-        Err(Status::unimplemented("organisations are not stored yet"))
+        let caller = Caller::of(&request)?;
+        require_admin(&caller, "manage organisations")?;
+        let input = request.into_inner().organisation.unwrap_or_default();
+        let result = self
+            .change_organisation(&input)
+            .await
+            .map(|stored| stored.to_pb());
+        self.audit
+            .record(
+                &caller,
+                &format!("{ACCESS}UpdateOrganisation"),
+                &format!("organisation/{}", input.id.trim()),
+                &result,
+            )
+            .await;
+        result.map(Response::new)
     }
 
     async fn list_organisations(
         &self,
-        _request: Request<pb::ListOrganisationsRequest>,
+        request: Request<pb::ListOrganisationsRequest>,
     ) -> Result<Response<pb::ListOrganisationsResponse>, Status> {
-        Err(Status::unimplemented("organisations are not stored yet"))
+        // Any authenticated caller: the directory advisers pick a case's other side from
+        // (names, territories, followed sources, the announcement address; no keys).
+        Caller::of(&request)?;
+        let organisations = self
+            .store
+            .organisations()
+            .await
+            .map_err(organisation_status)?;
+        Ok(Response::new(pb::ListOrganisationsResponse {
+            organisations: organisations.iter().map(Organisation::to_pb).collect(),
+        }))
     }
 }
 

@@ -3,6 +3,7 @@
 //! - [`keys`]: the API key format (`pyred_<id>_<secret>`, 256 random bits) and its keyed
 //!   hash (HMAC-SHA-256 with a server secret), verified in constant time;
 //! - [`store`]: the key store (registry database) — create, list, rotate, revoke, verify;
+//! - [`organisation`]: the organisations advisers belong to, stored beside the keys;
 //! - [`caller`]: the authenticated [`Caller`] with its role and scope, and the scope
 //!   checks handlers make against the object they touch (object-level authorization);
 //! - [`authenticate`]: the gate every RPC passes — bearer key → caller (locally in the
@@ -17,9 +18,11 @@ pub mod authenticate;
 pub mod caller;
 pub mod keys;
 pub mod limit;
+pub mod organisation;
 pub mod store;
 
 pub use audit::AuditLog;
 pub use authenticate::{Authenticator, Verifier};
 pub use caller::{Caller, CompanyView, PUBLIC_OPPORTUNITY_STATUSES, Role, is_public_status};
+pub use organisation::{Organisation, OrganisationError};
 pub use store::{KeyStore, Language};

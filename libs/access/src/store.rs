@@ -2,10 +2,12 @@
 //!
 //! Table `api_keys` (created at open if missing, same SQL on SQLite and PostgreSQL):
 //! id, label, role, scope (territory, company, source), secret hash, created / rotated /
-//! revoked times in microseconds, the holder's e-mail address and language. A revoked key
-//! stays listed and never comes back.
+//! revoked times in microseconds, the holder's e-mail address and language, and an
+//! adviser's organisation. A revoked key stays listed and never comes back. The
+//! organisations advisers belong to live beside the keys ([`crate::organisation`]).
 //!
-//! Columns added after the table first shipped (`email`, `language`) are added at open
+//! Columns added after the table first shipped (`email`, `language`, `organisation`) are
+//! added at open
 //! to a table that lacks them, under a lock (see [`add_missing_columns`]), so an existing
 //! database keeps its keys and replicas opening it together do not collide.
 
@@ -86,7 +88,7 @@ pub struct KeyRecord {
 /// API keys in a database.
 #[derive(Debug, Clone)]
 pub struct KeyStore {
-    db: Database,
+    pub(crate) db: Database,
     hasher: KeyHasher,
 }
 
@@ -102,12 +104,13 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS api_keys (
     rotated_at BIGINT,
     revoked_at BIGINT,
     email TEXT NOT NULL DEFAULT '',
-    language TEXT NOT NULL DEFAULT 'fr'
+    language TEXT NOT NULL DEFAULT 'fr',
+    organisation TEXT NOT NULL DEFAULT ''
 )";
 
 /// Columns added since the table first shipped: name and the statement adding it. Both
 /// engines accept the same `ADD COLUMN`; the defaults fill the rows already there.
-const ADDED_COLUMNS: [(&str, &str); 2] = [
+const ADDED_COLUMNS: [(&str, &str); 3] = [
     (
         "email",
         "ALTER TABLE api_keys ADD COLUMN email TEXT NOT NULL DEFAULT ''",
@@ -116,13 +119,17 @@ const ADDED_COLUMNS: [(&str, &str); 2] = [
         "language",
         "ALTER TABLE api_keys ADD COLUMN language TEXT NOT NULL DEFAULT 'fr'",
     ),
+    (
+        "organisation",
+        "ALTER TABLE api_keys ADD COLUMN organisation TEXT NOT NULL DEFAULT ''",
+    ),
 ];
 
 /// PostgreSQL advisory-lock key under which the added columns are checked and added.
 const COLUMNS_LOCK: i64 = 0x7079_7265_645f_616b; // "pyred_ak"
 
 const COLUMNS: &str = "id, name, role, territory, company_id, source, created_at, rotated_at, \
-                       revoked_at, email, language";
+                       revoked_at, email, language, organisation";
 
 /// Adds the [`ADDED_COLUMNS`] a table created by an older Pyred lacks, keeping its rows.
 ///
@@ -183,8 +190,7 @@ fn record(row: &sqlx::any::AnyRow) -> Result<KeyRecord, sqlx::Error> {
                 .collect(),
             company_id: row.try_get("company_id")?,
             source: row.try_get("source")?,
-            // Stored by the organisations change (issue 19).
-            organisation: String::new(),
+            organisation: row.try_get("organisation")?,
         },
         email: row.try_get("email")?,
         language: Language::parse(&language).ok_or_else(|| {
@@ -202,6 +208,7 @@ impl KeyStore {
     pub async fn open(db: Database, hash_secret: Secret) -> Result<Self, KeyError> {
         pyred_runtime::db::create_if_missing(&db, CREATE).await?;
         add_missing_columns(&db).await?;
+        pyred_runtime::db::create_if_missing(&db, crate::organisation::CREATE).await?;
         Ok(Self {
             db,
             hasher: KeyHasher::new(hash_secret),
@@ -250,8 +257,9 @@ impl KeyStore {
         let now = now_micros();
         sqlx::query(
             "INSERT INTO api_keys \
-             (id, name, role, territory, company_id, source, secret_hash, created_at, email, language) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             (id, name, role, territory, company_id, source, secret_hash, created_at, email, \
+              language, organisation) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&caller.key_id)
         .bind(&caller.name)
@@ -263,6 +271,7 @@ impl KeyStore {
         .bind(now)
         .bind(&email)
         .bind(language.as_str())
+        .bind(&caller.organisation)
         .execute(&self.db.pool)
         .await?;
         Ok(KeyRecord {
