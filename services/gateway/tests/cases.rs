@@ -266,7 +266,6 @@ fn case_status(reply: &common::http::Reply) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the Brokerage service (issue 19)"]
 async fn a_case_goes_from_a_lead_to_an_introduction_through_the_json_api() {
     let world = World::start().await;
     let client = &world.client;
@@ -571,7 +570,7 @@ async fn a_case_goes_from_a_lead_to_an_introduction_through_the_json_api() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the Brokerage service (issue 19)"]
+#[ignore = "needs ProposeConsortia, still Unimplemented in the Brokerage service (issue 19)"]
 async fn consortia_for_a_tender_through_the_json_api() {
     let world = World::start().await;
     let client = &world.client;

@@ -226,9 +226,28 @@ async fn sign_out(browser: &Browser) {
         .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the Brokerage service (issue 19)"]
-async fn browser_a_case_from_a_lead_card_to_an_introduction_in_french_and_spanish() {
+/// The scenario's future is large in a debug build: it runs on a thread with a big stack.
+#[test]
+fn browser_a_case_from_a_lead_card_to_an_introduction_in_french_and_spanish() {
+    let outcome = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_stack_size(16 << 20)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(Box::pin(case_scenario()));
+        })
+        .unwrap()
+        .join();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn case_scenario() {
     let Some((chromium, chromedriver)) = webdriver::installed() else {
         assert!(
             std::env::var("PYRED_REQUIRE_BROWSER").is_err(),
@@ -250,22 +269,26 @@ async fn browser_a_case_from_a_lead_card_to_an_introduction_in_french_and_spanis
         .goto(&format!("{base}/console/firms/{}", b.firm_a.id))
         .await;
     browser
-        .click(&format!("#lead-{lead} details.open-case summary"))
+        .click(&format!("[id='lead-{lead}'] details.open-case summary"))
         .await;
     assert_eq!(
-        browser.text(&format!("#open-case-{lead} button")).await,
+        browser
+            .text(&format!("[id='open-case-{lead}'] button"))
+            .await,
         "Ouvrir un dossier"
     );
     browser
-        .click(&format!("#to-org-{lead} option[value='arex']"))
+        .click(&format!("[id='to-org-{lead}'] option[value='arex']"))
         .await;
     browser
         .type_into(
-            &format!("#case-note-{lead}"),
+            &format!("[id='case-note-{lead}']"),
             "Client intéressé — « foie gras » & conserves",
         )
         .await;
-    browser.click(&format!("#open-case-{lead} button")).await;
+    browser
+        .click(&format!("[id='open-case-{lead}'] button"))
+        .await;
     let url = browser
         .wait_url("the new case", |url| url.contains("/console/cases/case_"))
         .await;
