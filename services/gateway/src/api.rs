@@ -1805,7 +1805,7 @@ async fn open_consortium_cases(
         opportunity_id: id,
         company_id: required_text("company_id", body.company_id)?,
         member_company_ids: members,
-        consortium_id: optional_text(body.consortium_id),
+        consortium_id: required_text("consortium_id", body.consortium_id)?,
         note: optional_text(body.note),
     };
     let response = state

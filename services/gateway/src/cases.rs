@@ -178,6 +178,9 @@ struct ListFilters {
     company_id: String,
     #[serde(default)]
     page_token: String,
+    /// A flash after a redirect (`consortium_opened`); not a filter.
+    #[serde(default, skip_serializing)]
+    ok: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -236,6 +239,7 @@ struct CaseListView {
     statuses: Vec<StatusOption>,
     firms: Vec<FirmOption>,
     next_page: Option<String>,
+    ok: Option<String>,
 }
 
 async fn case_list(
@@ -283,7 +287,9 @@ async fn case_list(
         next.page_token = response.next_page_token.clone();
         serde_urlencoded_string(&next)
     });
+    let ok = flash_message(console.lang, Some(filters.ok.as_str()));
     let view = CaseListView {
+        ok,
         cases: response
             .cases
             .iter()
@@ -1075,6 +1081,9 @@ async fn open_consortium_cases(
     let Some(company_id) = some_text(&form.company_id) else {
         return console.error(&state, &ApiError::invalid("company_id", "is required"));
     };
+    let Some(consortium_id) = some_text(&form.consortium_id) else {
+        return console.error(&state, &ApiError::invalid("consortium_id", "is required"));
+    };
     let members: Vec<String> = form
         .members
         .split(',')
@@ -1095,7 +1104,7 @@ async fn open_consortium_cases(
             opportunity_id: id,
             company_id,
             member_company_ids: members,
-            consortium_id: form.consortium_id.trim().to_owned(),
+            consortium_id,
             note: form.note.trim().to_owned(),
         }))
         .await
@@ -1334,12 +1343,14 @@ mod tests {
             statuses: Vec::new(),
             firms: Vec::new(),
             next_page: Some("page_token=x".into()),
+            ok: flash_message(Lang::Fr, Some("consortium_opened")),
         };
         let html = render(
             "cases.html",
             &page(Lang::Fr, serde_json::to_value(&view).expect("json")),
         );
         assert!(html.contains("Mis en relation") && !html.contains("<b>"));
+        assert!(html.contains("Dossiers du groupement ouverts."));
         for (lang, title) in [
             (Lang::Fr, "Candidatures groupées : UTE et groupements"),
             (Lang::Es, "Ofertas conjuntas: UTE y groupements"),

@@ -353,10 +353,10 @@ fn add_brokerage(document: &mut Value) {
             "company_id": required_text_field(200, "the firm answering: the firm key's own company, or a firm of the case the adviser follows"),
             "answer": string_enum(&["yes", "no"])
         } },
-        "OpenConsortiumCases": { "type": "object", "additionalProperties": false, "required": ["company_id", "member_company_ids"], "properties": {
+        "OpenConsortiumCases": { "type": "object", "additionalProperties": false, "required": ["company_id", "member_company_ids", "consortium_id"], "properties": {
             "company_id": required_text_field(200, "the firm of the caller's territory that leads the bid"),
             "member_company_ids": { "type": "array", "minItems": 1, "maxItems": 3, "items": { "type": "string" } },
-            "consortium_id": text_field(200, "the consortium's id as proposed"),
+            "consortium_id": required_text_field(200, "the consortium's id as proposed (recorded on each case)"),
             "note": text_field(4000, "a note for every case")
         } }
     });

@@ -215,6 +215,14 @@ async fn case_routes_name_the_bad_field() {
         .await,
         "company_id",
     );
+    assert_bad(
+        &post(
+            "/api/v1/opportunities/o/consortia/cases",
+            json!({"company_id": "c", "member_company_ids": ["d"]}),
+        )
+        .await,
+        "consortium_id",
+    );
 
     // No key: 401 before anything else.
     let anonymous = client.get("/api/v1/cases", &[]).await;
@@ -545,6 +553,58 @@ async fn a_case_goes_from_a_lead_to_an_introduction_through_the_json_api() {
         .await;
     assert_eq!(won.status, 200, "{}", won.text());
     assert_eq!(case_status(&won), "won");
+
+    // A joint bid on a tender: one case per member followed by another organisation,
+    // side B's firm named from the start. Proposals themselves may not be served yet.
+    let tender = world
+        .registry()
+        .create_opportunity(pyred_proto::v1::CreateOpportunityRequest {
+            opportunity: Some(common::tender("consortium-cases-json")),
+            draft: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let proposals = client
+        .get_as(
+            &format!("/api/v1/opportunities/{}/consortia", tender.id),
+            gers,
+        )
+        .await;
+    assert!(
+        matches!(proposals.status, 200 | 501),
+        "{}",
+        proposals.text()
+    );
+    let joint = client
+        .json(
+            "POST",
+            &format!("/api/v1/opportunities/{}/consortia/cases", tender.id),
+            gers,
+            &json!({"company_id": b.firm_a.id, "member_company_ids": [b.firm_b.id], "consortium_id": "cons_gateway_test", "note": "Candidature groupée"}),
+        )
+        .await;
+    assert_eq!(joint.status, 201, "{}", joint.text());
+    let joint = joint.json();
+    let joint_cases = joint["items"].as_array().unwrap();
+    assert_eq!(joint_cases.len(), 1, "{joint}");
+    assert_eq!(joint_cases[0]["consortium_id"], "cons_gateway_test");
+    assert_eq!(joint_cases[0]["side_b"]["organisation"], "arex");
+    assert_eq!(joint_cases[0]["side_b"]["company_id"], b.firm_b.id.as_str());
+    assert_eq!(joint_cases[0]["status"], "proposed");
+    let foreign_joint = client
+        .json(
+            "POST",
+            &format!("/api/v1/opportunities/{}/consortia/cases", tender.id),
+            b.firm_a_key.expose(),
+            &json!({"company_id": b.firm_a.id, "member_company_ids": [b.firm_b.id], "consortium_id": "cons_x"}),
+        )
+        .await;
+    assert!(
+        matches!(foreign_joint.status, 403 | 404),
+        "{}",
+        foreign_joint.text()
+    );
 
     // A second case, declined by side B with its reason.
     let second = client

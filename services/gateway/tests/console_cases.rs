@@ -124,7 +124,11 @@ async fn case_forms_check_csrf_and_version_and_joint_bids_are_explained() {
         ("/console/cases", format!("csrf={csrf}&opportunity_id=o")),
         (
             "/console/opportunities/o/consortia/cases",
-            format!("csrf={csrf}&company_id=c&members="),
+            format!("csrf={csrf}&company_id=c&members=&consortium_id=k"),
+        ),
+        (
+            "/console/opportunities/o/consortia/cases",
+            format!("csrf={csrf}&company_id=c&members=d"),
         ),
     ] {
         let reply = world.client.post_form(path, &cookie, body.clone()).await;
@@ -139,6 +143,52 @@ async fn case_forms_check_csrf_and_version_and_joint_bids_are_explained() {
         )
         .await;
     assert_eq!(unknown.status, 404);
+
+    // A tender's page has its joint-bids section, saying so when proposals are not
+    // available (ProposeConsortia is not served yet); the rest of the page is unchanged.
+    let tenders = world
+        .registry()
+        .list_opportunities(pb::ListOpportunitiesRequest {
+            page: Some(pb::PageRequest {
+                page_size: 100,
+                page_token: String::new(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .opportunities;
+    let tender = tenders
+        .iter()
+        .find(|o| o.kind == pb::OpportunityKind::Tender as i32)
+        .unwrap();
+    let page = world
+        .client
+        .get(
+            &format!("/console/opportunities/{}", tender.id),
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("Candidatures groupées"), "joint bids section");
+    assert!(html.contains("href=\"/console/help/joint-bids\""));
+    let other = tenders
+        .iter()
+        .find(|o| o.kind != pb::OpportunityKind::Tender as i32)
+        .unwrap();
+    let page = world
+        .client
+        .get(
+            &format!("/console/opportunities/{}", other.id),
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert!(
+        !page.text().contains("Candidatures groupées"),
+        "tenders only"
+    );
 
     // The explanation page, in each language, and the nav link.
     for (lang, phrases) in [
@@ -448,6 +498,62 @@ async fn case_scenario() {
             .text("#timeline li[data-kind='consents_asked'] .kind")
             .await,
         "Consentements demandés"
+    );
+
+    // The list's filters, and a third organisation's adviser: the case is not found.
+    browser
+        .goto(&format!("{base}/console/cases?status=introduced"))
+        .await;
+    assert_eq!(browser.count(&format!("#case-{id}")).await, 1);
+    browser
+        .goto(&format!("{base}/console/cases?status=won"))
+        .await;
+    assert_eq!(browser.count(&format!("#case-{id}")).await, 0);
+    let (ader_cookie, _) = sign_in(&world, b.ader.expose()).await;
+    let foreign = world
+        .client
+        .get(&format!("/console/cases/{id}"), &[("cookie", &ader_cookie)])
+        .await;
+    assert_eq!(foreign.status, 404, "a case of others is not found");
+    assert!(!foreign.text().contains("lucia@"), "and reveals nothing");
+
+    // The joint-bid button of a tender's page opens the consortium's cases.
+    let (gers_cookie, gers_csrf) = sign_in(&world, b.gers.expose()).await;
+    let tender = world
+        .registry()
+        .create_opportunity(pb::CreateOpportunityRequest {
+            opportunity: Some(common::tender("consortium-console")),
+            draft: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let opened = world
+        .client
+        .post_form(
+            &format!("/console/opportunities/{}/consortia/cases", tender.id),
+            &gers_cookie,
+            format!(
+                "csrf={gers_csrf}&company_id={}&members={}&consortium_id=cons_console",
+                b.firm_a.id, b.firm_b.id
+            ),
+        )
+        .await;
+    assert_eq!(opened.status, 303, "{}", opened.text());
+    let location = opened.header("location").unwrap().to_owned();
+    assert!(
+        location.starts_with("/console/cases?ok=consortium_opened"),
+        "{location}"
+    );
+    let list = world
+        .client
+        .get(&location, &[("cookie", &gers_cookie)])
+        .await
+        .text();
+    assert!(list.contains("Dossiers du groupement ouverts."));
+    assert!(
+        list.contains(&tender.title),
+        "the consortium's case is listed"
     );
 
     // What the service holds agrees.
