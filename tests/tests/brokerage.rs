@@ -537,7 +537,17 @@ async fn two_chambers_introduce_two_firms_only_after_both_consent() {
     );
 
     // Now both advisers read both contacts; each read is audited.
-    assert!(w.contacts_audited(&case.id).await.is_empty());
+    let refused_reads = w.contacts_audited(&case.id).await;
+    assert_eq!(
+        refused_reads.len(),
+        3,
+        "refused attempts are audited too: {refused_reads:?}"
+    );
+    assert!(
+        refused_reads
+            .iter()
+            .all(|e| e.outcome == "FAILED_PRECONDITION")
+    );
     for party in [&mut w.gers, &mut w.arex] {
         let found = party
             .brokerage
@@ -572,7 +582,7 @@ async fn two_chambers_introduce_two_firms_only_after_both_consent() {
         .filter(|event| event.outcome == "OK")
         .map(|event| event.key_id.as_str())
         .collect();
-    assert_eq!(ok.len(), 2, "{reads:?}");
+    assert_eq!(ok.len(), 2, "one read per adviser of the case: {reads:?}");
     assert!(ok.contains(&w.gers.key_id.as_str()) && ok.contains(&w.arex.key_id.as_str()));
 
     // The case goes on; the lead follows; the timeline tells who did what.
@@ -944,4 +954,209 @@ async fn no_foreign_caller_touches_a_case() {
         .await
         .expect_err("pending is not an answer");
     assert!(no_answer.message().contains("answer"), "{no_answer:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consortium_opens_one_case_per_member_followed_elsewhere() {
+    let mut w = world().await;
+    let tender = w.listings[0].id.clone();
+    let opened = w
+        .gers
+        .brokerage
+        .open_consortium_cases(pb::OpenConsortiumCasesRequest {
+            opportunity_id: tender.clone(),
+            company_id: w.gers_firm.id.clone(),
+            member_company_ids: vec![w.zaragoza_firm.id.clone(), "demo-gers-10".to_owned()],
+            consortium_id: "cons_test".to_owned(),
+            note: "Candidature groupée.".to_owned(),
+        })
+        .await
+        .expect("consortium cases")
+        .into_inner()
+        .cases;
+    assert_eq!(
+        opened.len(),
+        1,
+        "a member of the adviser's own territory needs no hand-off"
+    );
+    let case = &opened[0];
+    let side_b = case.side_b.clone().expect("side b");
+    assert_eq!(side_b.organisation, "arex", "the Zaragoza firm is AREX's");
+    assert_eq!(side_b.company_id, w.zaragoza_firm.id);
+    assert_eq!(case.consortium_id, "cons_test");
+    assert!(
+        case.match_id.is_empty(),
+        "a joint bid is firm to firm, not a lead"
+    );
+    let again = w
+        .gers
+        .brokerage
+        .open_consortium_cases(pb::OpenConsortiumCasesRequest {
+            opportunity_id: tender,
+            company_id: w.gers_firm.id.clone(),
+            member_company_ids: vec![w.zaragoza_firm.id.clone()],
+            consortium_id: "cons_test".to_owned(),
+            note: String::new(),
+        })
+        .await
+        .expect("idempotent")
+        .into_inner()
+        .cases;
+    assert!(again.is_empty(), "an open case is not opened twice");
+    // Side B accepts without naming anyone: the member is already named.
+    w.arex
+        .brokerage
+        .accept_case(pb::AcceptCaseRequest {
+            id: case.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("AREX accepts the named member");
+    let accepted = w
+        .arex
+        .brokerage
+        .list_cases(pb::ListCasesRequest {
+            statuses: vec![pb::CaseStatus::Accepted as i32],
+            company_id: w.zaragoza_firm.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("filtered list")
+        .into_inner()
+        .cases;
+    assert_eq!(accepted.len(), 1);
+    let bad_side = w
+        .arex
+        .brokerage
+        .list_cases(pb::ListCasesRequest {
+            side: "c".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no side c");
+    assert!(bad_side.message().contains("side"), "{bad_side:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joint_bids_group_visible_firms_that_cover_a_tender() {
+    let mut w = world().await;
+    let mut registry = CompanyRegistryClient::new(w.test.channel(&w.test.stack.addresses.registry));
+    let tenders: Vec<pb::Opportunity> = registry
+        .list_opportunities(pb::ListOpportunitiesRequest {
+            page: Some(pb::PageRequest {
+                page_size: 100,
+                page_token: String::new(),
+            }),
+            status: pb::OpportunityStatus::Published as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("listings")
+        .into_inner()
+        .opportunities
+        .into_iter()
+        .filter(|o| o.kind == pb::OpportunityKind::Tender as i32)
+        .collect();
+    assert!(!tenders.is_empty());
+    let as_of = Some(pb::Date {
+        year: 2026,
+        month: 12,
+        day: 1,
+    });
+    let mut proposed = 0;
+    for tender in &tenders {
+        let answer = w
+            .gers
+            .brokerage
+            .propose_consortia(pb::ProposeConsortiaRequest {
+                opportunity_id: tender.id.clone(),
+                as_of,
+                ..Default::default()
+            })
+            .await
+            .expect("proposals")
+            .into_inner();
+        assert!(!answer.requirements.is_empty(), "a tender asks something");
+        for consortium in &answer.consortia {
+            proposed += 1;
+            assert!((2..=4).contains(&consortium.members.len()));
+            assert!((0.0..=1.0).contains(&consortium.coverage));
+            assert_eq!(
+                consortium.form,
+                pb::ConsortiumForm::Ute as i32,
+                "a Spanish tender calls for a UTE"
+            );
+            for member in &consortium.members {
+                assert_eq!(
+                    member.region, "FR-32",
+                    "the Gers adviser sees no firm outside the territory unless public"
+                );
+                assert!(!member.reason_fr.is_empty() && !member.reason_es.is_empty());
+            }
+        }
+        if proposed > 0 && !answer.consortia.is_empty() {
+            let anchored = w
+                .gers
+                .brokerage
+                .propose_consortia(pb::ProposeConsortiaRequest {
+                    opportunity_id: tender.id.clone(),
+                    anchor_company_id: answer.consortia[0].members[1].company_id.clone(),
+                    as_of,
+                    ..Default::default()
+                })
+                .await
+                .expect("anchored proposals")
+                .into_inner();
+            let anchor = &answer.consortia[0].members[1].company_id;
+            assert!(
+                anchored
+                    .consortia
+                    .iter()
+                    .all(|c| c.members.iter().any(|m| &m.company_id == anchor)),
+                "every proposal holds the anchor"
+            );
+        }
+    }
+    assert!(proposed > 0, "some demo tender gets a joint bid");
+    let tender = tenders[0].id.clone();
+    let ask = |limit: i32| pb::ProposeConsortiaRequest {
+        opportunity_id: tender.clone(),
+        limit,
+        ..Default::default()
+    };
+    assert_eq!(
+        code(w.firm_gers.brokerage.propose_consortia(ask(0)).await),
+        Code::PermissionDenied
+    );
+    assert_eq!(
+        code(w.agency.brokerage.propose_consortia(ask(0)).await),
+        Code::PermissionDenied
+    );
+    let too_many = w
+        .gers
+        .brokerage
+        .propose_consortia(ask(21))
+        .await
+        .expect_err("at most 20");
+    assert!(too_many.message().contains("limit"), "{too_many:?}");
+    let not_tender = w
+        .gers
+        .brokerage
+        .propose_consortia(pb::ProposeConsortiaRequest {
+            opportunity_id: w.listings[0].id.clone(),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(code(not_tender), Code::FailedPrecondition);
+    let foreign_anchor = w
+        .gers
+        .brokerage
+        .propose_consortia(pb::ProposeConsortiaRequest {
+            opportunity_id: tender.clone(),
+            anchor_company_id: w.zaragoza_firm.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("the anchor is the adviser's firm");
+    assert!(foreign_anchor.message().contains("anchor_company_id"));
 }

@@ -41,6 +41,17 @@ type Listing = Cached<pb::Opportunity, OpportunityProfile>;
 /// A firm and its profile.
 type Firm = Cached<pb::Company, CompanyProfile>;
 
+/// A firm ranked for a listing, with its profile and score (not recorded).
+#[derive(Debug, Clone)]
+pub struct RankedFirm {
+    /// The firm as the registry holds it.
+    pub company: Arc<pb::Company>,
+    /// Its matching profile.
+    pub profile: Arc<CompanyProfile>,
+    /// Its score against the listing, 0..1.
+    pub fit: f64,
+}
+
 /// Scores and records leads.
 #[derive(Clone)]
 pub struct Leads {
@@ -806,6 +817,78 @@ impl Leads {
         let listing = self.listing(opportunity.clone())?;
         let pairs = self.rank_firms(&listing, &firms, &stats, as_of);
         self.record(&pairs).await
+    }
+
+    /// The firms the model ranks best for `opportunity` at `as_of` (at most `limit`, plus
+    /// `include` when it is not among them), with their profiles and scores, best first:
+    /// the candidates of a joint bid. Nothing is recorded.
+    ///
+    /// # Errors
+    /// [`MatchError::Upstream`] when geo-search or the registry fails;
+    /// [`MatchError::NotFound`] when `include` does not exist.
+    pub async fn ranked_firms(
+        &self,
+        opportunity: &pb::Opportunity,
+        as_of: Day,
+        limit: usize,
+        include: Option<&str>,
+    ) -> Result<Vec<RankedFirm>, MatchError> {
+        let mut found = None;
+        if let Some(geo) = self.candidates_for(Side::Companies).await {
+            match self
+                .opportunity_candidates(geo, opportunity, as_of, true)
+                .await
+            {
+                Ok((listing, firms, stats)) => found = Some((listing, firms, stats)),
+                Err(MatchError::Upstream {
+                    service: "geo-search",
+                    status,
+                }) => tracing::warn!(%status, "geo-search failed: ranking exhaustively"),
+                Err(error) => return Err(error),
+            }
+        }
+        let (listing, mut firms, stats) = match found {
+            Some(found) => found,
+            None => {
+                let (firms, _, stats) = self.whole_register().await?;
+                (self.listing(opportunity.clone())?, firms, stats)
+            }
+        };
+        if let Some(id) = include
+            && !firms.iter().any(|firm| firm.record.id == id)
+        {
+            firms.push(self.firm(self.company(id).await?)?);
+        }
+        let profiles: Vec<&CompanyProfile> = firms.iter().map(|f| &*f.profile).collect();
+        let by_id: HashMap<&str, &Firm> =
+            firms.iter().map(|f| (f.profile.id.as_str(), f)).collect();
+        let ranked = self.matcher.companies_for_opportunity(
+            &listing.profile,
+            &profiles,
+            &stats,
+            as_of,
+            profiles.len(),
+        );
+        let mut out: Vec<RankedFirm> = Vec::new();
+        for scored in &ranked {
+            let Some(firm) = by_id.get(scored.company_id.as_str()) else {
+                continue;
+            };
+            let wanted = include.is_some_and(|id| firm.record.id == id);
+            if out.len() < limit || wanted {
+                out.push(RankedFirm {
+                    company: firm.record.clone(),
+                    profile: firm.profile.clone(),
+                    fit: scored.score,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The matching model.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
     }
 
     /// Scores `opportunity` against `companies` with statistics over them, records the

@@ -1,8 +1,10 @@
-//! `pyred keys` and `pyred audit`: the admin's commands for API keys and the audit log.
+//! `pyred keys`, `pyred orgs` and `pyred audit`: the admin's commands for API keys,
+//! organisations and the audit log.
 //!
 //! Keys are created, listed, rotated and revoked at the registry (`pyred.v1.Access`);
-//! a new or rotated key's secret is printed once and never again. `pyred audit` reads
-//! the audit log of every service and prints it merged, newest first.
+//! a new or rotated key's secret is printed once and never again. Organisations (the
+//! chambers and agencies advisers belong to) are created, listed and updated there too.
+//! `pyred audit` reads the audit log of every service and prints it merged, newest first.
 
 use std::process::ExitCode;
 
@@ -47,6 +49,10 @@ enum KeysCommand {
         /// fr, es or en: the language of what Pyred sends the holder (default fr).
         #[arg(long, value_name = "fr|es|en")]
         language: Option<String>,
+        /// Adviser: the organisation's id (`cci-gers`); without --territory the key takes
+        /// the organisation's territory.
+        #[arg(long, value_name = "ID")]
+        organisation: Option<String>,
     },
     /// List keys (never their secrets).
     List {
@@ -63,6 +69,73 @@ enum KeysCommand {
     Revoke {
         /// Key id.
         id: String,
+    },
+}
+
+/// `pyred orgs …`.
+#[derive(Debug, clap::Args)]
+pub struct OrgsArgs {
+    #[command(subcommand)]
+    command: OrgsCommand,
+}
+
+/// The fields of an organisation, shared by `create` and `update`.
+#[derive(Debug, clap::Args)]
+struct OrgFields {
+    /// Identifier: 2 to 32 lowercase letters, digits and dashes (`cci-gers`).
+    #[arg(long)]
+    id: String,
+    /// Name for people (`CCI Gers`).
+    #[arg(long)]
+    name: String,
+    /// FR or ES.
+    #[arg(long)]
+    country: String,
+    /// A region followed (repeat: --territory ES-AR --territory ES-RI).
+    #[arg(long, required = true)]
+    territory: Vec<String>,
+    /// A publisher code of the listings followed (repeat: --source arex).
+    #[arg(long)]
+    source: Vec<String>,
+    /// fr, es or en: the advisers' language by default (default: the country's).
+    #[arg(long, value_name = "fr|es|en")]
+    language: Option<String>,
+    /// Where cases addressed to the organisation are announced.
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
+}
+
+impl OrgFields {
+    fn to_pb(&self, version: i64) -> pb::Organisation {
+        pb::Organisation {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            country: self.country.clone(),
+            territory: self.territory.clone(),
+            sources: self.source.clone(),
+            language: self.language.clone().unwrap_or_default(),
+            email: self.email.clone().unwrap_or_default(),
+            version,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum OrgsCommand {
+    /// Create an organisation.
+    Create(OrgFields),
+    /// List the organisations.
+    List,
+    /// Replace an organisation's name, territory, sources, language and e-mail (its
+    /// country stays).
+    Update {
+        #[command(flatten)]
+        fields: OrgFields,
+        /// The version read by `pyred orgs list`: an update made meanwhile is not lost.
+        #[arg(long)]
+        version: i64,
     },
 }
 
@@ -125,12 +198,23 @@ fn flag_of(field: &str) -> &str {
         "source" => "--source",
         "email" => "--email",
         "language" => "--language",
+        "organisation" => "--organisation",
+        "organisation.id" => "--id",
+        "organisation.name" => "--name",
+        "organisation.country" => "--country",
+        "organisation.territory" => "--territory",
+        "organisation.sources" => "--source",
+        "organisation.language" => "--language",
+        "organisation.email" => "--email",
         _ => field,
     }
 }
 
 fn print_key(key: &pb::ApiKey) {
     let scope = match pyred_access::Role::from_pb(key.role) {
+        Some(pyred_access::Role::Adviser) if !key.organisation.is_empty() => {
+            format!("{}:{}", key.organisation, key.territory.join(","))
+        }
         Some(pyred_access::Role::Adviser) => key.territory.join(","),
         Some(pyred_access::Role::Firm) => key.company_id.clone(),
         Some(pyred_access::Role::Agency) => key.source.clone(),
@@ -167,17 +251,102 @@ fn report(status: &tonic::Status) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Runs `pyred keys`.
-pub async fn keys(settings: &Settings, connector: &Connector, args: &KeysArgs) -> ExitCode {
+/// A client of the registry's `pyred.v1.Access`, or the exit status of a bad address.
+fn access_client(
+    settings: &Settings,
+    connector: &Connector,
+) -> Result<AccessClient<pyred_runtime::client::ServiceChannel>, ExitCode> {
     let (registry, _, _) = addresses(settings);
-    let channel = match connector.channel(&registry) {
-        Ok(channel) => channel,
+    match connector.channel(&registry) {
+        Ok(channel) => Ok(AccessClient::new(channel)),
         Err(error) => {
             eprintln!("pyred: {error}");
-            return ExitCode::from(2);
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn print_organisation(organisation: &pb::Organisation) {
+    let sources = if organisation.sources.is_empty() {
+        "-".to_owned()
+    } else {
+        organisation.sources.join(",")
+    };
+    let email = if organisation.email.is_empty() {
+        "-"
+    } else {
+        &organisation.email
+    };
+    println!(
+        "{:<16} {:<28} {:<2}  {:<16} {:<16} {:<2}  {:<32} v{}  modifiée {}",
+        organisation.id,
+        organisation.name,
+        organisation.country,
+        organisation.territory.join(","),
+        sources,
+        organisation.language,
+        email,
+        organisation.version,
+        date(organisation.updated_at.as_ref())
+    );
+}
+
+/// Runs `pyred orgs`.
+pub async fn orgs(settings: &Settings, connector: &Connector, args: &OrgsArgs) -> ExitCode {
+    let mut access = match access_client(settings, connector) {
+        Ok(access) => access,
+        Err(code) => return code,
+    };
+    let written = match &args.command {
+        OrgsCommand::List => {
+            return match access
+                .list_organisations(pb::ListOrganisationsRequest {})
+                .await
+            {
+                Ok(listed) => {
+                    for organisation in &listed.get_ref().organisations {
+                        print_organisation(organisation);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(status) => report(&status),
+            };
+        }
+        OrgsCommand::Create(fields) => {
+            access
+                .create_organisation(pb::CreateOrganisationRequest {
+                    organisation: Some(fields.to_pb(0)),
+                })
+                .await
+        }
+        OrgsCommand::Update { fields, version } => {
+            access
+                .update_organisation(pb::UpdateOrganisationRequest {
+                    organisation: Some(fields.to_pb(*version)),
+                })
+                .await
         }
     };
-    let mut access = AccessClient::new(channel);
+    match written {
+        Ok(organisation) => {
+            let organisation = organisation.into_inner();
+            print_organisation(&organisation);
+            println!(
+                "Organisation {} enregistrée (version {}).",
+                organisation.id, organisation.version
+            );
+            ExitCode::SUCCESS
+        }
+        Err(status) => report(&status),
+    }
+}
+
+/// Runs `pyred keys`.
+pub async fn keys(settings: &Settings, connector: &Connector, args: &KeysArgs) -> ExitCode {
+    let mut access = match access_client(settings, connector) {
+        Ok(access) => access,
+        Err(code) => return code,
+    };
     let issued = match &args.command {
         KeysCommand::Create {
             role,
@@ -187,6 +356,7 @@ pub async fn keys(settings: &Settings, connector: &Connector, args: &KeysArgs) -
             source,
             email,
             language,
+            organisation,
         } => {
             let Some(role) = role_of(role) else {
                 eprintln!("pyred: --role doit valoir admin, adviser, firm ou agency");
@@ -200,7 +370,7 @@ pub async fn keys(settings: &Settings, connector: &Connector, args: &KeysArgs) -
                     company_id: company.clone().unwrap_or_default(),
                     source: source.clone().unwrap_or_default(),
                     email: email.clone().unwrap_or_default(),
-                    organisation: String::new(),
+                    organisation: organisation.clone().unwrap_or_default(),
                     language: language.clone().unwrap_or_default(),
                 })
                 .await

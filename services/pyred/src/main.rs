@@ -70,6 +70,8 @@ enum Command {
     RebuildIndex(rebuild_index::Args),
     /// Manage API keys (admin): create, list, rotate, revoke.
     Keys(pyred::admin::KeysArgs),
+    /// Manage organisations (admin writes; any key lists): create, list, update.
+    Orgs(pyred::admin::OrgsArgs),
     /// Read the audit log of every service (admin).
     Audit(pyred::admin::AuditArgs),
     /// Bring public-procurement notices into the registry: `pyred sync placsp SOURCE`
@@ -166,6 +168,7 @@ fn main() -> ExitCode {
                 rebuild_index::command(&settings, &connector, &args).await
             }
             Command::Keys(args) => pyred::admin::keys(&settings, &connector, &args).await,
+            Command::Orgs(args) => pyred::admin::orgs(&settings, &connector, &args).await,
             Command::Audit(args) => pyred::admin::audit(&settings, &connector, &args).await,
             Command::Sync(args) => match StackAddresses::running_or_configured(&settings) {
                 Ok(addresses) => {

@@ -228,7 +228,11 @@ impl Brokerage for BrokerageApi {
         request: Request<pb::ProposeConsortiaRequest>,
     ) -> Result<Response<pb::ProposeConsortiaResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let proposals = self.consortia.propose(&caller, request.get_ref()).await?;
+        let proposals = self
+            .consortia
+            .propose(&caller, request.get_ref())
+            .await
+            .map_err(Status::from)?;
         Ok(Response::new(proposals))
     }
 
