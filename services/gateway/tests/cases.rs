@@ -630,64 +630,87 @@ async fn a_case_goes_from_a_lead_to_an_introduction_through_the_json_api() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs ProposeConsortia, still Unimplemented in the Brokerage service (issue 19)"]
 async fn consortia_for_a_tender_through_the_json_api() {
     let world = World::start().await;
     let client = &world.client;
     let b = world.brokerage().await;
-    let tender = world
-        .registry()
-        .create_opportunity(pyred_proto::v1::CreateOpportunityRequest {
-            opportunity: Some(common::tender("consortium-json")),
-            draft: false,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let reply = client
-        .get_as(
-            &format!("/api/v1/opportunities/{}/consortia?limit=3", tender.id),
-            b.gers.expose(),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    let body = reply.json();
-    assert!(body["items"].as_array().unwrap().len() <= 3);
-    assert!(body["requirements"].is_array());
-    for consortium in body["items"].as_array().unwrap() {
+    let gers = b.gers.expose();
+    let found = world.tenders_with_proposals(gers).await;
+    assert!(!found.is_empty(), "some demo tender gets a joint bid");
+    let (tender, body) = &found[0];
+    let items = body["items"].as_array().unwrap();
+    assert!(items.len() <= 3);
+    for consortium in items {
         assert!(
             matches!(consortium["form"].as_str(), Some("ute" | "groupement")),
             "{consortium}"
         );
+        assert!(consortium["id"].as_str().unwrap().starts_with("cons_"));
         let members = consortium["members"].as_array().unwrap();
         assert!((2..=4).contains(&members.len()), "{consortium}");
+        for member in members {
+            assert!((0.0..=1.0).contains(&member["fit"].as_f64().unwrap()));
+            assert!(member["covers_cpv"].is_array() && member["covers_requirements"].is_array());
+        }
+        assert!(consortium["uncovered"].is_array());
     }
-    if let Some(first) = body["items"].as_array().unwrap().first() {
-        let members: Vec<&str> = first["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|m| m["company_id"].as_str())
-            .collect();
+    // Opening a proposal's cases: the Gers member leads, the others follow.
+    let first = &items[0];
+    let members: Vec<String> = first["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["company_id"].as_str().map(str::to_owned))
+        .collect();
+    let lead = first["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["region"] == "FR-32")
+        .and_then(|m| m["company_id"].as_str())
+        .map(str::to_owned);
+    if let Some(lead) = lead {
+        let others: Vec<&String> = members.iter().filter(|m| **m != lead).collect();
         let opened = client
             .json(
                 "POST",
-                &format!("/api/v1/opportunities/{}/consortia/cases", tender.id),
-                b.gers.expose(),
-                &json!({"company_id": members[0], "member_company_ids": &members[1..], "consortium_id": first["id"]}),
+                &format!("/api/v1/opportunities/{tender}/consortia/cases"),
+                gers,
+                &json!({"company_id": lead, "member_company_ids": others, "consortium_id": first["id"]}),
             )
             .await;
-        assert!(matches!(opened.status, 201 | 412), "{}", opened.text());
+        assert_eq!(opened.status, 201, "{}", opened.text());
+        for case in opened.json()["items"].as_array().unwrap() {
+            assert_eq!(case["consortium_id"], first["id"]);
+            assert_eq!(case["side_a"]["company_id"], lead.as_str());
+        }
     }
+    // A firm may not ask; an unknown tender is not found; a listing that is not a tender
+    // is refused.
+    let firm = client
+        .get_as(
+            &format!("/api/v1/opportunities/{tender}/consortia"),
+            b.firm_a_key.expose(),
+        )
+        .await;
+    assert!(matches!(firm.status, 403 | 404), "{}", firm.text());
     assert_eq!(
         client
-            .get_as(
-                "/api/v1/opportunities/no-such-tender/consortia",
-                b.gers.expose()
-            )
+            .get_as("/api/v1/opportunities/no-such-tender/consortia", gers)
             .await
             .status,
         404
+    );
+    let not_tender = client
+        .get_as(
+            &format!("/api/v1/opportunities/{}/consortia", b.lead.opportunity_id),
+            gers,
+        )
+        .await;
+    assert!(
+        matches!(not_tender.status, 400 | 412),
+        "{}",
+        not_tender.text()
     );
     world.stop().await;
 }

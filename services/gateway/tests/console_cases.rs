@@ -500,6 +500,62 @@ async fn case_scenario() {
         "Consentements demandés"
     );
 
+    // A tender's joint bids, in French: members, the form linked to its explanation,
+    // and the button that opens the proposal's cases.
+    let found = world.tenders_with_proposals(b.gers.expose()).await;
+    assert!(!found.is_empty(), "some demo tender gets a joint bid");
+    let (tender_id, proposals) = &found[0];
+    browser
+        .goto(&format!("{base}/console/opportunities/{tender_id}"))
+        .await;
+    assert!(
+        browser
+            .text("#consortia-h")
+            .await
+            .starts_with("Candidatures groupées")
+    );
+    let first = &proposals["items"][0];
+    let section = browser.text("#consortia").await;
+    for member in first["members"].as_array().unwrap() {
+        assert!(
+            section.contains(member["company_name"].as_str().unwrap()),
+            "{member} in {section}"
+        );
+    }
+    assert!(
+        section.contains("UTE (Espagne)") || section.contains("Groupement momentané"),
+        "{section}"
+    );
+    if browser.count("button[data-action='open-consortium']").await > 0 {
+        browser.click("button[data-action='open-consortium']").await;
+        browser
+            .wait_url("the consortium's cases", |url| {
+                url.contains("ok=consortium_opened")
+            })
+            .await;
+        assert!(
+            browser
+                .source()
+                .await
+                .contains("Dossiers du groupement ouverts.")
+        );
+        browser
+            .goto(&format!("{base}/console/opportunities/{tender_id}"))
+            .await;
+    }
+    browser.click("#joint-bids-help").await;
+    browser
+        .wait_url("the explanation", |url| {
+            url.ends_with("/console/help/joint-bids")
+        })
+        .await;
+    assert!(
+        browser
+            .text("h1")
+            .await
+            .starts_with("Candidatures groupées")
+    );
+
     // The list's filters, and a third organisation's adviser: the case is not found.
     browser
         .goto(&format!("{base}/console/cases?status=introduced"))

@@ -171,4 +171,42 @@ impl World {
         }
         panic!("no Gers firm has a lead on an arex listing in the demo set");
     }
+
+    /// The demo tenders with at least one joint-bid proposal for `key`, with the proposals.
+    pub async fn tenders_with_proposals(&self, key: &str) -> Vec<(String, serde_json::Value)> {
+        let listings = self
+            .registry()
+            .list_opportunities(pyred_proto::v1::ListOpportunitiesRequest {
+                page: Some(pyred_proto::v1::PageRequest {
+                    page_size: 100,
+                    page_token: String::new(),
+                }),
+                status: pyred_proto::v1::OpportunityStatus::Published as i32,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .opportunities;
+        let mut found = Vec::new();
+        for tender in listings
+            .iter()
+            .filter(|o| o.kind == pyred_proto::v1::OpportunityKind::Tender as i32)
+        {
+            let reply = self
+                .client
+                .get_as(
+                    &format!("/api/v1/opportunities/{}/consortia?limit=3", tender.id),
+                    key,
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.text());
+            let body = reply.json();
+            assert!(body["requirements"].is_array(), "{body}");
+            if !body["items"].as_array().unwrap().is_empty() {
+                found.push((tender.id.clone(), body));
+            }
+        }
+        found
+    }
 }
