@@ -149,6 +149,20 @@ fn refusal(status: tonic::Status) -> String {
     })
 }
 
+/// The error page of refused input: its message names the fields (`version: is
+/// required`), as the API's violations do.
+fn refuse(state: &AppState, console: &Console, mut error: ApiError) -> Response {
+    if !error.violations.is_empty() {
+        error.message = error
+            .violations
+            .iter()
+            .map(|v| format!("{}: {}", v.field, v.description))
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+    console.error(state, &error)
+}
+
 /// Renders `template` with `view` merged into the page's shared context.
 fn render_view(
     state: &AppState,
@@ -249,11 +263,11 @@ async fn case_list(
 ) -> Response {
     let statuses = match case_statuses("status", Some(&filters.status)) {
         Ok(statuses) => statuses,
-        Err(error) => return console.error(&state, &error),
+        Err(error) => return refuse(&state, &console, error),
     };
     let side = match case_side(Some(&filters.side)) {
         Ok(side) => side,
-        Err(error) => return console.error(&state, &error),
+        Err(error) => return refuse(&state, &console, error),
     };
     let response = state
         .upstream
@@ -528,7 +542,7 @@ async fn case_page(
     };
     let organisation = match caller_organisation(&state, &console).await {
         Ok(organisation) => organisation,
-        Err(error) => return console.error(&state, &error),
+        Err(error) => return refuse(&state, &console, error),
     };
     let names = organisation_names(&organisation_options(&state, &console).await);
     let lang = console.lang;
@@ -732,7 +746,7 @@ async fn case_action(
         "accept" => {
             let version = match form_version(&form.version) {
                 Ok(version) => version,
-                Err(error) => return console.error(&state, &error),
+                Err(error) => return refuse(&state, &console, error),
             };
             let request = pb::AcceptCaseRequest {
                 id: id.clone(),
@@ -748,10 +762,10 @@ async fn case_action(
         "decline" => {
             let version = match form_version(&form.version) {
                 Ok(version) => version,
-                Err(error) => return console.error(&state, &error),
+                Err(error) => return refuse(&state, &console, error),
             };
             let Some(reason) = some_text(&form.reason) else {
-                return console.error(&state, &ApiError::invalid("reason", "is required"));
+                return refuse(&state, &console, ApiError::invalid("reason", "is required"));
             };
             let request = pb::DeclineCaseRequest {
                 id: id.clone(),
@@ -766,7 +780,7 @@ async fn case_action(
         "ask-consents" => {
             let version = match form_version(&form.version) {
                 Ok(version) => version,
-                Err(error) => return console.error(&state, &error),
+                Err(error) => return refuse(&state, &console, error),
             };
             let request = pb::AskConsentsRequest {
                 id: id.clone(),
@@ -780,10 +794,14 @@ async fn case_action(
         "consent" => {
             let answer = match consent_answer(Some(&form.answer)) {
                 Ok(answer) => answer,
-                Err(error) => return console.error(&state, &error),
+                Err(error) => return refuse(&state, &console, error),
             };
             let Some(company_id) = some_text(&form.company_id) else {
-                return console.error(&state, &ApiError::invalid("company_id", "is required"));
+                return refuse(
+                    &state,
+                    &console,
+                    ApiError::invalid("company_id", "is required"),
+                );
             };
             let request = pb::AnswerConsentRequest {
                 id: id.clone(),
@@ -798,7 +816,7 @@ async fn case_action(
         "status" => {
             // The version first: a lost version is a 400 whatever else the form says.
             if let Err(error) = form_version(&form.version) {
-                return console.error(&state, &error);
+                return refuse(&state, &console, error);
             }
             let request = match case_move(
                 id.clone(),
@@ -807,7 +825,7 @@ async fn case_action(
                 form.version.trim().parse().ok(),
             ) {
                 Ok(request) => request,
-                Err(error) => return console.error(&state, &error),
+                Err(error) => return refuse(&state, &console, error),
             };
             (
                 "status_changed",
@@ -816,7 +834,7 @@ async fn case_action(
         }
         "notes" => {
             let Some(text) = some_text(&form.text) else {
-                return console.error(&state, &ApiError::invalid("text", "is required"));
+                return refuse(&state, &console, ApiError::invalid("text", "is required"));
             };
             let request = pb::AddCaseNoteRequest {
                 id: id.clone(),
@@ -876,10 +894,18 @@ async fn open_case(
         return console.error(&state, &csrf_refused(&console));
     }
     let Some(company_id) = some_text(&form.company_id) else {
-        return console.error(&state, &ApiError::invalid("company_id", "is required"));
+        return refuse(
+            &state,
+            &console,
+            ApiError::invalid("company_id", "is required"),
+        );
     };
     let Some(opportunity_id) = some_text(&form.opportunity_id) else {
-        return console.error(&state, &ApiError::invalid("opportunity_id", "is required"));
+        return refuse(
+            &state,
+            &console,
+            ApiError::invalid("opportunity_id", "is required"),
+        );
     };
     let firm_page = format!("/console/firms/{}", encode(&company_id));
     match state
@@ -1079,10 +1105,18 @@ async fn open_consortium_cases(
         return console.error(&state, &csrf_refused(&console));
     }
     let Some(company_id) = some_text(&form.company_id) else {
-        return console.error(&state, &ApiError::invalid("company_id", "is required"));
+        return refuse(
+            &state,
+            &console,
+            ApiError::invalid("company_id", "is required"),
+        );
     };
     let Some(consortium_id) = some_text(&form.consortium_id) else {
-        return console.error(&state, &ApiError::invalid("consortium_id", "is required"));
+        return refuse(
+            &state,
+            &console,
+            ApiError::invalid("consortium_id", "is required"),
+        );
     };
     let members: Vec<String> = form
         .members
@@ -1092,9 +1126,10 @@ async fn open_consortium_cases(
         .map(str::to_owned)
         .collect();
     if members.is_empty() {
-        return console.error(
+        return refuse(
             &state,
-            &ApiError::invalid("members", "names at least one other member"),
+            &console,
+            ApiError::invalid("members", "names at least one other member"),
         );
     }
     match state

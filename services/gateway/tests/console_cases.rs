@@ -100,6 +100,7 @@ async fn case_forms_check_csrf_and_version_and_joint_bids_are_explained() {
                 )
                 .await;
             assert_eq!(reply.status, 400, "{action} {body}: {}", reply.text());
+            assert!(reply.text().contains("version: "), "the field is named");
         }
     }
     // Other bad input: a 400 too.
