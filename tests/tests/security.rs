@@ -1060,6 +1060,16 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         ),
     );
     check(
+        "service CreateOrganisation",
+        false,
+        Code::PermissionDenied,
+        code(
+            AccessClient::new(service.clone())
+                .create_organisation(pb::CreateOrganisationRequest::default())
+                .await,
+        ),
+    );
+    check(
         "service RevokeKey",
         false,
         Code::PermissionDenied,
@@ -1112,6 +1122,51 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
                     .revoke_key(pb::RevokeKeyRequest {
                         id: "000000000000".into(),
                     })
+                    .await,
+            ),
+        );
+        // Organisations: only admins write them; every role reads the directory.
+        check(
+            &format!("{who} CreateOrganisation"),
+            false,
+            Code::PermissionDenied,
+            code(
+                AccessClient::new(t.channel_with_key(&a.registry, key))
+                    .create_organisation(pb::CreateOrganisationRequest {
+                        organisation: Some(pb::Organisation {
+                            id: "rogue".into(),
+                            name: "Rogue".into(),
+                            country: "FR".into(),
+                            territory: vec!["FR-32".into()],
+                            ..Default::default()
+                        }),
+                    })
+                    .await,
+            ),
+        );
+        check(
+            &format!("{who} UpdateOrganisation"),
+            false,
+            Code::PermissionDenied,
+            code(
+                AccessClient::new(t.channel_with_key(&a.registry, key))
+                    .update_organisation(pb::UpdateOrganisationRequest {
+                        organisation: Some(pb::Organisation {
+                            id: "rogue".into(),
+                            version: 1,
+                            ..Default::default()
+                        }),
+                    })
+                    .await,
+            ),
+        );
+        check(
+            &format!("{who} ListOrganisations"),
+            true,
+            Code::Ok,
+            code(
+                AccessClient::new(t.channel_with_key(&a.registry, key))
+                    .list_organisations(pb::ListOrganisationsRequest {})
                     .await,
             ),
         );

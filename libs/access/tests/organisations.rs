@@ -1,8 +1,9 @@
 //! Organisations through `pyred.v1.Access` on SQLite and PostgreSQL: create, list and
-//! update with optimistic concurrency; every field validated and named; only admins
-//! write, every role lists; writes audited; adviser keys naming an organisation (its
-//! territory by default, a subset otherwise, advisers only, known organisations only)
-//! read back with their organisation; an old `api_keys` table gains the column.
+//! update with optimistic concurrency (of two racing updates of one version, one wins);
+//! every field validated and named; only admins write, every role lists; writes
+//! audited; adviser keys naming an organisation (its territory by default, a subset
+//! otherwise, advisers only, known organisations only) read back with their
+//! organisation; an old `api_keys` table gains the column.
 
 use std::sync::Arc;
 
@@ -56,6 +57,7 @@ macro_rules! storage_suite {
 
 storage_suite!(
     create_list_and_update_with_versions,
+    of_two_concurrent_updates_of_one_version_exactly_one_wins,
     every_field_is_validated_and_named,
     only_admins_write_and_every_role_lists,
     writes_are_audited,
@@ -267,6 +269,35 @@ async fn create_list_and_update_with_versions(url: Secret) {
     )
     .await;
     assert_eq!(violated_fields(moved), ["organisation.country"]);
+}
+
+async fn of_two_concurrent_updates_of_one_version_exactly_one_wins(url: Secret) {
+    let (api, _, _) = api(&url).await;
+    create(&api, gers()).await.expect("created");
+    let renamed = |name: &str| pb::Organisation {
+        name: name.into(),
+        version: 1,
+        ..gers()
+    };
+    let (first, second) = tokio::join!(
+        update(&api, admin(), renamed("CCI Gers A")),
+        update(&api, admin(), renamed("CCI Gers B")),
+    );
+    let outcomes =
+        [&first, &second].map(|r| r.as_ref().map_or_else(tonic::Status::code, |_| Code::Ok));
+    let mut sorted = outcomes;
+    sorted.sort_by_key(|code| *code as i32);
+    assert_eq!(
+        sorted,
+        [Code::Ok, Code::FailedPrecondition],
+        "{first:?} {second:?}"
+    );
+    let winner = first.or(second).expect("one won");
+    let stored = list(&api, admin()).await.expect("listed");
+    assert_eq!(
+        (stored[0].name.as_str(), stored[0].version),
+        (winner.name.as_str(), 2)
+    );
 }
 
 async fn every_field_is_validated_and_named(url: Secret) {

@@ -6,12 +6,14 @@
 //! - [`client`]: channels to other services that carry the trace context and a deadline;
 //! - [`error`]: field-level `InvalidArgument` errors;
 //! - [`launch`]: the shared `main` of a service binary;
-//! - [`db`]: opening SQLite or PostgreSQL and running a service's migrations.
+//! - [`db`]: opening SQLite or PostgreSQL and running a service's migrations;
+//! - [`feed`]: the registry's change feed, followed the same way by every consumer.
 
 pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod feed;
 pub mod gate;
 pub mod launch;
 pub mod oversize;

@@ -6,8 +6,10 @@
 //! commit (so at most ~5 commits a second, each followed by a reader reload), applying
 //! big backlogs to the writer in chunks in between. The commit payload is the last
 //! applied sequence number: after a crash the feed resumes right after it, and an upsert
-//! applied twice is still one document. When the stream breaks, it reconnects from the
-//! committed sequence number with exponential backoff.
+//! applied twice is still one document. The feed is read through
+//! `pyred_runtime::feed::follow_changes`, which reconnects a broken stream by itself; a
+//! failure to index rolls the writer back and resumes from the committed sequence
+//! number with the same backoff.
 //!
 //! [`Rebuilder::start`] fills a new generation from sequence 0 in the background
 //! (non-following stream), then hands it to the feed, which pauses, brings it up to the
@@ -17,9 +19,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::client::ServiceChannel;
+use pyred_runtime::feed::{BACKOFF_MAX, BACKOFF_MIN, Changes, FeedOptions, follow_changes};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -34,20 +36,10 @@ const COALESCE: Duration = Duration::from_millis(5);
 const MAX_PENDING: usize = 2_000;
 /// Changes a rebuild or catch-up applies between two commits, at most.
 const CATCH_UP_COMMIT_EVERY: usize = 20_000;
-const BACKOFF_MIN: Duration = Duration::from_millis(100);
-const BACKOFF_MAX: Duration = Duration::from_secs(5);
-/// Deadline announced for a feed stream: streams are long-lived by design.
-const STREAM_DEADLINE: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Why following or rebuilding stopped (then retried).
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
-    /// The registry refused or broke the stream.
-    #[error("registry change feed: {0}")]
-    Registry(#[from] Box<tonic::Status>),
-    /// A following stream ended.
-    #[error("the registry closed the change feed")]
-    Ended,
     /// The index failed.
     #[error(transparent)]
     Index(#[from] IndexError),
@@ -57,12 +49,6 @@ pub enum FeedError {
     /// The service is shutting down.
     #[error("shutting down")]
     Stopped,
-}
-
-impl From<tonic::Status> for FeedError {
-    fn from(status: tonic::Status) -> Self {
-        FeedError::Registry(Box::new(status))
-    }
 }
 
 enum Next {
@@ -178,19 +164,17 @@ impl Feed {
         }
     }
 
-    async fn watch(
-        &self,
-        since: i64,
-        follow: bool,
-    ) -> Result<tonic::Streaming<pb::Change>, FeedError> {
-        let mut client = CompanyRegistryClient::new(self.registry.clone())
-            .max_decoding_message_size(self.max_message_bytes);
-        let mut request = tonic::Request::new(pb::WatchChangesRequest {
-            since_seq: since,
-            follow,
-        });
-        request.set_timeout(STREAM_DEADLINE);
-        Ok(client.watch_changes(request).await?.into_inner())
+    /// The registry's changes after `since`, following new ones or not.
+    fn changes(&self, since: i64, follow: bool) -> Changes {
+        follow_changes(
+            self.registry.clone(),
+            since,
+            FeedOptions {
+                follow,
+                max_message_bytes: self.max_message_bytes,
+            },
+            self.shutdown.clone(),
+        )
     }
 
     /// Follows the feed until shutdown, reconnecting with backoff, and installs the
@@ -224,12 +208,9 @@ impl Feed {
                     if self.store.current().applied_seq() > before {
                         backoff = BACKOFF_MIN;
                     }
-                    if let FeedError::Index(_) | FeedError::Join(_) = error {
-                        tracing::error!(%error, "indexing failed; resuming from the last commit");
-                        self.store.current().rollback();
-                    } else {
-                        tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "change feed interrupted; reconnecting");
-                    }
+                    // The feed reconnects by itself: what lands here is the index.
+                    tracing::error!(%error, "indexing failed; resuming from the last commit");
+                    self.store.current().rollback();
                     if self.pause(&mut backoff).await {
                         break;
                     }
@@ -262,10 +243,7 @@ impl Feed {
     ) -> Result<Next, FeedError> {
         let generation = self.store.current();
         let mut pending = Pending::new(generation.applied_seq());
-        let mut stream = tokio::select! {
-            () = self.shutdown.cancelled() => return Ok(Next::Stop),
-            stream = self.watch(pending.last_seq, true) => stream?,
-        };
+        let mut changes = self.changes(pending.last_seq, true);
         tracing::info!(
             since = pending.last_seq,
             generation = generation.number(),
@@ -291,20 +269,17 @@ impl Feed {
                     pending.commit(&generation).await?;
                     last_commit = Instant::now();
                 }
-                message = stream.message() => match message {
-                    Ok(Some(change)) => {
+                change = changes.next() => match change {
+                    Some(change) => {
                         self.store.saw_registry_seq(change.seq.max(change.head_seq));
                         if pending.push(change) && pending.changes.len() >= MAX_PENDING {
                             pending.apply(&generation).await?;
                         }
                     }
-                    Ok(None) => {
+                    // Only on shutdown: a following feed reconnects by itself.
+                    None => {
                         pending.commit(&generation).await?;
-                        return Err(FeedError::Ended);
-                    }
-                    Err(status) => {
-                        pending.commit(&generation).await?;
-                        return Err(status.into());
+                        return Ok(Next::Stop);
                     }
                 },
             }
@@ -319,14 +294,15 @@ impl Feed {
         progress: &(dyn Fn(i64) + Send + Sync),
     ) -> Result<(), FeedError> {
         let mut pending = Pending::new(generation.applied_seq());
-        let mut stream = self.watch(pending.last_seq, false).await?;
+        let mut changes = self.changes(pending.last_seq, false);
         let mut since_commit = 0;
         loop {
-            let message = tokio::select! {
-                () = self.shutdown.cancelled() => return Err(FeedError::Stopped),
-                message = stream.message() => message?,
+            let Some(change) = changes.next().await else {
+                if self.shutdown.is_cancelled() {
+                    return Err(FeedError::Stopped);
+                }
+                break;
             };
-            let Some(change) = message else { break };
             self.store.saw_registry_seq(change.seq.max(change.head_seq));
             if pending.push(change) {
                 since_commit += 1;

@@ -12,10 +12,9 @@
 use std::time::Duration;
 
 use pyred_domain::Day;
-use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::client::ServiceChannel;
-use tokio_stream::StreamExt as _;
+use pyred_runtime::feed::{BACKOFF_MAX, BACKOFF_MIN, FeedOptions, follow_changes};
 use tokio_util::sync::CancellationToken;
 
 use crate::brokerage::store::CaseStore;
@@ -25,8 +24,8 @@ use crate::store::Store;
 
 /// How long the follower gathers changes into one batch once one has arrived.
 const BATCH_WINDOW: Duration = Duration::from_millis(100);
-/// Deadline of the long-lived feed stream (it reconnects when it ends).
-const STREAM_DEADLINE: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Largest change message accepted (tonic's default).
+const FEED_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 /// Most changes in one batch.
 const BATCH_MAX: usize = 500;
 
@@ -56,7 +55,7 @@ pub async fn follow(
     progress: std::sync::Arc<Progress>,
     shutdown: CancellationToken,
 ) {
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = BACKOFF_MIN;
     loop {
         let leadership = tokio::select! {
             () = shutdown.cancelled() => return,
@@ -65,6 +64,7 @@ pub async fn follow(
         let Some(_leadership) = leadership else {
             return;
         };
+        let before = progress.applied.load(std::sync::atomic::Ordering::Acquire);
         let outcome = tokio::select! {
             () = shutdown.cancelled() => return,
             outcome = follow_once(&registry, &leads, &store, &progress, &shutdown) => outcome,
@@ -72,12 +72,17 @@ pub async fn follow(
         match outcome {
             Ok(()) => return,
             Err(error) => {
-                tracing::warn!(%error, retry_ms = backoff.as_millis(), "change feed interrupted");
+                // The feed itself reconnects on its own: what lands here is a failure
+                // to apply a batch, retried from the stored position.
+                if progress.applied.load(std::sync::atomic::Ordering::Acquire) > before {
+                    backoff = BACKOFF_MIN;
+                }
+                tracing::warn!(%error, retry_ms = backoff.as_millis(), "cannot apply the change feed; retrying");
                 tokio::select! {
                     () = shutdown.cancelled() => return,
                     () = tokio::time::sleep(backoff) => {}
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                backoff = (backoff * 2).min(BACKOFF_MAX);
             }
         }
     }
@@ -140,43 +145,24 @@ async fn follow_once(
     use std::sync::atomic::Ordering;
     let since = store.feed_position().await?;
     progress.applied.store(since, Ordering::Release);
-    let mut client = CompanyRegistryClient::new(registry.clone());
-    let mut request = tonic::Request::new(pb::WatchChangesRequest {
-        since_seq: since,
-        follow: true,
-    });
-    // A feed stream lives as long as the service: a deadline far away, set explicitly
-    // so the channel's default inter-service deadline does not apply.
-    request.set_timeout(STREAM_DEADLINE);
-    let mut stream = client
-        .watch_changes(request)
-        .await
-        .map_err(|status| MatchError::Upstream {
-            service: "company-registry",
-            status,
-        })?
-        .into_inner();
+    let mut changes = follow_changes(
+        registry.clone(),
+        since,
+        FeedOptions {
+            follow: true,
+            max_message_bytes: FEED_MESSAGE_BYTES,
+        },
+        shutdown.clone(),
+    );
     loop {
-        let first = tokio::select! {
-            () = shutdown.cancelled() => return Ok(()),
-            next = stream.next() => next,
+        // `None`: shutting down.
+        let Some(first) = changes.next().await else {
+            return Ok(());
         };
-        let Some(first) = first else {
-            return Err(MatchError::Upstream {
-                service: "company-registry",
-                status: tonic::Status::unavailable("change feed ended"),
-            });
-        };
-        let mut batch = vec![first.map_err(|status| MatchError::Upstream {
-            service: "company-registry",
-            status,
-        })?];
+        let mut batch = vec![first];
         while batch.len() < BATCH_MAX {
-            match tokio::time::timeout(BATCH_WINDOW, stream.next()).await {
-                Ok(Some(change)) => batch.push(change.map_err(|status| MatchError::Upstream {
-                    service: "company-registry",
-                    status,
-                })?),
+            match tokio::time::timeout(BATCH_WINDOW, changes.next()).await {
+                Ok(Some(change)) => batch.push(change),
                 Ok(None) | Err(_) => break,
             }
         }
