@@ -20,8 +20,10 @@ use serde_json::{Map, Value};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::json::{
-    CompanyJson, EntityJson, FacetsJson, HitJson, KindJson, LanguageJson, MatchJson,
-    MatchStatusJson, OpportunityJson, OpportunityStatusJson, StatusChangeJson, parse_date,
+    CaseContactsJson, CaseJson, CaseStatusJson, CompanyJson, ConsentAnswerJson, ConsentRequestJson,
+    ConsortiumJson, EntityJson, FacetsJson, HitJson, KindJson, LanguageJson, MatchJson,
+    MatchStatusJson, OpportunityJson, OpportunityStatusJson, OrganisationJson, StatusChangeJson,
+    parse_date,
 };
 use crate::upstream::Bearer;
 
@@ -62,6 +64,25 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/matches/{id}/notes", post(add_match_note))
         .route("/api/v1/search", get(search))
         .route("/api/v1/places", get(suggest_places))
+        .route("/api/v1/cases", get(list_cases).post(open_case))
+        .route("/api/v1/cases/{id}", get(get_case))
+        .route("/api/v1/cases/{id}/accept", post(accept_case))
+        .route("/api/v1/cases/{id}/decline", post(decline_case))
+        .route("/api/v1/cases/{id}/ask-consents", post(ask_consents))
+        .route("/api/v1/cases/{id}/status", post(update_case_status))
+        .route("/api/v1/cases/{id}/notes", post(add_case_note))
+        .route("/api/v1/cases/{id}/contacts", get(case_contacts))
+        .route("/api/v1/cases/{id}/consent", post(answer_consent))
+        .route("/api/v1/consents", get(my_consents))
+        .route(
+            "/api/v1/opportunities/{id}/consortia",
+            get(propose_consortia),
+        )
+        .route(
+            "/api/v1/opportunities/{id}/consortia/cases",
+            post(open_consortium_cases),
+        )
+        .route("/api/v1/organisations", get(list_organisations))
         .route("/openapi.json", get(openapi))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
 }
@@ -207,7 +228,7 @@ where
     }
 }
 
-fn page(
+pub(crate) fn page(
     page_size: Option<i32>,
     page_token: Option<&str>,
 ) -> Result<Option<pb::PageRequest>, ApiError> {
@@ -1270,4 +1291,559 @@ async fn suggest_places(
     ApiQuery(query): ApiQuery<PlacesQuery>,
 ) -> Result<Json<PlacesJson>, ApiError> {
     Ok(Json(places(&state, &key, &query).await?))
+}
+
+// ----- brokerage cases -----
+
+/// Filters of the case list.
+#[derive(Debug, Default, Deserialize)]
+pub struct CaseListQuery {
+    #[serde(default, deserialize_with = "opt_from_str")]
+    page_size: Option<i32>,
+    page_token: Option<String>,
+    /// Comma-separated statuses.
+    status: Option<String>,
+    /// `a` or `b`.
+    side: Option<String>,
+    company_id: Option<String>,
+}
+
+/// The statuses of a comma-separated `status` filter, named `field` when one is unknown.
+pub fn case_statuses(field: &str, text: Option<&str>) -> Result<Vec<i32>, ApiError> {
+    comma_list(text)
+        .iter()
+        .map(|word| {
+            CaseStatusJson::parse(word)
+                .map(CaseStatusJson::to_pb)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        field,
+                        format!("must be among {}", CaseStatusJson::ALL.join(", ")),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// A `side` filter: `a`, `b` or empty.
+pub fn case_side(text: Option<&str>) -> Result<String, ApiError> {
+    match text.map(str::trim).unwrap_or_default() {
+        side @ ("" | "a" | "b") => Ok(side.to_owned()),
+        _ => Err(ApiError::invalid("side", "must be a or b")),
+    }
+}
+
+/// The case version a body carries: required (the version as read), never negative.
+pub fn case_version(version: Option<i64>) -> Result<i64, ApiError> {
+    match version {
+        None => Err(ApiError::invalid(
+            "version",
+            "is required: the case's version as read",
+        )),
+        Some(version) if version < 1 => Err(ApiError::invalid("version", "must be at least 1")),
+        Some(version) => Ok(version),
+    }
+}
+
+/// `text` trimmed, or a 400 naming `field` when blank.
+fn required_text(field: &str, text: Option<String>) -> Result<String, ApiError> {
+    match text.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => Ok(text.to_owned()),
+        _ => Err(ApiError::invalid(field, "is required")),
+    }
+}
+
+fn optional_text(text: Option<String>) -> String {
+    text.as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn list_cases(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    ApiQuery(query): ApiQuery<CaseListQuery>,
+) -> Result<Json<Page<CaseJson>>, ApiError> {
+    let response = state
+        .upstream
+        .brokerage()
+        .list_cases(key.request(pb::ListCasesRequest {
+            statuses: case_statuses("status", query.status.as_deref())?,
+            side: case_side(query.side.as_deref())?,
+            company_id: optional_text(query.company_id),
+            page: page(query.page_size, query.page_token.as_deref())?,
+        }))
+        .await?
+        .into_inner();
+    Ok(list(
+        response.cases.iter().map(CaseJson::from).collect(),
+        response.next_page_token,
+    ))
+}
+
+/// Body of `POST /api/v1/cases`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCaseBody {
+    #[serde(default)]
+    company_id: Option<String>,
+    #[serde(default)]
+    opportunity_id: Option<String>,
+    #[serde(default)]
+    to_organisation: Option<String>,
+    #[serde(default)]
+    counterpart_company_id: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+async fn open_case(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    ApiJson(body): ApiJson<OpenCaseBody>,
+) -> Result<(StatusCode, Json<CaseJson>), ApiError> {
+    let request = pb::OpenCaseRequest {
+        company_id: required_text("company_id", body.company_id)?,
+        opportunity_id: required_text("opportunity_id", body.opportunity_id)?,
+        to_organisation: optional_text(body.to_organisation),
+        counterpart_company_id: optional_text(body.counterpart_company_id),
+        note: optional_text(body.note),
+    };
+    let case = state
+        .upstream
+        .brokerage()
+        .open_case(key.request(request))
+        .await?
+        .into_inner();
+    Ok((StatusCode::CREATED, Json(CaseJson::from(&case))))
+}
+
+async fn get_case(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> Result<Json<CaseJson>, ApiError> {
+    let case = state
+        .upstream
+        .brokerage()
+        .get_case(key.request(pb::GetCaseRequest { id }))
+        .await?
+        .into_inner();
+    Ok(Json(CaseJson::from(&case)))
+}
+
+/// Body of `accept`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptCaseBody {
+    #[serde(default)]
+    counterpart_company_id: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+async fn accept_case(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AcceptCaseBody>,
+) -> Result<Json<CaseJson>, ApiError> {
+    let request = pb::AcceptCaseRequest {
+        id,
+        counterpart_company_id: optional_text(body.counterpart_company_id),
+        note: optional_text(body.note),
+        version: case_version(body.version)?,
+    };
+    let case = state
+        .upstream
+        .brokerage()
+        .accept_case(key.request(request))
+        .await?
+        .into_inner();
+    Ok(Json(CaseJson::from(&case)))
+}
+
+/// Body of `decline`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineCaseBody {
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+async fn decline_case(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DeclineCaseBody>,
+) -> Result<Json<CaseJson>, ApiError> {
+    let request = pb::DeclineCaseRequest {
+        id,
+        reason: required_text("reason", body.reason)?,
+        version: case_version(body.version)?,
+    };
+    let case = state
+        .upstream
+        .brokerage()
+        .decline_case(key.request(request))
+        .await?
+        .into_inner();
+    Ok(Json(CaseJson::from(&case)))
+}
+
+/// Body of `ask-consents`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionBody {
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+async fn ask_consents(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<VersionBody>,
+) -> Result<Json<CaseJson>, ApiError> {
+    let request = pb::AskConsentsRequest {
+        id,
+        version: case_version(body.version)?,
+    };
+    let case = state
+        .upstream
+        .brokerage()
+        .ask_consents(key.request(request))
+        .await?
+        .into_inner();
+    Ok(Json(CaseJson::from(&case)))
+}
+
+/// The statuses an adviser may move a case to.
+pub const CASE_MOVES: &[&str] = &["meeting", "won", "lost", "dropped"];
+
+/// Body of `status`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseStatusBody {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+/// The gRPC request of a case move, checked: `status` one of [`CASE_MOVES`], a reason
+/// for `dropped` only.
+pub fn case_move(
+    id: String,
+    status: Option<&str>,
+    reason: Option<String>,
+    version: Option<i64>,
+) -> Result<pb::UpdateCaseStatusRequest, ApiError> {
+    let status = status
+        .map(str::trim)
+        .filter(|s| CASE_MOVES.contains(s))
+        .and_then(CaseStatusJson::parse)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "status",
+                format!("must be one of {}", CASE_MOVES.join(", ")),
+            )
+        })?;
+    let reason = if status == CaseStatusJson::Dropped {
+        required_text("reason", reason)?
+    } else {
+        optional_text(reason)
+    };
+    Ok(pb::UpdateCaseStatusRequest {
+        id,
+        status: status.to_pb(),
+        reason,
+        version: case_version(version)?,
+    })
+}
+
+async fn update_case_status(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CaseStatusBody>,
+) -> Result<Json<CaseJson>, ApiError> {
+    let request = case_move(id, body.status.as_deref(), body.reason, body.version)?;
+    let case = state
+        .upstream
+        .brokerage()
+        .update_case_status(key.request(request))
+        .await?
+        .into_inner();
+    Ok(Json(CaseJson::from(&case)))
+}
+
+/// Body of a case note.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseNoteBody {
+    #[serde(default)]
+    text: Option<String>,
+}
+
+async fn add_case_note(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CaseNoteBody>,
+) -> Result<Json<CaseJson>, ApiError> {
+    let text = required_text("text", body.text)?;
+    let case = state
+        .upstream
+        .brokerage()
+        .add_case_note(key.request(pb::AddCaseNoteRequest { id, text }))
+        .await?
+        .into_inner();
+    Ok(Json(CaseJson::from(&case)))
+}
+
+async fn case_contacts(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> Result<Json<CaseContactsJson>, ApiError> {
+    let contacts = state
+        .upstream
+        .brokerage()
+        .get_case_contacts(key.request(pb::GetCaseContactsRequest { id }))
+        .await?
+        .into_inner();
+    Ok(Json(CaseContactsJson::from(&contacts)))
+}
+
+/// Body of a consent answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBody {
+    #[serde(default)]
+    company_id: Option<String>,
+    #[serde(default)]
+    answer: Option<String>,
+}
+
+/// A consent answer's word: `yes` or `no`.
+pub fn consent_answer(text: Option<&str>) -> Result<ConsentAnswerJson, ApiError> {
+    match text.map(str::trim).and_then(ConsentAnswerJson::parse) {
+        Some(answer @ (ConsentAnswerJson::Yes | ConsentAnswerJson::No)) => Ok(answer),
+        _ => Err(ApiError::invalid("answer", "must be yes or no")),
+    }
+}
+
+async fn answer_consent(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ConsentBody>,
+) -> Result<Json<CaseJson>, ApiError> {
+    let request = pb::AnswerConsentRequest {
+        id,
+        company_id: required_text("company_id", body.company_id)?,
+        answer: consent_answer(body.answer.as_deref())?.to_pb(),
+    };
+    let case = state
+        .upstream
+        .brokerage()
+        .answer_consent(key.request(request))
+        .await?
+        .into_inner();
+    Ok(Json(CaseJson::from(&case)))
+}
+
+/// Filters of a firm's consent requests.
+#[derive(Debug, Default, Deserialize)]
+pub struct ConsentsQuery {
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pending_only: Option<bool>,
+}
+
+/// A firm's consent requests.
+#[derive(Debug, Serialize)]
+pub struct ConsentsJson {
+    /// Newest first.
+    pub items: Vec<ConsentRequestJson>,
+}
+
+async fn my_consents(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    ApiQuery(query): ApiQuery<ConsentsQuery>,
+) -> Result<Json<ConsentsJson>, ApiError> {
+    let response = state
+        .upstream
+        .brokerage()
+        .list_my_consents(key.request(pb::ListMyConsentsRequest {
+            pending_only: query.pending_only.unwrap_or(false),
+        }))
+        .await?
+        .into_inner();
+    Ok(Json(ConsentsJson {
+        items: response
+            .requests
+            .iter()
+            .map(ConsentRequestJson::from)
+            .collect(),
+    }))
+}
+
+/// Parameters of consortium proposals.
+#[derive(Debug, Default, Deserialize)]
+pub struct ConsortiaQuery {
+    /// One lot of the tender.
+    pub lot_id: Option<String>,
+    /// A firm the group must include.
+    pub anchor_company_id: Option<String>,
+    /// How many (0: 5; at most 20).
+    #[serde(default, deserialize_with = "opt_from_str")]
+    pub limit: Option<i32>,
+    /// The day the tender is read on.
+    pub as_of: Option<String>,
+}
+
+/// Consortium proposals for a tender.
+#[derive(Debug, Serialize)]
+pub struct ConsortiaJson {
+    /// Best first.
+    pub items: Vec<ConsortiumJson>,
+    /// The requirements read from the tender.
+    pub requirements: Vec<String>,
+}
+
+/// The gRPC request of consortium proposals, checked.
+pub fn consortia_request(
+    opportunity_id: String,
+    query: &ConsortiaQuery,
+) -> Result<pb::ProposeConsortiaRequest, ApiError> {
+    let limit = query.limit.unwrap_or_default();
+    if !(0..=20).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 0 and 20"));
+    }
+    Ok(pb::ProposeConsortiaRequest {
+        opportunity_id,
+        lot_id: query.lot_id.clone().unwrap_or_default(),
+        anchor_company_id: query.anchor_company_id.clone().unwrap_or_default(),
+        limit,
+        as_of: date_param("as_of", query.as_of.as_ref())?,
+    })
+}
+
+async fn propose_consortia(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ConsortiaQuery>,
+) -> Result<Json<ConsortiaJson>, ApiError> {
+    let request = consortia_request(id, &query)?;
+    let response = state
+        .upstream
+        .brokerage()
+        .propose_consortia(key.request(request))
+        .await?
+        .into_inner();
+    Ok(Json(ConsortiaJson {
+        items: response
+            .consortia
+            .iter()
+            .map(ConsortiumJson::from)
+            .collect(),
+        requirements: response.requirements,
+    }))
+}
+
+/// Body of `POST /api/v1/opportunities/{id}/consortia/cases`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsortiumCasesBody {
+    #[serde(default)]
+    company_id: Option<String>,
+    #[serde(default)]
+    member_company_ids: Option<Vec<String>>,
+    #[serde(default)]
+    consortium_id: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// The cases opened for a consortium.
+#[derive(Debug, Serialize)]
+pub struct CasesJson {
+    /// One per member followed by another organisation.
+    pub items: Vec<CaseJson>,
+}
+
+async fn open_consortium_cases(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ConsortiumCasesBody>,
+) -> Result<(StatusCode, Json<CasesJson>), ApiError> {
+    let members: Vec<String> = body
+        .member_company_ids
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
+        .collect();
+    if members.is_empty() {
+        return Err(ApiError::invalid(
+            "member_company_ids",
+            "names at least one other member",
+        ));
+    }
+    let request = pb::OpenConsortiumCasesRequest {
+        opportunity_id: id,
+        company_id: required_text("company_id", body.company_id)?,
+        member_company_ids: members,
+        consortium_id: required_text("consortium_id", body.consortium_id)?,
+        note: optional_text(body.note),
+    };
+    let response = state
+        .upstream
+        .brokerage()
+        .open_consortium_cases(key.request(request))
+        .await?
+        .into_inner();
+    Ok((
+        StatusCode::CREATED,
+        Json(CasesJson {
+            items: response.cases.iter().map(CaseJson::from).collect(),
+        }),
+    ))
+}
+
+/// The organisations' directory.
+#[derive(Debug, Serialize)]
+pub struct OrganisationsJson {
+    /// By id.
+    pub items: Vec<OrganisationJson>,
+}
+
+async fn list_organisations(
+    State(state): State<AppState>,
+    ApiKey(key): ApiKey,
+) -> Result<Json<OrganisationsJson>, ApiError> {
+    let response = state
+        .upstream
+        .access()
+        .list_organisations(key.request(pb::ListOrganisationsRequest {}))
+        .await?
+        .into_inner();
+    Ok(Json(OrganisationsJson {
+        items: response
+            .organisations
+            .iter()
+            .map(OrganisationJson::from)
+            .collect(),
+    }))
 }

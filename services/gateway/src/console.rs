@@ -510,7 +510,10 @@ fn hours_text(hours: f64) -> String {
 }
 
 /// The firms an adviser follows: every listed firm of the territory (all for admins).
-async fn my_firms(state: &AppState, session: &Session) -> Result<Vec<pb::Company>, ApiError> {
+pub(crate) async fn my_firms(
+    state: &AppState,
+    session: &Session,
+) -> Result<Vec<pb::Company>, ApiError> {
     let mut companies = all_companies(state, &session.bearer).await?;
     if session.role == KeyRole::Adviser {
         // A territory region covers its provinces (ES-AR covers ES-Z).
@@ -742,10 +745,12 @@ async fn firm_page(
     };
     let words = console.lang.words();
     let ok = flash.ok.as_deref().and_then(|k| words.get(k).copied());
+    let organisations = crate::cases::organisation_options(&state, &console).await;
     console.render(
         &state,
         "firm.html",
         json!({
+            "organisations": organisations,
             "firm": company_view(&company),
             "leads": leads.iter().map(|m| match_view(console.lang, m)).collect::<Vec<_>>(),
             "ok": ok,
@@ -1201,7 +1206,7 @@ async fn add_note(
 }
 
 /// Percent-encodes a query value.
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
@@ -1282,10 +1287,12 @@ async fn opportunity_page(
             }
         }
     }
+    let consortia = crate::cases::consortia_section(&state, &console, &opportunity).await;
     console.render(
         &state,
         "opportunity.html",
         json!({
+            "consortia": consortia,
             "o": {
                 "id": opportunity.id,
                 "title": opportunity.title,

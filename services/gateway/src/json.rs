@@ -1150,3 +1150,404 @@ mod tests {
         );
     }
 }
+
+// ----- brokerage -----
+
+json_enum!(
+    /// Where a brokerage case stands.
+    CaseStatusJson: pb::CaseStatus {
+        Proposed = "proposed" => Proposed,
+        Accepted = "accepted" => Accepted,
+        ConsentsAsked = "consents_asked" => ConsentsAsked,
+        Introduced = "introduced" => Introduced,
+        Meeting = "meeting" => Meeting,
+        Won = "won" => Won,
+        Lost = "lost" => Lost,
+        Dropped = "dropped" => Dropped,
+        Declined = "declined" => Declined,
+        Refused = "refused" => Refused,
+        Expired = "expired" => Expired,
+    }
+);
+json_enum!(
+    /// A firm's answer to a consent request.
+    ConsentAnswerJson: pb::ConsentAnswer {
+        Pending = "pending" => Pending,
+        Yes = "yes" => Yes,
+        No = "no" => No,
+        Withdrawn = "withdrawn" => Withdrawn,
+        Expired = "expired" => Expired,
+    }
+);
+json_enum!(
+    /// The legal form of a joint bid.
+    ConsortiumFormJson: pb::ConsortiumForm {
+        Ute = "ute" => Ute,
+        Groupement = "groupement" => Groupement,
+    }
+);
+
+impl CaseStatusJson {
+    /// Whether the status is final (nothing moves the case on).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Won | Self::Lost | Self::Dropped | Self::Declined | Self::Refused | Self::Expired
+        )
+    }
+}
+
+/// One side of a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSideJson {
+    /// The organisation's id.
+    pub organisation: String,
+    /// The firm's registry id; empty on side B until named.
+    pub company_id: String,
+    /// The firm's public name.
+    pub company_name: String,
+}
+
+impl From<&pb::CaseSide> for CaseSideJson {
+    fn from(side: &pb::CaseSide) -> Self {
+        Self {
+            organisation: side.organisation.clone(),
+            company_id: side.company_id.clone(),
+            company_name: side.company_name.clone(),
+        }
+    }
+}
+
+/// A firm's consent to be introduced.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentJson {
+    /// The firm.
+    pub company_id: String,
+    /// Its answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<ConsentAnswerJson>,
+    /// The key id of the adviser who asked.
+    pub asked_by: String,
+    /// When it was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked_at: Option<String>,
+    /// When the answer is due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<String>,
+    /// The key id that answered.
+    pub answered_by: String,
+    /// The adviser who answered on the firm's behalf; empty when the firm answered.
+    pub answered_via_adviser: String,
+    /// When it was answered (or withdrawn, or expired).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<String>,
+}
+
+impl From<&pb::Consent> for ConsentJson {
+    fn from(consent: &pb::Consent) -> Self {
+        Self {
+            company_id: consent.company_id.clone(),
+            answer: ConsentAnswerJson::from_pb(consent.answer),
+            asked_by: consent.asked_by.clone(),
+            asked_at: opt_time(consent.asked_at.as_ref()),
+            due_at: opt_time(consent.due_at.as_ref()),
+            answered_by: consent.answered_by.clone(),
+            answered_via_adviser: consent.answered_via_adviser.clone(),
+            answered_at: opt_time(consent.answered_at.as_ref()),
+        }
+    }
+}
+
+/// One event of a case's timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseEventJson {
+    /// Position in the timeline, from 1.
+    pub n: i64,
+    /// When.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// A key id, or `system`.
+    pub actor: String,
+    /// The actor's organisation, when an adviser.
+    pub actor_organisation: String,
+    /// `opened`, `accepted`, `declined`, `consents_asked`, `consent_yes`, …
+    pub kind: String,
+    /// The status after the event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<CaseStatusJson>,
+    /// The firm a consent event is about.
+    pub company_id: String,
+    /// The note, or the reason of a decline or a drop.
+    pub text: String,
+}
+
+impl From<&pb::CaseEvent> for CaseEventJson {
+    fn from(event: &pb::CaseEvent) -> Self {
+        Self {
+            n: event.n,
+            at: opt_time(event.at.as_ref()),
+            actor: event.actor.clone(),
+            actor_organisation: event.actor_organisation.clone(),
+            kind: event.kind.clone(),
+            status: CaseStatusJson::from_pb(event.status),
+            company_id: event.company_id.clone(),
+            text: event.text.clone(),
+        }
+    }
+}
+
+/// A brokerage case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseJson {
+    /// `case_…`.
+    pub id: String,
+    /// Where it stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<CaseStatusJson>,
+    /// The listing of the lead.
+    pub opportunity_id: String,
+    /// Its title.
+    pub opportunity_title: String,
+    /// The lead's id, when it came from a stored lead.
+    pub match_id: String,
+    /// The proposing side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_a: Option<CaseSideJson>,
+    /// The side it was proposed to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_b: Option<CaseSideJson>,
+    /// The key id of the adviser who opened it.
+    pub opened_by: String,
+    /// The two firms' consents, once asked.
+    pub consents: Vec<ConsentJson>,
+    /// The timeline, oldest first (empty in lists).
+    pub events: Vec<CaseEventJson>,
+    /// The consortium it belongs to.
+    pub consortium_id: String,
+    /// Version, for `version` in the case's actions.
+    pub version: i64,
+    /// When it was opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When it last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+impl From<&pb::Case> for CaseJson {
+    fn from(case: &pb::Case) -> Self {
+        Self {
+            id: case.id.clone(),
+            status: CaseStatusJson::from_pb(case.status),
+            opportunity_id: case.opportunity_id.clone(),
+            opportunity_title: case.opportunity_title.clone(),
+            match_id: case.match_id.clone(),
+            side_a: case.side_a.as_ref().map(CaseSideJson::from),
+            side_b: case.side_b.as_ref().map(CaseSideJson::from),
+            opened_by: case.opened_by.clone(),
+            consents: case.consents.iter().map(ConsentJson::from).collect(),
+            events: case.events.iter().map(CaseEventJson::from).collect(),
+            consortium_id: case.consortium_id.clone(),
+            version: case.version,
+            created_at: opt_time(case.created_at.as_ref()),
+            updated_at: opt_time(case.updated_at.as_ref()),
+        }
+    }
+}
+
+/// A consent request as the firm sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentRequestJson {
+    /// The case.
+    pub case_id: String,
+    /// The listing.
+    pub opportunity_id: String,
+    /// Its title.
+    pub opportunity_title: String,
+    /// The other firm's public name, once named.
+    pub other_company_name: String,
+    /// Side A's organisation.
+    pub organisation_a: String,
+    /// Side B's organisation.
+    pub organisation_b: String,
+    /// This firm's consent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentJson>,
+    /// The case's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<CaseStatusJson>,
+}
+
+impl From<&pb::ConsentRequest> for ConsentRequestJson {
+    fn from(request: &pb::ConsentRequest) -> Self {
+        Self {
+            case_id: request.case_id.clone(),
+            opportunity_id: request.opportunity_id.clone(),
+            opportunity_title: request.opportunity_title.clone(),
+            other_company_name: request.other_company_name.clone(),
+            organisation_a: request.organisation_a.clone(),
+            organisation_b: request.organisation_b.clone(),
+            consent: request.consent.as_ref().map(ConsentJson::from),
+            status: CaseStatusJson::from_pb(request.status),
+        }
+    }
+}
+
+/// A firm of an introduced case with its contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseContactJson {
+    /// The firm.
+    pub company_id: String,
+    /// Its name.
+    pub company_name: String,
+    /// Its contact.
+    pub contact: ContactJson,
+}
+
+impl From<&pb::CaseContact> for CaseContactJson {
+    fn from(contact: &pb::CaseContact) -> Self {
+        Self {
+            company_id: contact.company_id.clone(),
+            company_name: contact.company_name.clone(),
+            contact: contact
+                .contact
+                .as_ref()
+                .map(|c| ContactJson {
+                    name: c.name.clone(),
+                    email: c.email.clone(),
+                    phone: c.phone.clone(),
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Both firms' contacts.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseContactsJson {
+    /// Side A's firm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_a: Option<CaseContactJson>,
+    /// Side B's firm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_b: Option<CaseContactJson>,
+}
+
+impl From<&pb::CaseContacts> for CaseContactsJson {
+    fn from(contacts: &pb::CaseContacts) -> Self {
+        Self {
+            side_a: contacts.side_a.as_ref().map(CaseContactJson::from),
+            side_b: contacts.side_b.as_ref().map(CaseContactJson::from),
+        }
+    }
+}
+
+/// What a consortium member brings.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsortiumMemberJson {
+    /// The firm.
+    pub company_id: String,
+    /// Its public name.
+    pub company_name: String,
+    /// Its region.
+    pub region: String,
+    /// Its own fit, 0..1.
+    pub fit: f64,
+    /// The tender's CPV codes it covers.
+    pub covers_cpv: Vec<String>,
+    /// The tender's requirements it covers.
+    pub covers_requirements: Vec<String>,
+    /// Why it is in the group, in French.
+    pub reason_fr: String,
+    /// Why it is in the group, in Spanish.
+    pub reason_es: String,
+}
+
+/// A proposed joint bid.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsortiumJson {
+    /// `cons_…`.
+    pub id: String,
+    /// Lead member first.
+    pub members: Vec<ConsortiumMemberJson>,
+    /// Ranking score, 0..1.
+    pub score: f64,
+    /// Share covered, 0..1.
+    pub coverage: f64,
+    /// What nobody covers.
+    pub uncovered: Vec<String>,
+    /// The legal form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<ConsortiumFormJson>,
+    /// Whether it spans the border.
+    pub cross_border: bool,
+    /// Summary in French.
+    pub summary_fr: String,
+    /// Summary in Spanish.
+    pub summary_es: String,
+}
+
+impl From<&pb::Consortium> for ConsortiumJson {
+    fn from(consortium: &pb::Consortium) -> Self {
+        Self {
+            id: consortium.id.clone(),
+            members: consortium
+                .members
+                .iter()
+                .map(|m| ConsortiumMemberJson {
+                    company_id: m.company_id.clone(),
+                    company_name: m.company_name.clone(),
+                    region: m.region.clone(),
+                    fit: m.fit,
+                    covers_cpv: m.covers_cpv.clone(),
+                    covers_requirements: m.covers_requirements.clone(),
+                    reason_fr: m.reason_fr.clone(),
+                    reason_es: m.reason_es.clone(),
+                })
+                .collect(),
+            score: consortium.score,
+            coverage: consortium.coverage,
+            uncovered: consortium.uncovered.clone(),
+            form: ConsortiumFormJson::from_pb(consortium.form),
+            cross_border: consortium.cross_border,
+            summary_fr: consortium.summary_fr.clone(),
+            summary_es: consortium.summary_es.clone(),
+        }
+    }
+}
+
+/// An organisation of the directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrganisationJson {
+    /// `cci-gers`.
+    pub id: String,
+    /// Name for people.
+    pub name: String,
+    /// ISO 3166-1 country.
+    pub country: String,
+    /// ISO 3166-2 regions it follows.
+    pub territory: Vec<String>,
+    /// Publisher codes of the listings it follows.
+    pub sources: Vec<String>,
+    /// `fr`, `es` or `en`.
+    pub language: String,
+    /// Where cases addressed to it are announced.
+    pub email: String,
+    /// Version.
+    pub version: i64,
+}
+
+impl From<&pb::Organisation> for OrganisationJson {
+    fn from(o: &pb::Organisation) -> Self {
+        Self {
+            id: o.id.clone(),
+            name: o.name.clone(),
+            country: o.country.clone(),
+            territory: o.territory.clone(),
+            sources: o.sources.clone(),
+            language: o.language.clone(),
+            email: o.email.clone(),
+            version: o.version,
+        }
+    }
+}

@@ -20,6 +20,7 @@
 
 pub mod alerts;
 pub mod api;
+pub mod cases;
 pub mod config;
 pub mod console;
 pub mod error;
@@ -117,6 +118,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("alerts.html", include_str!("../templates/alerts.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("leads.html", include_str!("../templates/leads.html")),
+    ("cases.html", include_str!("../templates/cases.html")),
+    ("case.html", include_str!("../templates/case.html")),
+    (
+        "joint_bids.html",
+        include_str!("../templates/joint_bids.html"),
+    ),
 ];
 
 /// The console's templates, compiled once.
@@ -148,6 +155,7 @@ pub struct Gateway {
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .merge(console::routes())
+        .merge(cases::routes())
         .merge(alerts::routes())
         .merge(api::routes())
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))

@@ -6,8 +6,9 @@
 use serde_json::{Value, json};
 
 use crate::json::{
-    ContractTypeJson, EntityJson, KindJson, LanguageJson, MatchStatusJson, OpportunityStatusJson,
-    ProcedureJson, SchemeJson, StatusChangeJson, TenderStageJson, VisibilityJson,
+    CaseStatusJson, ConsentAnswerJson, ConsortiumFormJson, ContractTypeJson, EntityJson, KindJson,
+    LanguageJson, MatchStatusJson, OpportunityStatusJson, ProcedureJson, SchemeJson,
+    StatusChangeJson, TenderStageJson, VisibilityJson,
 };
 
 fn string_enum(values: &[&str]) -> Value {
@@ -125,6 +126,251 @@ fn with(mut params: Vec<Value>, more: Vec<Value>) -> Vec<Value> {
 
 /// The document.
 pub fn document() -> Value {
+    let mut document = base_document();
+    add_brokerage(&mut document);
+    document
+}
+
+fn version_field() -> Value {
+    json!({ "type": "integer", "format": "int64", "minimum": 1, "description": "the case's version as read (required: 412 when the case changed meanwhile)" })
+}
+
+fn text_field(max: u32, description: &str) -> Value {
+    json!({ "type": "string", "maxLength": max, "description": description })
+}
+
+fn required_text_field(max: u32, description: &str) -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": max, "pattern": "\\S", "description": description })
+}
+
+/// The brokerage routes (`pyred.v1.Brokerage`) and the organisations' directory.
+fn add_brokerage(document: &mut Value) {
+    let case_id = path_id("case id (case_…)");
+    let listing_id = path_id("registry id of the tender");
+    let paths = json!({
+        "/api/v1/cases": {
+            "get": operation("The cases involving the caller's organisation (all for an admin), newest first (advisers)", with(paging(), vec![
+                list_param("status", string_enum(CaseStatusJson::ALL), "comma-separated case statuses; empty means all"),
+                query("side", string_enum(&["a", "b"]), "a: proposed by the caller's organisation; b: proposed to it"),
+                query("company_id", json!({"type": "string"}), "only cases about this firm (either side)")
+            ]), None, ("200", "CasePage"), READ),
+            "post": operation("Open a case from a lead of a firm of the caller's territory (advisers with an organisation)", vec![], Some("OpenCase"), ("201", "Case"), WRITE)
+        },
+        "/api/v1/cases/{id}": {
+            "get": operation("One case with its timeline and consents (advisers of either side; admins)", vec![case_id.clone()], None, ("200", "Case"), READ)
+        },
+        "/api/v1/cases/{id}/accept": {
+            "post": operation("Side B takes the case, naming its firm when the case names none", vec![case_id.clone()], Some("AcceptCase"), ("200", "Case"), WRITE)
+        },
+        "/api/v1/cases/{id}/decline": {
+            "post": operation("Side B turns the case down (final)", vec![case_id.clone()], Some("DeclineCase"), ("200", "Case"), WRITE)
+        },
+        "/api/v1/cases/{id}/ask-consents": {
+            "post": operation("Ask both firms for their consent to be introduced", vec![case_id.clone()], Some("CaseVersion"), ("200", "Case"), WRITE)
+        },
+        "/api/v1/cases/{id}/status": {
+            "post": operation("Move an introduced case on (meeting, won, lost) or drop it with a reason", vec![case_id.clone()], Some("CaseStatusChange"), ("200", "Case"), WRITE)
+        },
+        "/api/v1/cases/{id}/notes": {
+            "post": operation("Add a note to the case's timeline", vec![case_id.clone()], Some("Note"), ("200", "Case"), WRITE)
+        },
+        "/api/v1/cases/{id}/contacts": {
+            "get": operation("Both firms' contacts once both consented (advisers of the case's two organisations; every read is audited)", vec![case_id.clone()], None, ("200", "CaseContacts"), READ)
+        },
+        "/api/v1/cases/{id}/consent": {
+            "post": operation("A firm's answer (its firm key), or an adviser recording it on the firm's behalf", vec![case_id], Some("ConsentAnswer"), ("200", "Case"), WRITE)
+        },
+        "/api/v1/consents": {
+            "get": operation("The consent requests addressed to the calling firm (firm keys), newest first", vec![
+                query("pending_only", json!({"type": "boolean"}), "only requests not answered yet")
+            ], None, ("200", "ConsentRequests"), READ)
+        },
+        "/api/v1/opportunities/{id}/consortia": {
+            "get": operation("Groups of two to four firms that together cover a tender, best first (advisers, admins)", vec![
+                listing_id.clone(),
+                query("lot_id", json!({"type": "string"}), "one lot of the tender; absent: the whole tender"),
+                query("anchor_company_id", json!({"type": "string"}), "a firm every group must include"),
+                query("limit", json!({"type": "integer", "format": "int32", "minimum": 0, "maximum": 20}), "how many (0: 5; at most 20)"),
+                query("as_of", json!({"type": "string", "format": "date"}), "the day the tender is read on (deadline); absent: today")
+            ], None, ("200", "Consortia"), READ)
+        },
+        "/api/v1/opportunities/{id}/consortia/cases": {
+            "post": operation("Open the cases of a consortium: the lead firm with each member followed by another organisation", vec![listing_id], Some("OpenConsortiumCases"), ("201", "Cases"), WRITE)
+        },
+        "/api/v1/organisations": {
+            "get": operation("The organisations' directory (any key)", vec![], None, ("200", "Organisations"), READ)
+        }
+    });
+    let side = json!({
+        "type": "object", "required": ["organisation", "company_id", "company_name"],
+        "properties": {
+            "organisation": { "type": "string" },
+            "company_id": { "type": "string", "description": "empty on side B until named" },
+            "company_name": { "type": "string" }
+        }
+    });
+    let consent = json!({
+        "type": "object", "required": ["company_id", "asked_by", "answered_by", "answered_via_adviser"],
+        "properties": {
+            "company_id": { "type": "string" },
+            "answer": string_enum(ConsentAnswerJson::ALL),
+            "asked_by": { "type": "string" },
+            "asked_at": { "type": "string", "format": "date-time" },
+            "due_at": { "type": "string", "format": "date-time" },
+            "answered_by": { "type": "string" },
+            "answered_via_adviser": { "type": "string", "description": "the adviser's key id when an adviser recorded the answer; empty when the firm answered" },
+            "answered_at": { "type": "string", "format": "date-time" }
+        }
+    });
+    let event = json!({
+        "type": "object", "required": ["n", "actor", "actor_organisation", "kind", "company_id", "text"],
+        "properties": {
+            "n": { "type": "integer", "format": "int64", "minimum": 1 },
+            "at": { "type": "string", "format": "date-time" },
+            "actor": { "type": "string", "description": "a key id, or system" },
+            "actor_organisation": { "type": "string" },
+            "kind": { "type": "string", "description": "opened, accepted, declined, consents_asked, consent_yes, consent_no, consent_withdrawn, consent_expired, introduced, status, note, contacts_read" },
+            "status": string_enum(CaseStatusJson::ALL),
+            "company_id": { "type": "string" },
+            "text": { "type": "string" }
+        }
+    });
+    let case = json!({
+        "type": "object",
+        "required": ["id", "opportunity_id", "opportunity_title", "match_id", "opened_by", "consents", "events", "consortium_id", "version"],
+        "properties": {
+            "id": { "type": "string" },
+            "status": string_enum(CaseStatusJson::ALL),
+            "opportunity_id": { "type": "string" },
+            "opportunity_title": { "type": "string" },
+            "match_id": { "type": "string" },
+            "side_a": reference("CaseSide"),
+            "side_b": reference("CaseSide"),
+            "opened_by": { "type": "string" },
+            "consents": { "type": "array", "items": reference("Consent") },
+            "events": { "type": "array", "items": reference("CaseEvent"), "description": "oldest first; empty in lists" },
+            "consortium_id": { "type": "string" },
+            "version": { "type": "integer", "format": "int64" },
+            "created_at": { "type": "string", "format": "date-time" },
+            "updated_at": { "type": "string", "format": "date-time" }
+        }
+    });
+    let contact = json!({
+        "type": "object", "required": ["company_id", "company_name", "contact"],
+        "properties": {
+            "company_id": { "type": "string" },
+            "company_name": { "type": "string" },
+            "contact": { "type": "object", "properties": { "name": { "type": "string" }, "email": { "type": "string" }, "phone": { "type": "string" } } }
+        }
+    });
+    let member = json!({
+        "type": "object",
+        "required": ["company_id", "company_name", "region", "fit", "covers_cpv", "covers_requirements", "reason_fr", "reason_es"],
+        "properties": {
+            "company_id": { "type": "string" },
+            "company_name": { "type": "string" },
+            "region": { "type": "string" },
+            "fit": { "type": "number", "minimum": 0, "maximum": 1 },
+            "covers_cpv": { "type": "array", "items": { "type": "string" } },
+            "covers_requirements": { "type": "array", "items": { "type": "string" } },
+            "reason_fr": { "type": "string" },
+            "reason_es": { "type": "string" }
+        }
+    });
+    let consortium = json!({
+        "type": "object",
+        "required": ["id", "members", "score", "coverage", "uncovered", "cross_border", "summary_fr", "summary_es"],
+        "properties": {
+            "id": { "type": "string" },
+            "members": { "type": "array", "items": reference("ConsortiumMember") },
+            "score": { "type": "number", "minimum": 0, "maximum": 1 },
+            "coverage": { "type": "number", "minimum": 0, "maximum": 1 },
+            "uncovered": { "type": "array", "items": { "type": "string" } },
+            "form": string_enum(ConsortiumFormJson::ALL),
+            "cross_border": { "type": "boolean" },
+            "summary_fr": { "type": "string" },
+            "summary_es": { "type": "string" }
+        }
+    });
+    let organisation = json!({
+        "type": "object", "required": ["id", "name", "country", "territory", "sources", "language", "email", "version"],
+        "properties": {
+            "id": { "type": "string" }, "name": { "type": "string" }, "country": { "type": "string" },
+            "territory": { "type": "array", "items": { "type": "string" } },
+            "sources": { "type": "array", "items": { "type": "string" } },
+            "language": { "type": "string" }, "email": { "type": "string" },
+            "version": { "type": "integer", "format": "int64" }
+        }
+    });
+    let schemas = json!({
+        "Case": case,
+        "CaseSide": side,
+        "Consent": consent,
+        "CaseEvent": event,
+        "CasePage": page_of("Case"),
+        "Cases": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": reference("Case") } } },
+        "CaseContact": contact,
+        "CaseContacts": { "type": "object", "properties": { "side_a": reference("CaseContact"), "side_b": reference("CaseContact") } },
+        "ConsortiumMember": member,
+        "Consortium": consortium,
+        "Consortia": { "type": "object", "required": ["items", "requirements"], "properties": {
+            "items": { "type": "array", "items": reference("Consortium") },
+            "requirements": { "type": "array", "items": { "type": "string" } }
+        } },
+        "Organisation": organisation,
+        "Organisations": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": reference("Organisation") } } },
+        "ConsentRequests": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": {
+            "type": "object", "required": ["case_id", "opportunity_id", "opportunity_title", "other_company_name", "organisation_a", "organisation_b"],
+            "properties": {
+                "case_id": { "type": "string" }, "opportunity_id": { "type": "string" }, "opportunity_title": { "type": "string" },
+                "other_company_name": { "type": "string" }, "organisation_a": { "type": "string" }, "organisation_b": { "type": "string" },
+                "consent": reference("Consent"), "status": string_enum(CaseStatusJson::ALL)
+            }
+        } } } },
+        "OpenCase": { "type": "object", "additionalProperties": false, "required": ["company_id", "opportunity_id"], "properties": {
+            "company_id": required_text_field(200, "side A's firm, in the caller's territory"),
+            "opportunity_id": required_text_field(200, "the listing of the lead"),
+            "to_organisation": text_field(32, "side B's organisation; empty: the one that follows the listing's source, else the one whose territory holds its region"),
+            "counterpart_company_id": text_field(200, "side B's firm when already known"),
+            "note": text_field(4000, "a first note to side B")
+        } },
+        "AcceptCase": { "type": "object", "additionalProperties": false, "required": ["version"], "properties": {
+            "counterpart_company_id": text_field(200, "side B's firm, in the caller's territory; required when the case names none"),
+            "note": text_field(4000, "a note"),
+            "version": version_field()
+        } },
+        "DeclineCase": { "type": "object", "additionalProperties": false, "required": ["reason", "version"], "properties": {
+            "reason": required_text_field(4000, "why"),
+            "version": version_field()
+        } },
+        "CaseVersion": { "type": "object", "additionalProperties": false, "required": ["version"], "properties": { "version": version_field() } },
+        "CaseStatusChange": { "type": "object", "additionalProperties": false, "required": ["status", "version"], "properties": {
+            "status": string_enum(crate::api::CASE_MOVES),
+            "reason": text_field(4000, "why (required for dropped)"),
+            "version": version_field()
+        } },
+        "ConsentAnswer": { "type": "object", "additionalProperties": false, "required": ["company_id", "answer"], "properties": {
+            "company_id": required_text_field(200, "the firm answering: the firm key's own company, or a firm of the case the adviser follows"),
+            "answer": string_enum(&["yes", "no"])
+        } },
+        "OpenConsortiumCases": { "type": "object", "additionalProperties": false, "required": ["company_id", "member_company_ids", "consortium_id"], "properties": {
+            "company_id": required_text_field(200, "the firm of the caller's territory that leads the bid"),
+            "member_company_ids": { "type": "array", "minItems": 1, "maxItems": 3, "items": { "type": "string" } },
+            "consortium_id": required_text_field(200, "the consortium's id as proposed (recorded on each case)"),
+            "note": text_field(4000, "a note for every case")
+        } }
+    });
+    if let (Some(all), Value::Object(more)) = (document["paths"].as_object_mut(), paths) {
+        all.extend(more);
+    }
+    if let (Some(all), Value::Object(more)) =
+        (document["components"]["schemas"].as_object_mut(), schemas)
+    {
+        all.extend(more);
+    }
+}
+
+fn base_document() -> Value {
     let location = json!({
         "type": "object", "additionalProperties": false,
         "properties": {

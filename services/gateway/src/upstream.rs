@@ -11,6 +11,7 @@ use pyred_runtime::{Secret, Settings};
 use tonic::metadata::{Ascii, MetadataValue};
 
 use pb::access_client::AccessClient;
+use pb::brokerage_client::BrokerageClient;
 use pb::company_registry_client::CompanyRegistryClient;
 use pb::geo_search_client::GeoSearchClient;
 use pb::matchmaking_client::MatchmakingClient;
@@ -114,6 +115,12 @@ impl Upstream {
     /// matchmaking.
     pub fn matchmaking(&self) -> MatchmakingClient<ServiceChannel> {
         MatchmakingClient::new(self.matchmaking.clone())
+    }
+
+    /// Brokerage cases and consortia (`pyred.v1.Brokerage`), served by the matchmaking
+    /// server on its address.
+    pub fn brokerage(&self) -> BrokerageClient<ServiceChannel> {
+        BrokerageClient::new(self.matchmaking.clone())
     }
 }
 

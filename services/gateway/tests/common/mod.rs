@@ -4,6 +4,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, missing_docs)]
 
+pub mod brokerage;
 pub mod http;
 pub mod webdriver;
 
