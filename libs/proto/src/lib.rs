@@ -5,6 +5,7 @@
 
 pub mod codec;
 pub mod convert;
+pub mod idempotency;
 
 pub use prost;
 pub use prost_types;

@@ -80,23 +80,9 @@ impl tonic::service::Interceptor for OutgoingContext {
 pub type ServiceChannel = InterceptedService<Retrying, OutgoingContext>;
 
 /// Whether a call may be sent again after a failure that may have reached a server:
-/// reads, searches, syncs and imports (idempotent by design), stream set-up.
+/// as declared per RPC in [`pyred_proto::idempotency`] (unknown RPCs: never).
 pub fn is_idempotent(path: &str) -> bool {
-    let method = path.rsplit('/').next().unwrap_or_default();
-    [
-        "Get",
-        "List",
-        "Search",
-        "Suggest",
-        "Authenticate",
-        "Sync",
-        "Import",
-        "Export",
-        "Watch",
-        "Check",
-    ]
-    .iter()
-    .any(|prefix| method.starts_with(prefix))
+    pyred_proto::idempotency::is_idempotent(path)
 }
 
 /// The deadline a request carries (`grpc-timeout`), if any.
@@ -161,10 +147,15 @@ impl tower::Service<http::Request<tonic::body::Body>> for Retrying {
             let started = tokio::time::Instant::now();
             let budget = deadline_of(request.headers()).unwrap_or(Duration::from_secs(10));
             let (parts, body) = request.into_parts();
-            // Unary requests are small: keep the bytes to send them again.
+            // Unary requests are small: keep the bytes to send them again. A body that
+            // cannot be read is never sent (an empty one would be a different request).
             let bytes = match body.collect().await {
                 Ok(collected) => collected.to_bytes(),
-                Err(_) => bytes::Bytes::new(),
+                Err(_) => {
+                    return Ok(
+                        tonic::Status::internal("the request body could not be read").into_http(),
+                    );
+                }
             };
             let rebuild = || {
                 let mut request = http::Request::from_parts(

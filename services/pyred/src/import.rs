@@ -9,16 +9,15 @@
 //! publisher `source`), and every per-item result the registry returns is mapped back
 //! to its line, with the registry's field paths translated to the file's field names.
 //!
-//! Both calls are idempotent, so a batch that meets `Unavailable` is simply sent again
-//! (at most [`MAX_RETRIES`] times), and a whole import can be re-run after a failure.
+//! Both calls are declared idempotent (`pyred_proto::idempotency`), so the channel's one
+//! retry policy sends a batch that met `Unavailable` again within its deadline, and a
+//! whole import can be re-run after a failure.
 //! [`load_demo`] feeds the demo files embedded in the binary through the same code.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::io::{self, BufRead, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use pyred_proto::prost::Message as _;
 use pyred_proto::service_names::COMPANY_REGISTRY;
@@ -33,10 +32,6 @@ pub const BATCH_SIZE: usize = 500;
 /// A batch is also sent once its encoded items reach this size, far below the servers'
 /// message limit even for batches of very long descriptions.
 pub const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
-/// How many times a batch is sent again after `Unavailable`.
-pub const MAX_RETRIES: u32 = 3;
-/// Wait before the first retry; doubled before each next one.
-pub const FIRST_RETRY_DELAY: Duration = Duration::from_millis(250);
 /// Longest line accepted; a longer one is rejected without being parsed.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 
@@ -330,7 +325,6 @@ pub struct Importer {
     channel: ServiceChannel,
     client: CompanyRegistryClient<ServiceChannel>,
     batch_size: usize,
-    first_retry_delay: Duration,
     progress: Progress,
 }
 
@@ -344,7 +338,6 @@ impl Importer {
             client: CompanyRegistryClient::new(channel.clone()),
             channel,
             batch_size: BATCH_SIZE,
-            first_retry_delay: FIRST_RETRY_DELAY,
             progress: Progress::Silent,
         })
     }
@@ -385,15 +378,13 @@ impl Importer {
             }),
             ..Default::default()
         };
-        let client = self.client.clone();
         let page = self
-            .with_retries(move || {
-                let mut client = client.clone();
-                let request = request.clone();
-                async move { client.list_companies(request).await }
-            })
+            .client
+            .clone()
+            .list_companies(request)
             .await
-            .map_err(ImportError::List)?;
+            .map_err(ImportError::List)?
+            .into_inner();
         Ok(page.companies.is_empty())
     }
 
@@ -496,26 +487,22 @@ impl Importer {
                 withdrawals: Vec::new(),
                 ..Default::default()
             };
-            let answer = self
-                .with_retries(move || {
-                    let mut client = client.clone();
-                    let request = request.clone();
-                    async move { client.sync_listings(request).await }
-                })
-                .await;
+            let answer = client
+                .clone()
+                .sync_listings(request)
+                .await
+                .map(tonic::Response::into_inner);
             (answer.map(|response| response.results), "upserts")
         } else {
             let request = pb::ImportCompaniesRequest {
                 source: batch.source,
                 companies,
             };
-            let answer = self
-                .with_retries(move || {
-                    let mut client = client.clone();
-                    let request = request.clone();
-                    async move { client.import_companies(request).await }
-                })
-                .await;
+            let answer = client
+                .clone()
+                .import_companies(request)
+                .await
+                .map(tonic::Response::into_inner);
             (answer.map(|response| response.results), "companies")
         };
         let results = match results {
@@ -587,29 +574,6 @@ impl Importer {
             }
         }
         Ok(())
-    }
-
-    /// Runs `call`, again after `Unavailable` (at most [`MAX_RETRIES`] more times, with a
-    /// doubling delay). Only for idempotent calls.
-    async fn with_retries<T, F, Fut>(&self, mut call: F) -> Result<T, tonic::Status>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
-    {
-        let mut delay = self.first_retry_delay;
-        let mut retries = 0;
-        loop {
-            match call().await {
-                Ok(response) => return Ok(response.into_inner()),
-                Err(status) if status.code() == Code::Unavailable && retries < MAX_RETRIES => {
-                    retries += 1;
-                    tracing::warn!(retries, reason = status.message(), "registry call retried");
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                }
-                Err(status) => return Err(status),
-            }
-        }
     }
 }
 
@@ -1398,45 +1362,6 @@ mod tests {
         assert_eq!(
             rest,
             [("arex".to_owned(), vec![4]), ("ader".to_owned(), vec![2])]
-        );
-    }
-
-    #[tokio::test]
-    async fn unavailable_is_retried_three_times_and_other_failures_never() {
-        let mut importer = Importer::connect(
-            &client::Connector::plain(Duration::from_secs(1)),
-            "http://127.0.0.1:9",
-        )
-        .expect("valid url");
-        importer.first_retry_delay = Duration::from_millis(1);
-        let outcome = |fail_first: u32, code: Code| {
-            let importer = importer.clone();
-            async move {
-                let mut calls = 0_u32;
-                let result = importer
-                    .with_retries(|| {
-                        calls += 1;
-                        let call = calls;
-                        async move {
-                            if call <= fail_first {
-                                Err(tonic::Status::new(code, "down"))
-                            } else {
-                                Ok(tonic::Response::new(call))
-                            }
-                        }
-                    })
-                    .await;
-                (result.map_err(|status| status.code()), calls)
-            }
-        };
-        assert_eq!(outcome(3, Code::Unavailable).await, (Ok(4), 4));
-        assert_eq!(
-            outcome(4, Code::Unavailable).await,
-            (Err(Code::Unavailable), 4)
-        );
-        assert_eq!(
-            outcome(1, Code::DeadlineExceeded).await,
-            (Err(Code::DeadlineExceeded), 1)
         );
     }
 
