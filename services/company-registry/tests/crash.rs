@@ -104,11 +104,15 @@ async fn a_sync_killed_midway_and_replayed_leaves_every_listing_once_and_a_gap_f
     }
     let mut in_flight = registry.clone();
     let doomed = tokio::spawn(async move { in_flight.sync_listings(batch(BATCHES / 2, 1)).await });
+    // The pause aims the kill at the middle of the batch; nothing assumes it landed
+    // there: a batch acknowledged before the kill counts among the writes that must
+    // survive, one not acknowledged may or may not have been written.
     tokio::time::sleep(Duration::from_millis(40)).await;
     child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
     child.wait().expect("reaped");
-    let outcome = doomed.await.expect("task");
-    assert!(outcome.is_err(), "the batch in flight was not acknowledged");
+    if doomed.await.expect("task").is_ok() {
+        acknowledged += PER_BATCH;
+    }
 
     // Restart on the same data and replay everything, as an agency would, at version 2.
     let (mut child, address) = start_registry(data_dir.path());

@@ -513,8 +513,15 @@ async fn console_sessions_csrf_exports_and_languages() {
         })
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let revoked = client.get("/console", &[("cookie", &rioja_cookie)]).await;
+    // Services cache a key for at most a second: wait for the revocation to be seen.
+    let started = std::time::Instant::now();
+    let revoked = loop {
+        let page = client.get("/console", &[("cookie", &rioja_cookie)]).await;
+        if page.status == 303 || started.elapsed() > Duration::from_secs(10) {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(revoked.status, 303);
     assert_eq!(revoked.header("location"), Some("/console/login"));
     assert_eq!(
