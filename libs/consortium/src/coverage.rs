@@ -121,9 +121,10 @@ pub fn coverage(
     // noisy reading of a firm's free text, and a generalist's broad code meets every
     // code of its division. The fit is spread over the tender's codes in proportion
     // to how the firm's codes meet each (`spread`); a code's coverage is the
-    // geometric mean of `spread` and the better of the two readings: a firm that fits
-    // at 0.9 and meets one code best covers that one at 0.9 at least, a generalist
-    // that meets every code at 0.8 but fits at 0.3 covers each at about 0.5.
+    // geometric mean of `spread` and the code reading: a firm that fits at 0.9 and
+    // meets one code exactly covers it at 0.95, a generalist whose division code
+    // meets every code at 0.8 with the same fit covers each at 0.85 — the specialist
+    // comes first — and one that fits at 0.3 at 0.5.
     let fit = if candidate.fit.is_finite() {
         candidate.fit.clamp(0.0, 1.0)
     } else {
@@ -138,7 +139,7 @@ pub fn coverage(
         for (requirement, cover) in requirements.iter().zip(covers.iter_mut()) {
             if requirement.is_cpv() {
                 let spread = fit * *cover / best_code;
-                *cover = (cover.max(spread) * spread).sqrt();
+                *cover = (*cover * spread).sqrt();
             }
         }
     }
