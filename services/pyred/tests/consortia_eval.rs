@@ -45,7 +45,10 @@ fn the_best_consortium_takes_the_complementary_firms() {
 
 #[test]
 fn the_command_prints_the_figures() {
+    // The binary sets up its data directory (TLS material) in the working directory.
+    let cwd = tempfile::tempdir().unwrap();
     let output = Command::new(PYRED)
+        .current_dir(cwd.path())
         .args(["eval", "--consortia", "--as-of", "2026-12-01"])
         .arg(fixture())
         .output()
