@@ -553,7 +553,11 @@ fn describe(
                     other_fr.push(requirement.label_fr.clone());
                     other_es.push(requirement.label_es.clone());
                 }
-            } else if own > 0.0 && partial.is_none_or(|(best, _)| own > best) {
+            } else if own > 0.0
+                && own - context.group_cover(&group.members, r, Some(m)) >= NEW_MARGIN - 1e-12
+                && partial.is_none_or(|(best, _)| own > best)
+            {
+                // What it adds to the group without covering it fully.
                 partial = Some((own, requirement));
             }
         }
@@ -585,10 +589,13 @@ fn describe(
                 ),
             }
         } else {
-            (
-                format!("couvre {}", join(&parts_fr, "et")),
-                format!("cubre {}", join(&parts_es, "y")),
-            )
+            let mut fr = format!("couvre {}", join(&parts_fr, "et"));
+            let mut es = format!("cubre {}", join(&parts_es, "y"));
+            if let Some((_, r)) = partial {
+                fr.push_str(&format!(" et complète en partie {}", cpv_or_label(r, true)));
+                es.push_str(&format!(" y completa en parte {}", cpv_or_label(r, false)));
+            }
+            (fr, es)
         };
         reason_fr.push_str(&format!(" ; adéquation au marché {percent} %"));
         reason_es.push_str(&format!("; adecuación a la licitación {percent} %"));
