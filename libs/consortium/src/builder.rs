@@ -7,13 +7,15 @@
 //! size are extended by one member, up to four. A group is valid when each member
 //! brings something the others do not ([`NEW_MARGIN`] more coverage of one
 //! requirement, or headcount the team size needs): extending an invalid group never
-//! makes it valid, so invalid groups are dropped at once.
+//! makes it valid, so invalid groups are dropped at once. A group must also cover
+//! [`SOLO_MARGIN`] more than the best candidate alone: otherwise that firm needs no
+//! partner, and a group without it would be a worse bid.
 //!
 //! **Score** (0..1) = [`W_COVERAGE`] × coverage + [`W_FIT`] × the members' mean fit +
 //! [`W_SIZE`] × size against the budget + [`W_CROSS`] × cross-border bonus −
-//! [`EXTRA_MEMBER_COST`] per member beyond two. Coverage is the mean over the
-//! requirements of the group's coverage (the best member's; the summed headcount
-//! for a team size). The cross-border bonus goes to groups spanning both sides of
+//! [`EXTRA_MEMBER_COST`] per member beyond two. Coverage is [`CPV_SHARE`] × the mean
+//! over the CPV codes + the rest × the mean over the stated requirements of the
+//! group's coverage (the best member's; the summed headcount for a team size). The cross-border bonus goes to groups spanning both sides of
 //! the border when the tender asks for a local presence or its own language and a
 //! member of the tender's country brings it. Size against the budget: with a budget
 //! and headcounts, a group whose estimated turnover (headcount × the model's
@@ -35,7 +37,11 @@ pub const POOL_PER_REQUIREMENT: usize = 3;
 /// Groups of each size extended to the next size.
 pub const BEAM: usize = 40;
 /// Coverage a member must add over the others on one requirement.
-pub const NEW_MARGIN: f64 = 0.1;
+pub const NEW_MARGIN: f64 = 0.05;
+/// Coverage a group must add to the best single candidate's.
+pub const SOLO_MARGIN: f64 = 0.02;
+/// Share of the CPV codes in the coverage (the stated requirements have the rest).
+pub const CPV_SHARE: f64 = 0.7;
 /// Weight of the coverage in the score.
 pub const W_COVERAGE: f64 = 0.5;
 /// Weight of the members' mean fit.
@@ -194,6 +200,8 @@ struct Context<'a> {
     /// Whether the tender asks for something only a firm of its country is sure to
     /// bring (a local presence, the procedure's language).
     local_need: Vec<usize>,
+    /// The best coverage of a single candidate.
+    best_solo: f64,
 }
 
 /// A scored group: member positions in `Context::firms`.
@@ -220,6 +228,31 @@ impl Context<'_> {
             _ => iter
                 .filter_map(|m| self.firms.get(*m).and_then(|f| f.covers.get(r)))
                 .fold(0.0, |a: f64, b| a.max(*b)),
+        }
+    }
+
+    /// The coverage of a group: [`CPV_SHARE`] for the mean over the CPV codes, the
+    /// rest for the mean over the stated requirements (all of it to one kind when the
+    /// tender has only that kind).
+    fn coverage(&self, per_requirement: &[f64]) -> f64 {
+        let mean = |cpv: bool| {
+            let values: Vec<f64> = self
+                .requirements
+                .iter()
+                .zip(per_requirement)
+                .filter(|(r, _)| r.is_cpv() == cpv)
+                .map(|(_, c)| *c)
+                .collect();
+            if values.is_empty() {
+                None
+            } else {
+                Some(values.iter().sum::<f64>() / values.len() as f64)
+            }
+        };
+        match (mean(true), mean(false)) {
+            (Some(codes), Some(stated)) => CPV_SHARE * codes + (1.0 - CPV_SHARE) * stated,
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => 0.0,
         }
     }
 
@@ -267,11 +300,11 @@ impl Context<'_> {
         let per_requirement: Vec<f64> = (0..self.requirements.len())
             .map(|r| self.group_cover(&members, r, None))
             .collect();
-        let coverage = if per_requirement.is_empty() {
-            0.0
-        } else {
-            per_requirement.iter().sum::<f64>() / per_requirement.len() as f64
-        };
+        let coverage = self.coverage(&per_requirement);
+        // A group that covers no more than one candidate alone is no joint bid.
+        if coverage < self.best_solo + SOLO_MARGIN {
+            return None;
+        }
         let fits: Vec<f64> = members
             .iter()
             .filter_map(|m| self.firms.get(*m).map(|f| f.fit))
@@ -355,14 +388,23 @@ pub fn propose(
         })
         .map(|(i, _)| i)
         .collect();
-    let context = Context {
+    let mut context = Context {
         requirements: &requirements,
         firms: coverages(matcher, candidates, &requirements),
         tender_country: tender.country,
         budget: tender.budget(lot),
         revenue_per_employee: matcher.weights().revenue_per_employee_eur,
         local_need,
+        best_solo: 0.0,
     };
+    context.best_solo = (0..context.firms.len())
+        .map(|m| {
+            let per: Vec<f64> = (0..requirements.len())
+                .map(|r| context.group_cover(&[m], r, None))
+                .collect();
+            context.coverage(&per)
+        })
+        .fold(0.0, f64::max);
     let pool = pool(&context, anchor);
     let mut seen: HashSet<Vec<usize>> = HashSet::new();
     let mut all: Vec<Group> = Vec::new();
@@ -511,7 +553,11 @@ fn describe(
                     other_fr.push(requirement.label_fr.clone());
                     other_es.push(requirement.label_es.clone());
                 }
-            } else if own > 0.0 && partial.is_none_or(|(best, _)| own > best) {
+            } else if own > 0.0
+                && own - context.group_cover(&group.members, r, Some(m)) >= NEW_MARGIN - 1e-12
+                && partial.is_none_or(|(best, _)| own > best)
+            {
+                // What it adds to the group without covering it fully.
                 partial = Some((own, requirement));
             }
         }
@@ -543,10 +589,13 @@ fn describe(
                 ),
             }
         } else {
-            (
-                format!("couvre {}", join(&parts_fr, "et")),
-                format!("cubre {}", join(&parts_es, "y")),
-            )
+            let mut fr = format!("couvre {}", join(&parts_fr, "et"));
+            let mut es = format!("cubre {}", join(&parts_es, "y"));
+            if let Some((_, r)) = partial {
+                fr.push_str(&format!(" et complète en partie {}", cpv_or_label(r, true)));
+                es.push_str(&format!(" y completa en parte {}", cpv_or_label(r, false)));
+            }
+            (fr, es)
         };
         reason_fr.push_str(&format!(" ; adéquation au marché {percent} %"));
         reason_es.push_str(&format!("; adecuación a la licitación {percent} %"));

@@ -92,7 +92,7 @@ pub fn coverage(
     let country = Country::of_region(&candidate.company.region)
         .or_else(|| Country::of_region(&candidate.company.country));
     let with_concepts = matcher.features().has(Feature::Concepts);
-    requirements
+    let mut covers: Vec<f64> = requirements
         .iter()
         .map(|requirement| match &requirement.need {
             Need::Cpv(code) => {
@@ -115,7 +115,35 @@ pub fn coverage(
                 _ => 0.0,
             },
         })
-        .collect()
+        .collect();
+    // The firm's fit is the model's whole reading of how it meets the tender (its
+    // concepts, stems and codes against the tender's needs); the codes alone are a
+    // noisy reading of a firm's free text, and a generalist's broad code meets every
+    // code of its division. The fit is spread over the tender's codes in proportion
+    // to how the firm's codes meet each (`spread`); a code's coverage is the
+    // geometric mean of `spread` and the code reading: a firm that fits at 0.9 and
+    // meets one code exactly covers it at 0.95, a generalist whose division code
+    // meets every code at 0.8 with the same fit covers each at 0.85 — the specialist
+    // comes first — and one that fits at 0.3 at 0.5.
+    let fit = if candidate.fit.is_finite() {
+        candidate.fit.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let best_code = requirements
+        .iter()
+        .zip(&covers)
+        .filter(|(r, _)| r.is_cpv())
+        .fold(0.0, |a: f64, (_, c)| a.max(*c));
+    if best_code > 0.0 {
+        for (requirement, cover) in requirements.iter().zip(covers.iter_mut()) {
+            if requirement.is_cpv() {
+                let spread = fit * *cover / best_code;
+                *cover = (*cover * spread).sqrt();
+            }
+        }
+    }
+    covers
 }
 
 /// The coverage of every candidate.

@@ -39,6 +39,10 @@ pub struct TenderOutcome {
     pub recall: f64,
     /// The baseline's (top `size` firms by score).
     pub baseline_recall: f64,
+    /// The best proposal's members, lead first.
+    pub members: Vec<String>,
+    /// The baseline's firms, best first.
+    pub baseline: Vec<String>,
 }
 
 /// The figures on one set.
@@ -146,6 +150,12 @@ pub fn evaluate(
                     baseline_recall: recall_of(
                         &mut ranked.iter().take(size).map(|s| s.company_id.as_str()),
                     ),
+                    members: best.members.iter().map(|m| m.company_id.clone()).collect(),
+                    baseline: ranked
+                        .iter()
+                        .take(size)
+                        .map(|s| s.company_id.clone())
+                        .collect(),
                 }
             }
             None => TenderOutcome {
@@ -154,6 +164,8 @@ pub fn evaluate(
                 size: 0,
                 recall: 0.0,
                 baseline_recall: 0.0,
+                members: Vec::new(),
+                baseline: Vec::new(),
             },
         };
         if outcome.size > 0 {

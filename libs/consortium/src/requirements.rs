@@ -311,29 +311,52 @@ pub fn certifications_in(text: &str) -> BTreeSet<&'static str> {
             out.insert(*id);
         }
     }
-    // ISO standards: "iso 9001", "iso9001", "iso-9001", "une-en iso 9001:2015".
-    for standard in [
-        "9001", "14001", "45001", "22000", "27001", "50001", "13485", "3834",
-    ] {
-        let id = match standard {
-            "9001" => "iso9001",
-            "14001" => "iso14001",
-            "45001" => "iso45001",
-            "22000" => "iso22000",
-            "27001" => "iso27001",
-            "50001" => "iso50001",
-            "13485" => "iso13485",
-            _ => "iso3834",
+    // Sworn translation in any wording: "traductora-intérprete jurada",
+    // "traductions assermentées".
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let sworn = |w: &str| w.starts_with("assermente") || w.starts_with("jurad");
+    let translation = |w: &str| w.starts_with("tradu") || w.starts_with("interpret");
+    let sworn_translation = words.iter().enumerate().any(|(i, w)| {
+        sworn(w)
+            && words
+                .get(i.saturating_sub(3)..(i + 4).min(words.len()))
+                .is_some_and(|around| around.iter().any(|x| translation(x)))
+    });
+    if sworn_translation {
+        out.insert("sworn_translator");
+    }
+    // ISO standards: "iso 9001", "iso9001", "iso-9001", "une-en iso 9001:2015",
+    // "iso/iec 27001".
+    for (i, w) in words.iter().enumerate() {
+        let number = if let Some(rest) = w.strip_prefix("iso")
+            && !rest.is_empty()
+        {
+            Some(rest)
+        } else if *w == "iso" {
+            match words.get(i + 1).copied() {
+                Some("iec") => words.get(i + 2).copied(),
+                other => other,
+            }
+        } else {
+            None
         };
-        let wordings = [
-            format!("iso {standard}"),
-            format!("iso{standard}"),
-            format!("iso-{standard}"),
-            format!("iso/iec {standard}"),
-        ];
-        if wordings.iter().any(|w| has_word(&folded, w)) {
-            out.insert(id);
-        }
+        let id = match number {
+            Some("9001") => "iso9001",
+            Some("14001") => "iso14001",
+            // OHSAS 18001 was replaced by ISO 45001.
+            Some("45001") => "iso45001",
+            Some("22000") => "iso22000",
+            Some("27001") => "iso27001",
+            Some("50001") => "iso50001",
+            Some("17100") => "iso17100",
+            Some("13485") => "iso13485",
+            Some("3834") => "iso3834",
+            _ => continue,
+        };
+        out.insert(id);
     }
     out
 }

@@ -75,6 +75,11 @@ pub struct EvalArgs {
     /// Change a model constant for an experiment (`--set sector=0.1`); repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_setting)]
     pub settings: Vec<(String, f64)>,
+    /// Evaluate the consortium builder instead (issue 19): for each judged tender,
+    /// the best proposal's recall of the relevant firms against the top firms one by
+    /// one ([`pyred_consortium::eval`]).
+    #[arg(long)]
+    pub consortia: bool,
 }
 
 /// Reads `NAME=VALUE`.
@@ -118,6 +123,9 @@ pub async fn command(args: &EvalArgs) -> ExitCode {
         }
     };
     let as_of = args.as_of.unwrap_or_else(Day::today);
+    if args.consortia {
+        return consortia_command(args, &dataset, as_of);
+    }
     let mut weights = pyred_matching::Weights::default();
     for (name, value) in &args.settings {
         if let Err(error) = weights.set(name, *value) {
@@ -208,6 +216,156 @@ pub async fn command(args: &EvalArgs) -> ExitCode {
     }
 }
 
+/// `pyred eval --consortia DIR`: prints the builder's figures against the baseline.
+fn consortia_command(args: &EvalArgs, dataset: &Dataset, as_of: Day) -> ExitCode {
+    let Some(judgments) = dataset.judgments.as_ref() else {
+        eprintln!("pyred: {} has no judgments.tsv", args.dir.display());
+        return ExitCode::from(2);
+    };
+    let report = match consortia_report(&args.dir, dataset, judgments, as_of) {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("pyred: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(error) => {
+                eprintln!("pyred: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        print!("{}", render_consortia(&report));
+    }
+    ExitCode::SUCCESS
+}
+
+/// The consortium builder's figures on one set.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsortiaReport {
+    /// The directory.
+    pub dir: String,
+    /// Evaluation day.
+    pub as_of: String,
+    /// Judged tenders with a relevant firm (grade ≥ 2).
+    pub tenders: usize,
+    /// Of which with a proposal.
+    pub proposed: usize,
+    /// Mean size of the best proposal.
+    pub mean_size: f64,
+    /// Mean recall of the relevant firms: best proposal.
+    pub recall: f64,
+    /// …baseline (top k firms by score, k = the proposal's size).
+    pub baseline_recall: f64,
+    /// Share of tenders whose best proposal includes a relevant firm.
+    pub hit_rate: f64,
+    /// …baseline.
+    pub baseline_hit_rate: f64,
+    /// Tenders where the proposal's recall beats the baseline's.
+    pub wins: usize,
+    /// …is below it.
+    pub losses: usize,
+    /// …equals it.
+    pub ties: usize,
+    /// Each tender: id, relevant firms, the proposal's and the baseline's firms.
+    pub per_tender: Vec<ConsortiaTender>,
+}
+
+/// One tender of the consortium report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsortiaTender {
+    /// The tender.
+    pub tender: String,
+    /// Firms judged relevant.
+    pub relevant: usize,
+    /// Recall of the best proposal.
+    pub recall: f64,
+    /// Recall of the baseline.
+    pub baseline_recall: f64,
+    /// Members of the best proposal (empty: none).
+    pub members: Vec<String>,
+    /// The baseline's firms.
+    pub baseline: Vec<String>,
+}
+
+/// Runs the consortium evaluation on a loaded set.
+///
+/// # Errors
+/// [`EvalError::Consortium`] when the model refuses a record.
+pub fn consortia_report(
+    dir: &Path,
+    dataset: &Dataset,
+    judgments: &Judgments,
+    as_of: Day,
+) -> Result<ConsortiaReport, EvalError> {
+    let matcher = Matcher::new()?;
+    let result = pyred_consortium::eval::evaluate(
+        &matcher,
+        &dataset.companies,
+        &dataset.opportunities,
+        judgments,
+        as_of,
+    )?;
+    Ok(ConsortiaReport {
+        dir: dir.display().to_string(),
+        as_of: as_of.to_string(),
+        tenders: result.tenders,
+        proposed: result.proposed,
+        mean_size: result.mean_size,
+        recall: result.mean_recall,
+        baseline_recall: result.baseline_mean_recall,
+        hit_rate: result.hit_rate,
+        baseline_hit_rate: result.baseline_hit_rate,
+        wins: result.wins,
+        losses: result.losses,
+        ties: result.ties,
+        per_tender: result
+            .per_tender
+            .into_iter()
+            .map(|t| ConsortiaTender {
+                tender: t.tender,
+                relevant: t.relevant,
+                recall: t.recall,
+                baseline_recall: t.baseline_recall,
+                members: t.members,
+                baseline: t.baseline,
+            })
+            .collect(),
+    })
+}
+
+/// The consortium report as text.
+pub fn render_consortia(report: &ConsortiaReport) -> String {
+    format!(
+        "consortia on {} as of {}\n\
+         judged tenders with a relevant firm: {} (with a proposal: {}; mean size {:.2})\n\
+         {:<28} {:>8} {:>9}\n\
+         {:<28} {:>8.4} {:>9.4}\n\
+         {:<28} {:>8.4} {:>9.4}\n\
+         versus baseline: {} better, {} worse, {} ties\n",
+        report.dir,
+        report.as_of,
+        report.tenders,
+        report.proposed,
+        report.mean_size,
+        "system",
+        "recall",
+        "hit rate",
+        "best consortium",
+        report.recall,
+        report.hit_rate,
+        "top-k one by one",
+        report.baseline_recall,
+        report.baseline_hit_rate,
+        report.wins,
+        report.losses,
+        report.ties,
+    )
+}
+
 /// Why an evaluation could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -244,6 +402,9 @@ pub enum EvalError {
     /// The model could not read a record or load its data.
     #[error(transparent)]
     Model(#[from] pyred_matching::MatchingError),
+    /// The consortium builder failed.
+    #[error("consortium builder: {0}")]
+    Consortium(#[from] pyred_consortium::ConsortiumError),
     /// The BM25 baseline failed.
     #[error("bm25 baseline: {0}")]
     Bm25(#[from] tantivy::TantivyError),
