@@ -80,6 +80,11 @@ pub struct EvalArgs {
     /// one ([`pyred_consortium::eval`]).
     #[arg(long)]
     pub consortia: bool,
+    /// With `--consortia`: exit with status 1 when the best proposals find the relevant
+    /// firms less often than the baseline (recall below it, or fewer tenders won than
+    /// lost).
+    #[arg(long)]
+    pub require_consortia_gain: bool,
 }
 
 /// Reads `NAME=VALUE`.
@@ -239,6 +244,16 @@ fn consortia_command(args: &EvalArgs, dataset: &Dataset, as_of: Day) -> ExitCode
         }
     } else {
         print!("{}", render_consortia(&report));
+    }
+    if args.require_consortia_gain
+        && (report.recall < report.baseline_recall || report.wins < report.losses)
+    {
+        eprintln!(
+            "pyred: the consortium builder does not beat the top firms one by one \
+             (recall {:.4} vs {:.4}, {} tenders better, {} worse)",
+            report.recall, report.baseline_recall, report.wins, report.losses
+        );
+        return ExitCode::from(1);
     }
     ExitCode::SUCCESS
 }
