@@ -281,17 +281,22 @@ const DEFAULT_PAGE: usize = 10;
 /// Largest page.
 const MAX_PAGE: usize = 100;
 
-/// Offset and size of the page asked for (tokens are offsets).
-fn page(violations: &mut FieldViolations, given: Option<&pb::PageRequest>) -> (usize, usize) {
+/// Offset and size of the page asked for (tokens are offsets), `default` items when the
+/// size is not given: the one paging rule of matchmaking's and brokerage's lists.
+pub(crate) fn page(
+    violations: &mut FieldViolations,
+    given: Option<&pb::PageRequest>,
+    default: usize,
+) -> (usize, usize) {
     let Some(given) = given else {
-        return (0, DEFAULT_PAGE);
+        return (0, default);
     };
     let limit = match usize::try_from(given.page_size) {
-        Ok(0) => DEFAULT_PAGE,
+        Ok(0) => default,
         Ok(size) => size.min(MAX_PAGE),
         Err(_) => {
             violations.add("page.page_size", "must not be negative");
-            DEFAULT_PAGE
+            default
         }
     };
     if given.page_token.is_empty() {
@@ -306,7 +311,8 @@ fn page(violations: &mut FieldViolations, given: Option<&pb::PageRequest>) -> (u
     }
 }
 
-fn next_token(more: bool, offset: usize) -> String {
+/// The token of the page starting at `offset`, empty on the last page.
+pub(crate) fn next_token(more: bool, offset: usize) -> String {
     if more {
         format!("{offset:x}")
     } else {
@@ -340,7 +346,7 @@ impl Matchmaking for MatchmakingApi {
         let company_id = required_into(&mut violations, "company_id", &request.company_id);
         let as_of = as_of(&mut violations, request.as_of.as_ref());
         let statuses = statuses(&mut violations, &request.statuses);
-        let (offset, limit) = page(&mut violations, request.page.as_ref());
+        let (offset, limit) = page(&mut violations, request.page.as_ref(), DEFAULT_PAGE);
         violations.into_result().map_err(MatchError::from)?;
         let Some(company_id) = company_id else {
             return Err(InvalidInput::single("company_id", "is required").to_status());
@@ -382,7 +388,7 @@ impl Matchmaking for MatchmakingApi {
             }
         }
         let statuses = statuses(&mut violations, &request.statuses);
-        let (offset, limit) = page(&mut violations, request.page.as_ref());
+        let (offset, limit) = page(&mut violations, request.page.as_ref(), DEFAULT_PAGE);
         violations.into_result().map_err(MatchError::from)?;
         let Some(opportunity_id) = opportunity_id else {
             return Err(InvalidInput::single("opportunity_id", "is required").to_status());

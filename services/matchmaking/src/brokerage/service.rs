@@ -16,6 +16,7 @@ use super::directory::Directory;
 use super::error::BrokerError;
 use super::store::{CaseChange, CaseFilter, CaseStore, ConsentWrite, NewCase, NewEvent, SYSTEM};
 use crate::error::MatchError;
+use crate::grpc::{next_token, page};
 use crate::leads::Leads;
 use crate::store::{Status as LeadStatus, match_id};
 
@@ -23,9 +24,8 @@ use crate::store::{Status as LeadStatus, match_id};
 pub const MAX_TEXT: usize = 4000;
 /// Longest identifier, bytes.
 const MAX_ID: usize = 128;
-/// Default and largest page of a case list.
+/// Default page of a case list.
 const DEFAULT_PAGE: usize = 20;
-const MAX_PAGE: usize = 100;
 /// How often an answer is tried again when another answer changed the case meanwhile.
 const ANSWER_ATTEMPTS: usize = 4;
 
@@ -278,7 +278,7 @@ impl Broker {
             }
         }
         let company_id = optional_id(&mut violations, "company_id", &request.company_id);
-        let (offset, limit) = page(&mut violations, request.page.as_ref());
+        let (offset, limit) = page(&mut violations, request.page.as_ref(), DEFAULT_PAGE);
         violations.into_result()?;
         self.cases.expire_due(now_micros(), None).await?;
         let filter = CaseFilter {
@@ -288,12 +288,7 @@ impl Broker {
             company_id: company_id.unwrap_or_default(),
         };
         let (cases, more) = self.cases.list(&filter, offset, limit).await?;
-        let next = if more {
-            format!("{:x}", offset + limit)
-        } else {
-            String::new()
-        };
-        Ok((cases, next))
+        Ok((cases, next_token(more, offset + limit)))
     }
 
     /// Side B takes the case, naming its firm.
@@ -348,17 +343,14 @@ impl Broker {
             _ => None,
         };
         let change = CaseChange {
-            status: Some(CaseStatus::Accepted),
             company_b: named,
-            consents: Vec::new(),
-            events: vec![event(
+            ..step(
                 caller,
-                &party.organisation,
+                &party,
+                Some(CaseStatus::Accepted),
                 EventKind::Accepted,
-                "",
                 note,
-            )],
-            lead_actor: caller.key_id.clone(),
+            )
         };
         self.apply(&case, request.version, &change).await
     }
@@ -376,18 +368,13 @@ impl Broker {
         let (case, party) = self.visible(caller, &id).await?;
         require_side(&party, Side::B, "decline")?;
         expect_status(&case, &[CaseStatus::Proposed], "declined")?;
-        let change = CaseChange {
-            status: Some(CaseStatus::Declined),
-            events: vec![event(
-                caller,
-                &party.organisation,
-                EventKind::Declined,
-                "",
-                reason,
-            )],
-            lead_actor: caller.key_id.clone(),
-            ..CaseChange::default()
-        };
+        let change = step(
+            caller,
+            &party,
+            Some(CaseStatus::Declined),
+            EventKind::Declined,
+            reason,
+        );
         self.apply(&case, request.version, &change).await
     }
 
@@ -412,17 +399,14 @@ impl Broker {
             })
             .collect();
         let change = CaseChange {
-            status: Some(CaseStatus::ConsentsAsked),
             consents,
-            events: vec![event(
+            ..step(
                 caller,
-                &party.organisation,
+                &party,
+                Some(CaseStatus::ConsentsAsked),
                 EventKind::ConsentsAsked,
-                "",
                 String::new(),
-            )],
-            lead_actor: caller.key_id.clone(),
-            ..CaseChange::default()
+            )
         };
         self.apply(&case, request.version, &change).await
     }
@@ -677,18 +661,7 @@ impl Broker {
                 next.as_str()
             )));
         }
-        let change = CaseChange {
-            status: Some(next),
-            events: vec![event(
-                caller,
-                &party.organisation,
-                EventKind::Status,
-                "",
-                reason,
-            )],
-            lead_actor: caller.key_id.clone(),
-            ..CaseChange::default()
-        };
+        let change = step(caller, &party, Some(next), EventKind::Status, reason);
         self.apply(&case, request.version, &change).await
     }
 
@@ -703,17 +676,7 @@ impl Broker {
         let note = text(&mut violations, "text", &request.text, true);
         violations.into_result()?;
         let (case, party) = self.visible(caller, &id).await?;
-        let change = CaseChange {
-            events: vec![event(
-                caller,
-                &party.organisation,
-                EventKind::Note,
-                "",
-                note,
-            )],
-            lead_actor: caller.key_id.clone(),
-            ..CaseChange::default()
-        };
+        let change = step(caller, &party, None, EventKind::Note, note);
         self.apply(&case, 0, &change).await
     }
 
@@ -925,6 +888,22 @@ fn new_case_id() -> String {
     format!("case_{}", uuid::Uuid::new_v4().simple())
 }
 
+/// A change of one event by `caller` for `party`, moving the status or not.
+fn step(
+    caller: &Caller,
+    party: &Party,
+    status: Option<CaseStatus>,
+    kind: EventKind,
+    text: String,
+) -> CaseChange {
+    CaseChange {
+        status,
+        events: vec![event(caller, &party.organisation, kind, "", text)],
+        lead_actor: caller.key_id.clone(),
+        ..CaseChange::default()
+    }
+}
+
 fn event(
     caller: &Caller,
     organisation: &str,
@@ -1010,28 +989,4 @@ fn text(violations: &mut FieldViolations, field: &str, value: &str, needed: bool
         violations.add(field, "must be at most 4000 characters");
     }
     value.to_owned()
-}
-
-fn page(violations: &mut FieldViolations, given: Option<&pb::PageRequest>) -> (usize, usize) {
-    let Some(given) = given else {
-        return (0, DEFAULT_PAGE);
-    };
-    let limit = match usize::try_from(given.page_size) {
-        Ok(0) => DEFAULT_PAGE,
-        Ok(size) => size.min(MAX_PAGE),
-        Err(_) => {
-            violations.add("page.page_size", "must not be negative");
-            DEFAULT_PAGE
-        }
-    };
-    if given.page_token.is_empty() {
-        return (0, limit);
-    }
-    match usize::from_str_radix(&given.page_token, 16) {
-        Ok(offset) => (offset, limit),
-        Err(_) => {
-            violations.add("page.page_token", "is not a token this service issued");
-            (0, limit)
-        }
-    }
 }
