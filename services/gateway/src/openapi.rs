@@ -115,6 +115,9 @@ fn patch_of(schema: &Value, writable: &[&str]) -> Value {
 }
 
 const READ: &[&str] = &["400", "401", "403", "404", "429", "503"];
+/// A read that the object's state can refuse (412): contacts before both consents, joint
+/// bids for a listing that is not a tender.
+const READ_IN_STATE: &[&str] = &["400", "401", "403", "404", "412", "429", "503"];
 const WRITE: &[&str] = &[
     "400", "401", "403", "404", "409", "412", "413", "429", "503",
 ];
@@ -135,8 +138,9 @@ fn version_field() -> Value {
     json!({ "type": "integer", "format": "int64", "minimum": 1, "description": "the case's version as read (required: 412 when the case changed meanwhile)" })
 }
 
+/// An optional text of a request body: absent, null and empty all mean "none".
 fn text_field(max: u32, description: &str) -> Value {
-    json!({ "type": "string", "maxLength": max, "description": description })
+    json!({ "type": "string", "nullable": true, "maxLength": max, "description": format!("{description} (absent, null or empty: none)") })
 }
 
 fn required_text_field(max: u32, description: &str) -> Value {
@@ -175,7 +179,7 @@ fn add_brokerage(document: &mut Value) {
             "post": operation("Add a note to the case's timeline", vec![case_id.clone()], Some("Note"), ("200", "Case"), WRITE)
         },
         "/api/v1/cases/{id}/contacts": {
-            "get": operation("Both firms' contacts once both consented (advisers of the case's two organisations; every read is audited)", vec![case_id.clone()], None, ("200", "CaseContacts"), READ)
+            "get": operation("Both firms' contacts once both consented (advisers of the case's two organisations; every read is audited)", vec![case_id.clone()], None, ("200", "CaseContacts"), READ_IN_STATE)
         },
         "/api/v1/cases/{id}/consent": {
             "post": operation("A firm's answer (its firm key), or an adviser recording it on the firm's behalf", vec![case_id], Some("ConsentAnswer"), ("200", "Case"), WRITE)
@@ -192,7 +196,7 @@ fn add_brokerage(document: &mut Value) {
                 query("anchor_company_id", json!({"type": "string"}), "a firm every group must include"),
                 query("limit", json!({"type": "integer", "format": "int32", "minimum": 0, "maximum": 20}), "how many (0: 5; at most 20)"),
                 query("as_of", json!({"type": "string", "format": "date"}), "the day the tender is read on (deadline); absent: today")
-            ], None, ("200", "Consortia"), READ)
+            ], None, ("200", "Consortia"), READ_IN_STATE)
         },
         "/api/v1/opportunities/{id}/consortia/cases": {
             "post": operation("Open the cases of a consortium: the lead firm with each member followed by another organisation", vec![listing_id], Some("OpenConsortiumCases"), ("201", "Cases"), WRITE)

@@ -1,5 +1,6 @@
 //! Not a test: `serve_for_schemathesis` (ignored by default) starts the stack with the demo
-//! data and the gateway, writes `ready.json` (URL, CA file, an adviser key) into
+//! data, the brokerage organisations and the gateway, writes `ready.json` (URL, CA file,
+//! a CCI Gers adviser key) into
 //! `$PYRED_GATEWAY_DEMO_DIR`, and serves until a `stop` file appears there (or 30 min).
 //! `scripts/check-gateway.sh --schemathesis` drives it.
 
@@ -22,11 +23,14 @@ async fn serve_for_schemathesis() {
     let agency = world
         .key(pyred_proto::v1::Role::Agency, &[], "", "arex")
         .await;
+    // The adviser works for an organisation (CCI Gers), so that the brokerage routes
+    // answer it rather than refusing a key without one.
+    let brokerage = world.brokerage().await;
     let ready = serde_json::json!({
         "agency_key": agency.expose(),
         "url": world.base_url.replace("127.0.0.1", "localhost"),
         "ca": ca,
-        "adviser_key": world.adviser.expose(),
+        "adviser_key": brokerage.gers.expose(),
     });
     std::fs::write(dir.join("ready.json.tmp"), ready.to_string()).unwrap();
     std::fs::rename(dir.join("ready.json.tmp"), dir.join("ready.json")).unwrap();
