@@ -7,6 +7,8 @@ use std::time::Duration;
 use pyred::stack::{self, RunningStack};
 use pyred_runtime::Settings;
 use pyred_runtime::client::{self, ServiceChannel};
+/// Waits for an event by polling it (shared with the services' own tests).
+pub use pyred_runtime::testing::wait_until;
 
 /// A running stack and the temporary directory holding its data.
 pub struct TestStack {

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use pyred_e2e::{TestStack, spawn_stack};
+use pyred_e2e::{TestStack, spawn_stack, wait_until};
 use pyred_proto::prost_types::FieldMask;
 use pyred_proto::v1::access_client::AccessClient;
 use pyred_proto::v1::audit_client::AuditClient;
@@ -725,23 +725,24 @@ async fn a_refusal_or_an_erasure_reveals_nothing_to_anyone() {
         })
         .await
         .expect("the admin erases the contact");
-    let mut status = 0;
-    for _ in 0..100 {
-        status = w
-            .gers
-            .brokerage
-            .get_case(pb::GetCaseRequest {
-                id: pending.id.clone(),
-            })
-            .await
-            .expect("the case")
-            .into_inner()
-            .status;
-        if status == pb::CaseStatus::Refused as i32 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let status = wait_until(
+        "the erasure to refuse the pending case",
+        Duration::from_secs(30),
+        || {
+            let mut brokerage = w.gers.brokerage.clone();
+            let id = pending.id.clone();
+            async move {
+                let status = brokerage
+                    .get_case(pb::GetCaseRequest { id })
+                    .await
+                    .expect("the case")
+                    .into_inner()
+                    .status;
+                (status == pb::CaseStatus::Refused as i32).then_some(status)
+            }
+        },
+    )
+    .await;
     assert_eq!(
         status,
         pb::CaseStatus::Refused as i32,

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use pyred_e2e::wait_until;
+
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::matchmaking_client::MatchmakingClient;
 use pyred_proto::v1::{self as pb};
@@ -273,14 +275,12 @@ async fn an_adviser_receives_one_digest_in_french_through_smtp_and_never_twice()
     }
 
     // One message arrives, for the Gers adviser only.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while sink.messages().is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no digest reached the SMTP server"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until(
+        "a digest to reach the SMTP server",
+        Duration::from_secs(30),
+        || async { (!sink.messages().is_empty()).then_some(()) },
+    )
+    .await;
     tokio::time::sleep(Duration::from_secs(3)).await; // a few more rounds
     let messages = sink.messages();
     assert_eq!(messages.len(), 1, "one digest, for the Gers adviser only");
@@ -428,23 +428,19 @@ async fn without_a_relay_a_spanish_digest_waits_in_the_outbox() {
         .await
         .expect("adviser key");
     let outbox = data.path().join("outbox");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let eml = loop {
-        let found = std::fs::read_dir(&outbox).ok().and_then(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .find(|path| path.extension().is_some_and(|ext| ext == "eml"))
-        });
-        if let Some(path) = found {
-            break path;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no digest in the outbox"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let eml = wait_until(
+        "a digest in the outbox",
+        Duration::from_secs(30),
+        || async {
+            std::fs::read_dir(&outbox).ok().and_then(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.path())
+                    .find(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            })
+        },
+    )
+    .await;
     let bytes = std::fs::read(&eml).unwrap();
     let parsed = mail_parser::MessageParser::default().parse(&bytes).unwrap();
     let subject = parsed.subject().unwrap().to_owned();

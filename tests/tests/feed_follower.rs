@@ -29,7 +29,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
-use pyred_e2e::{TestStack, registry_last_seq, spawn_stack};
+use pyred_e2e::{TestStack, registry_last_seq, spawn_stack, wait_until};
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::geo_search_client::GeoSearchClient;
 use pyred_proto::v1::{self as pb};
@@ -806,23 +806,18 @@ async fn wait_cursor(
 }
 
 async fn wait_applied(geo: &mut GeoSearchClient<ServiceChannel>, seq: i64) {
-    let started = Instant::now();
-    loop {
-        let status = geo
-            .get_index_status(pb::GetIndexStatusRequest {})
-            .await
-            .expect("status answers")
-            .into_inner();
-        if status.applied_seq >= seq {
-            return;
+    wait_until(&format!("the index to apply seq {seq}"), PATIENCE, || {
+        let mut geo = geo.clone();
+        async move {
+            let status = geo
+                .get_index_status(pb::GetIndexStatusRequest {})
+                .await
+                .expect("status answers")
+                .into_inner();
+            (status.applied_seq >= seq).then_some(())
         }
-        assert!(
-            started.elapsed() < PATIENCE,
-            "index stuck at {} < {seq}",
-            status.applied_seq
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    })
+    .await;
 }
 
 /// Every hit, page after page; panics when a hit repeats.
@@ -1080,15 +1075,11 @@ async fn the_follower_survives_a_sigkill_mid_page_and_every_entry_lands_once_at_
     let mut follower =
         FollowerProcess::start(&binary, &config, key, work.path().join("follower-2.log")).await;
     wait_cursor(&mut registry, &feed, &page0.newest().utc(), &mut follower).await;
-    let started = Instant::now();
-    loop {
-        let (ready, _) = http_get(&follower.endpoint("/ready")).await;
-        if ready == 200 {
-            break;
-        }
-        assert!(started.elapsed() < PATIENCE, "/ready answers {ready}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let ready = follower.endpoint("/ready");
+    wait_until("/ready to answer 200", PATIENCE, || async {
+        (http_get(&ready).await.0 == 200).then_some(())
+    })
+    .await;
     let (status, metrics) = http_get(&follower.metrics).await;
     assert_eq!(status, 200);
     let walked = [&page0, &page1, &page2, &page3];

@@ -56,25 +56,28 @@ async fn a_deleted_index_is_rebuilt_from_the_registry_with_the_same_answers() {
         .await
         .expect("demo loads");
     // Wait until the index holds the whole register.
-    let mut geo = GeoSearchClient::new(
+    let geo = GeoSearchClient::new(
         stack
             .connector()
             .channel(&stack.addresses.geo_search)
             .expect("url"),
     );
-    let started = std::time::Instant::now();
-    loop {
-        let status = geo
-            .get_index_status(pb::GetIndexStatusRequest::default())
-            .await
-            .expect("status")
-            .into_inner();
-        if status.documents >= 71 && status.applied_seq >= status.registry_seq {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "{status:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    pyred_e2e::wait_until(
+        "the index to hold the whole register",
+        Duration::from_secs(60),
+        || {
+            let mut geo = geo.clone();
+            async move {
+                let status = geo
+                    .get_index_status(pb::GetIndexStatusRequest::default())
+                    .await
+                    .expect("status")
+                    .into_inner();
+                (status.documents >= 71 && status.applied_seq >= status.registry_seq).then_some(())
+            }
+        },
+    )
+    .await;
     let before = answers(&stack).await;
     assert!(before.iter().all(|hits| !hits.is_empty()), "{before:?}");
     stack.stop().await.expect("stops");

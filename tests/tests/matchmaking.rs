@@ -359,19 +359,27 @@ async fn leads_carry_their_road_trip_and_a_radius_in_hours_keeps_only_those_with
         .collect();
     assert!(!beyond.is_empty());
     // The follower re-scores the firm on its change; a read re-scores too.
-    let mut after = Vec::new();
-    for _ in 0..100 {
-        after = matchmaking
-            .list_company_matches(leads(firm))
-            .await
-            .expect("leads")
-            .into_inner()
-            .matches;
-        if after.iter().all(|m| !beyond.contains(&&m.opportunity_id)) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let after = pyred_e2e::wait_until(
+        "the leads beyond the radius to be withdrawn",
+        std::time::Duration::from_secs(30),
+        || {
+            let mut matchmaking = matchmaking.clone();
+            let beyond = &beyond;
+            async move {
+                let after = matchmaking
+                    .list_company_matches(leads(firm))
+                    .await
+                    .expect("leads")
+                    .into_inner()
+                    .matches;
+                after
+                    .iter()
+                    .all(|m| !beyond.contains(&&m.opportunity_id))
+                    .then_some(after)
+            }
+        },
+    )
+    .await;
     assert!(!after.is_empty(), "the nearer leads stay");
     for lead in &after {
         assert!(

@@ -92,16 +92,17 @@ async fn each_service_exposes_rpc_counts_readiness_index_and_feed_metrics() {
 
     // The index holds the demo once the feed is applied; the lag then reads 0.
     let geo_url = &urls["geo-search"];
-    let mut body = String::new();
-    for _ in 0..100 {
-        body = get(geo_url).await.1;
-        if sample(&body, "pyred_index_documents ").is_some_and(|n| n >= 71.0)
-            && sample(&body, r#"pyred_feed_lag_events{consumer="geo-search"}"#) == Some(0.0)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let body = pyred_e2e::wait_until(
+        "the index to hold the demo with no feed lag",
+        Duration::from_secs(30),
+        || async {
+            let body = get(geo_url).await.1;
+            (sample(&body, "pyred_index_documents ").is_some_and(|n| n >= 71.0)
+                && sample(&body, r#"pyred_feed_lag_events{consumer="geo-search"}"#) == Some(0.0))
+            .then_some(body)
+        },
+    )
+    .await;
     assert!(
         sample(&body, "pyred_index_documents ").is_some_and(|n| n >= 71.0),
         "{body}"

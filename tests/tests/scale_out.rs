@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use pyred_e2e::wait_until;
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::geo_search_client::GeoSearchClient;
 use pyred_proto::v1::matchmaking_client::MatchmakingClient;
@@ -89,18 +90,16 @@ impl Drop for Replica {
 
 async fn wait_serving(connector: &Connector, replica: &Replica, service: &str) {
     let channel = connector.channel(&replica.url()).expect("url");
-    let started = Instant::now();
-    while pyred_runtime::client::is_serving(&channel, service)
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{} never became ready",
-            replica.name
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until(
+        &format!("{} to be SERVING", replica.name),
+        Duration::from_secs(60),
+        || async {
+            pyred_runtime::client::is_serving(&channel, service)
+                .await
+                .ok()
+        },
+    )
+    .await;
 }
 
 fn listings(round: usize) -> Vec<(String, Vec<pb::Opportunity>)> {
@@ -235,11 +234,12 @@ async fn replicas_share_the_load_survive_a_sigkill_and_agree() {
     registries[0].start();
     let settings = pyred_runtime::Settings::with_data_dir(data.path()).expect("settings");
     // Wait for the CA the first replica creates.
-    let started = Instant::now();
-    while !data.path().join("tls/ca.pem").exists() {
-        assert!(started.elapsed() < Duration::from_secs(30), "no CA created");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until(
+        "the CA the first replica creates",
+        Duration::from_secs(30),
+        || async { data.path().join("tls/ca.pem").exists().then_some(()) },
+    )
+    .await;
     let connector = Connector::from_settings(&settings, Duration::from_secs(10))
         .and_then(|c| c.with_key(&admin_key))
         .expect("connector");
@@ -354,24 +354,22 @@ async fn replicas_share_the_load_survive_a_sigkill_and_agree() {
     let mut answers = Vec::new();
     for geo in &geos {
         let mut one = GeoSearchClient::new(connector.channel(&geo.url()).expect("url"));
-        let started = Instant::now();
-        loop {
-            let status = one
-                .get_index_status(pb::GetIndexStatusRequest::default())
-                .await
-                .expect("status")
-                .into_inner();
-            if status.applied_seq >= last_seq {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "{} stuck at {} of {last_seq}",
-                geo.name,
-                status.applied_seq
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_until(
+            &format!("{} to apply seq {last_seq}", geo.name),
+            Duration::from_secs(60),
+            || {
+                let mut one = one.clone();
+                async move {
+                    let status = one
+                        .get_index_status(pb::GetIndexStatusRequest::default())
+                        .await
+                        .expect("status")
+                        .into_inner();
+                    (status.applied_seq >= last_seq).then_some(())
+                }
+            },
+        )
+        .await;
         let hits = one
             .search(pb::SearchRequest {
                 query: "bodega depósitos".into(),

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use pyred_domain::{Gazetteer, GeoPoint};
-use pyred_e2e::{TestStack, registry_last_seq, spawn_stack};
+use pyred_e2e::{TestStack, registry_last_seq, spawn_stack, wait_until};
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::geo_search_client::GeoSearchClient;
 use pyred_proto::v1::{self as pb, search_request::Geo};
@@ -129,23 +129,22 @@ async fn read_demo(registry: &mut CompanyRegistryClient<ServiceChannel>) -> Demo
 
 /// Waits until geo-search has applied the registry's change `seq`.
 async fn wait_applied(geo: &mut GeoSearchClient<ServiceChannel>, seq: i64) -> pb::IndexStatus {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let status = geo
-            .get_index_status(pb::GetIndexStatusRequest {})
-            .await
-            .expect("status answers")
-            .into_inner();
-        if status.applied_seq >= seq {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "index stuck at {} < {seq}",
-            status.applied_seq
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        &format!("the index to apply seq {seq}"),
+        Duration::from_secs(60),
+        || {
+            let mut geo = geo.clone();
+            async move {
+                let status = geo
+                    .get_index_status(pb::GetIndexStatusRequest {})
+                    .await
+                    .expect("status answers")
+                    .into_inner();
+                (status.applied_seq >= seq).then_some(status)
+            }
+        },
+    )
+    .await
 }
 
 async fn loaded() -> Fixture {
@@ -846,20 +845,19 @@ async fn a_rebuild_swaps_in_while_searches_keep_answering() {
         })
         .await
         .expect("withdrawn");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let after = loop {
-        let status = f
-            .geo
-            .get_index_status(pb::GetIndexStatusRequest {})
-            .await
-            .expect("status")
-            .into_inner();
-        if !status.rebuilding && status.generation > before.generation {
-            break status;
+    let before_generation = before.generation;
+    let after = wait_until("the rebuild to finish", Duration::from_secs(60), || {
+        let mut geo = f.geo.clone();
+        async move {
+            let status = geo
+                .get_index_status(pb::GetIndexStatusRequest {})
+                .await
+                .expect("status")
+                .into_inner();
+            (!status.rebuilding && status.generation > before_generation).then_some(status)
         }
-        assert!(Instant::now() < deadline, "rebuild not done: {status:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    })
+    .await;
     let last_seq = registry_last_seq(&mut f.registry).await;
     let after = if after.applied_seq < last_seq {
         wait_applied(&mut f.geo, last_seq).await

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pyred::import::{Dataset, Importer};
 use pyred_domain::{Gazetteer, GeoPoint};
@@ -132,19 +132,18 @@ async fn the_dev_set_is_searchable_across_languages_regions_and_distances() {
     let mut geo = GeoSearchClient::new(test.channel(&test.stack.addresses.geo_search));
     let (companies, opportunities) = list_all(&mut registry).await;
     assert_eq!((companies.len(), opportunities.len()), (28, 150));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let status = geo
-            .get_index_status(pb::GetIndexStatusRequest {})
-            .await
-            .expect("status")
-            .into_inner();
-        if status.documents == 178 && status.applied_seq >= 178 {
-            break;
+    pyred_e2e::wait_until("the dev set to be indexed", Duration::from_secs(60), || {
+        let mut geo = geo.clone();
+        async move {
+            let status = geo
+                .get_index_status(pb::GetIndexStatusRequest {})
+                .await
+                .expect("status")
+                .into_inner();
+            (status.documents == 178 && status.applied_seq >= 178).then_some(())
         }
-        assert!(Instant::now() < deadline, "not indexed: {status:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
     let by_external: BTreeMap<&str, &str> = opportunities
         .values()
         .map(|o| (o.external_id.as_str(), o.id.as_str()))

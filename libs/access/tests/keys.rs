@@ -31,37 +31,17 @@ async fn open_db(url: &Secret) -> Database {
         .expect("database opens")
 }
 
-/// Instantiates each listed async test for both engines (PostgreSQL when
-/// `PYRED_TEST_DATABASE_URL` is set).
-macro_rules! storage_suite {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let dir = tempfile::tempdir().expect("temp dir");
-                    super::$test(pyred_runtime::db::testing::sqlite_url(dir.path(), "keys")).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let Some(url) = pyred_runtime::db::testing::fresh_postgres(stringify!($test)).await else {
-                        return;
-                    };
-                    super::$test(url).await;
-                }
-            )*
-        }
-    };
+/// The database URL itself: these tests open what they need.
+async fn url(url: Secret) -> Secret {
+    url
 }
 
-storage_suite!(
+pyred_runtime::storage_suite! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    open = url -> url;
     email_and_language_survive_create_list_rotate_and_revoke,
     a_table_of_the_old_layout_gains_the_columns_and_keeps_its_keys,
-);
+}
 
 fn adviser(name: &str) -> Caller {
     Caller {

@@ -28,34 +28,14 @@ async fn open_db(url: &Secret) -> Database {
         .expect("database opens")
 }
 
-/// Instantiates each listed async test for both engines (PostgreSQL when
-/// `PYRED_TEST_DATABASE_URL` is set).
-macro_rules! storage_suite {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let dir = tempfile::tempdir().expect("temp dir");
-                    super::$test(pyred_runtime::db::testing::sqlite_url(dir.path(), "orgs")).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let Some(url) = pyred_runtime::db::testing::fresh_postgres(stringify!($test)).await else {
-                        return;
-                    };
-                    super::$test(url).await;
-                }
-            )*
-        }
-    };
+/// The database URL itself: these tests open what they need.
+async fn url(url: Secret) -> Secret {
+    url
 }
 
-storage_suite!(
+pyred_runtime::storage_suite! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    open = url -> url;
     create_list_and_update_with_versions,
     of_two_concurrent_updates_of_one_version_exactly_one_wins,
     every_field_is_validated_and_named,
@@ -63,7 +43,7 @@ storage_suite!(
     writes_are_audited,
     adviser_keys_take_their_organisations_territory,
     an_old_key_table_gains_the_organisation_column,
-);
+}
 
 async fn api(url: &Secret) -> (AccessApi, KeyStore, AuditLog) {
     let db = open_db(url).await;

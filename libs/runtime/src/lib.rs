@@ -7,7 +7,8 @@
 //! - [`error`]: field-level `InvalidArgument` errors;
 //! - [`launch`]: the shared `main` of a service binary;
 //! - [`db`]: opening SQLite or PostgreSQL and running a service's migrations;
-//! - [`feed`]: the registry's change feed, followed the same way by every consumer.
+//! - [`feed`]: the registry's change feed, followed the same way by every consumer;
+//! - [`testing`]: what tests share ([`testing::wait_until`], [`storage_suite!`]).
 
 pub mod client;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod oversize;
 pub mod secrets;
 pub mod server;
 pub mod telemetry;
+pub mod testing;
 pub mod tls;
 
 pub use config::{Secret, Settings};

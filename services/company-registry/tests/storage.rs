@@ -10,51 +10,15 @@ use pyred_registry::error::RegistryError;
 use pyred_registry::registrar::Registrar;
 use pyred_registry::store::Store;
 use pyred_runtime::Secret;
-use pyred_runtime::db::testing;
 
-/// A store on SQLite in a temporary directory (kept alive by the returned guard).
-async fn sqlite_store() -> (Store, Secret, Option<tempfile::TempDir>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = testing::sqlite_url(dir.path(), "registry");
-    (
-        Store::open(&url).await.expect("open sqlite"),
-        url,
-        Some(dir),
-    )
+/// A store on the database at `url` (SQLite or PostgreSQL), and that URL.
+async fn open_store(url: Secret) -> (Store, Secret) {
+    (Store::open(&url).await.expect("open the store"), url)
 }
 
-async fn postgres_store(name: &str) -> Option<(Store, Secret, Option<tempfile::TempDir>)> {
-    let url: Secret = testing::fresh_postgres(name).await?;
-    Some((Store::open(&url).await.expect("open postgres"), url, None))
-}
-
-/// Instantiates each listed async test for both engines.
-macro_rules! storage_suite {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let (store, url, _dir) = super::sqlite_store().await;
-                    super::$test(store, url).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let Some((store, url, _dir)) = super::postgres_store(stringify!($test)).await else {
-                        return;
-                    };
-                    super::$test(store, url).await;
-                }
-            )*
-        }
-    };
-}
-
-storage_suite!(
+pyred_runtime::storage_suite! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    open = open_store -> (store, url);
     company_round_trip_normalises_and_finds_by_legal_id,
     bad_company_reports_every_field_at_once,
     stale_version_fails_and_changes_nothing,
@@ -71,7 +35,7 @@ storage_suite!(
     feed_semantics_tombstones_publisher_endings_and_cursor,
     tender_fields_are_checked_and_stored,
     service_radius_in_hours_is_checked_stored_and_masked,
-);
+}
 
 fn violation_fields(error: RegistryError) -> Vec<String> {
     match error {

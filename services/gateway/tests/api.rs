@@ -668,21 +668,22 @@ async fn tenders_travel_through_the_json_api_both_ways() {
     let finds = |path: &'static str, want: String| {
         let adviser = adviser.clone();
         async move {
-            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-            loop {
-                let reply = client.get_as(path, &adviser).await;
-                assert_eq!(reply.status, 200, "{path}: {}", reply.text());
-                let ids: Vec<String> = reply.json()["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter_map(|hit| hit["id"].as_str().map(str::to_owned))
-                    .collect();
-                if ids.contains(&want) || tokio::time::Instant::now() > deadline {
-                    return ids;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
+            pyred_runtime::testing::wait_until(
+                &format!("{path} to find {want}"),
+                std::time::Duration::from_secs(30),
+                || async {
+                    let reply = client.get_as(path, &adviser).await;
+                    assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+                    let ids: Vec<String> = reply.json()["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|hit| hit["id"].as_str().map(str::to_owned))
+                        .collect();
+                    ids.contains(&want).then_some(ids)
+                },
+            )
+            .await
         }
     };
     // The buyer's name finds both tenders; the first one's lots were replaced above, so
@@ -860,26 +861,21 @@ async fn a_lead_s_trip_by_road_and_a_closed_crossing_in_the_json_api() {
         );
         let (client, adviser, listing_id) = (client, adviser.clone(), listing.id.clone());
         async move {
-            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
-            loop {
-                let reply = client.get_as(&path, &adviser).await;
-                assert_eq!(reply.status, 200, "{}", reply.text());
-                let found = reply.json()["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|m| m["opportunity_id"] == listing_id.as_str())
-                    .cloned();
-                if let Some(found) = found {
-                    return found;
-                }
-                assert!(
-                    tokio::time::Instant::now() < deadline,
-                    "the Aínsa listing never became a lead on {day}: {}",
-                    reply.text()
-                );
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
+            pyred_runtime::testing::wait_until(
+                &format!("the Aínsa listing to become a lead on {day}"),
+                std::time::Duration::from_secs(30),
+                || async {
+                    let reply = client.get_as(&path, &adviser).await;
+                    assert_eq!(reply.status, 200, "{}", reply.text());
+                    reply.json()["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|m| m["opportunity_id"] == listing_id.as_str())
+                        .cloned()
+                },
+            )
+            .await
         }
     };
     let january = |day: &str| pyred_travel::Day::parse(day).unwrap();

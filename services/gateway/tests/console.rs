@@ -19,6 +19,7 @@ use std::time::Duration;
 use common::World;
 use common::webdriver::{self, Browser};
 use pyred_proto::v1 as pb;
+use pyred_runtime::testing::wait_until;
 
 /// Signs in over plain HTTP; returns the session cookie and the page's CSRF token.
 async fn sign_in(world: &World, key: &str) -> (String, String) {
@@ -179,28 +180,25 @@ async fn console_sessions_csrf_exports_and_languages() {
     }
     assert_eq!(html.matches("id=\"official-link\"").count(), 1);
     // A search row shows the buyer (the index follows the registry within a second).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let results = client
-            .get(
-                "/console/search?q=vestuario+brigada+incendios&entity=opportunity",
-                &[("cookie", &cookie)],
-            )
-            .await
-            .text();
-        if results.contains(&tender_path) {
-            assert!(
-                results.contains(&format!("Acheteur : {}", common::TENDER_BUYER)),
-                "{results}"
-            );
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the tender never showed in the search:\n{results}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let results = wait_until(
+        "the tender to show in the search",
+        Duration::from_secs(30),
+        || async {
+            let results = client
+                .get(
+                    "/console/search?q=vestuario+brigada+incendios&entity=opportunity",
+                    &[("cookie", &cookie)],
+                )
+                .await
+                .text();
+            results.contains(&tender_path).then_some(results)
+        },
+    )
+    .await;
+    assert!(
+        results.contains(&format!("Acheteur : {}", common::TENDER_BUYER)),
+        "{results}"
+    );
     // Annulled by its feed: the listing shows why (a withdrawn listing is the
     // publisher's and admins' to read).
     world
@@ -402,25 +400,22 @@ async fn console_sessions_csrf_exports_and_languages() {
         .await
         .unwrap()
         .into_inner();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let (again, _) = sign_in(&world, world.adviser.expose()).await;
-        let html = client.get("/console", &[("cookie", &again)]).await.text();
-        let section = new_section(&html);
-        assert!(html.contains("Nouvelles pistes non lues"), "{section}");
-        if section.contains(&copy.id) {
-            assert!(
-                !section.contains(&format!("/console/opportunities/{}\"", original.id)),
-                "a lead already read is not new"
-            );
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the new listing never showed as a new lead:\n{section}"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let section = wait_until(
+        "the new listing to show as a new lead",
+        Duration::from_secs(30),
+        || async {
+            let (again, _) = sign_in(&world, world.adviser.expose()).await;
+            let html = client.get("/console", &[("cookie", &again)]).await.text();
+            let section = new_section(&html).to_owned();
+            assert!(html.contains("Nouvelles pistes non lues"), "{section}");
+            section.contains(&copy.id).then_some(section)
+        },
+    )
+    .await;
+    assert!(
+        !section.contains(&format!("/console/opportunities/{}\"", original.id)),
+        "a lead already read is not new"
+    );
 
     // Languages: Spanish and English on request; only local return paths.
     let switch = client
@@ -514,14 +509,15 @@ async fn console_sessions_csrf_exports_and_languages() {
         .await
         .unwrap();
     // Services cache a key for at most a second: wait for the revocation to be seen.
-    let started = std::time::Instant::now();
-    let revoked = loop {
-        let page = client.get("/console", &[("cookie", &rioja_cookie)]).await;
-        if page.status == 303 || started.elapsed() > Duration::from_secs(10) {
-            break page;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let revoked = wait_until(
+        "the console to see the revocation",
+        Duration::from_secs(10),
+        || async {
+            let page = client.get("/console", &[("cookie", &rioja_cookie)]).await;
+            (page.status == 303).then_some(page)
+        },
+    )
+    .await;
     assert_eq!(revoked.status, 303);
     assert_eq!(revoked.header("location"), Some("/console/login"));
     assert_eq!(
@@ -1319,15 +1315,12 @@ async fn browser_scenario() {
         .type_into("#q", "usinage de pièces aéronautiques")
         .await;
     browser.type_into("#place", "Sarag").await;
-    let mut suggested = false;
-    for _ in 0..40 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if browser.count("#place-list option").await > 0 {
-            suggested = true;
-            break;
-        }
-    }
-    assert!(suggested, "the place autocomplete filled its list");
+    wait_until(
+        "the place autocomplete to fill its list",
+        Duration::from_secs(10),
+        || async { (browser.count("#place-list option").await > 0).then_some(()) },
+    )
+    .await;
     browser.type_into("#place", "").await;
     assert_eq!(
         browser.script(UNLABELLED).await,
@@ -1664,18 +1657,15 @@ async fn browser_scenario() {
         )
         .await;
     browser.click("#map-png").await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    let png = loop {
-        let png = browser.script("return window.__png;").await;
-        if !png.is_null() {
-            break png;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the PNG export never finished"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let png = wait_until(
+        "the PNG export to finish",
+        Duration::from_secs(30),
+        || async {
+            let png = browser.script("return window.__png;").await;
+            (!png.is_null()).then_some(png)
+        },
+    )
+    .await;
     assert_eq!(png["name"], "pyred-carte.png");
     assert_eq!(png["head"], "137,80,78,71", "a PNG: {png}");
     assert!(png["size"].as_u64().unwrap() > 50_000, "{png}");
@@ -1778,29 +1768,31 @@ async fn browser_alerts_arrive_live_and_stay_read_after_a_gateway_restart() {
         .await
         .expect("synced");
     let acknowledged = tokio::time::Instant::now();
-    let (seq, after) = loop {
-        let first = browser
-            .script(
-                "var li = document.querySelector('#alert-list li.unread'); \
-                 return li ? [li.dataset.seq, li.textContent] : null;",
-            )
-            .await;
-        let now = count().await;
-        if let Some([seq, text]) = first.as_array().map(Vec::as_slice)
-            && text
-                .as_str()
-                .unwrap_or_default()
-                .contains("foie gras y magret")
-            && now > before
-        {
-            break (seq.as_str().unwrap().to_owned(), now);
-        }
-        assert!(
-            acknowledged.elapsed() < Duration::from_secs(2),
-            "the alert did not reach the page within 2 s of the sync (count {now}, was {before})"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    // Within 2 s of the sync, the page shows the alert (no reload).
+    let (seq, after) = wait_until(
+        "the alert to reach the page",
+        Duration::from_secs(2).saturating_sub(acknowledged.elapsed()),
+        || async {
+            let first = browser
+                .script(
+                    "var li = document.querySelector('#alert-list li.unread'); \
+                     return li ? [li.dataset.seq, li.textContent] : null;",
+                )
+                .await;
+            let now = count().await;
+            if let Some([seq, text]) = first.as_array().map(Vec::as_slice)
+                && text
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("foie gras y magret")
+                && now > before
+            {
+                return Some((seq.as_str().unwrap().to_owned(), now));
+            }
+            None
+        },
+    )
+    .await;
     assert!(
         browser.url().await.ends_with("/console/alerts"),
         "no reload"
@@ -1840,15 +1832,12 @@ async fn browser_alerts_arrive_live_and_stay_read_after_a_gateway_restart() {
     let wait_count = |expected: i64| {
         let count = &count;
         async move {
-            let mut shown = -1;
-            for _ in 0..50 {
-                shown = count().await;
-                if shown == expected {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            shown
+            wait_until(
+                &format!("the header to count {expected} unread"),
+                Duration::from_secs(15),
+                || async { (count().await == expected).then_some(expected) },
+            )
+            .await
         }
     };
     assert_eq!(wait_count(after - 1).await, after - 1, "one less unread");

@@ -72,26 +72,23 @@ async fn foreign_syncs_and_not_live_search_leak_nothing() {
     // Wait until geo-search has both (the admin sees everything).
     let admin_key = world.admin.expose().to_owned();
     let all = "/api/v1/search?entity=opportunity&include_not_live=true&page_size=100&facets=true";
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let admin_reply = loop {
-        let reply = client.get_as(all, &admin_key).await;
-        assert_eq!(reply.status, 200, "{}", reply.text());
-        let reply = reply.json();
-        let ids = hit_ids(&reply);
-        let withdrawn_indexed = reply["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|hit| hit["id"] == withdrawn.id.as_str() && hit["status"] == "withdrawn");
-        if ids.contains(&draft.id) && withdrawn_indexed {
-            break reply;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not indexed: {reply}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let admin_reply = pyred_runtime::testing::wait_until(
+        "geo-search to index the draft and the withdrawal",
+        Duration::from_secs(30),
+        || async {
+            let reply = client.get_as(all, &admin_key).await;
+            assert_eq!(reply.status, 200, "{}", reply.text());
+            let reply = reply.json();
+            let ids = hit_ids(&reply);
+            let withdrawn_indexed = reply["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|hit| hit["id"] == withdrawn.id.as_str() && hit["status"] == "withdrawn");
+            (ids.contains(&draft.id) && withdrawn_indexed).then_some(reply)
+        },
+    )
+    .await;
     let admin_total = admin_reply["total"].as_i64().unwrap();
 
     // An adviser and a firm: neither listing, and counts that do not include them.

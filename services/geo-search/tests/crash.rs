@@ -289,16 +289,19 @@ async fn after_a_sigkill_the_index_resumes_to_exactly_the_registry_state() {
 
     let second = start(dir.path(), &registry_url);
     let mut geo = GeoSearchClient::new(channel(&second.url));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let caught_up = loop {
-        if let Some(status) = status(&mut geo).await
-            && status.applied_seq == final_seq
-        {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "not caught up with {final_seq}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let caught_up = pyred_runtime::testing::wait_until(
+        &format!("the restarted index to catch up with seq {final_seq}"),
+        Duration::from_secs(120),
+        || {
+            let mut geo = geo.clone();
+            async move {
+                status(&mut geo)
+                    .await
+                    .filter(|status| status.applied_seq == final_seq)
+            }
+        },
+    )
+    .await;
 
     // Exactly the registry's records: every listing and company once.
     let mut expected_all = BTreeSet::new();

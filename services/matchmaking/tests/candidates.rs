@@ -20,6 +20,7 @@ use pyred_proto::v1::geo_search_client::GeoSearchClient;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::Settings;
 use pyred_runtime::client::{self, ServiceChannel};
+use pyred_runtime::testing::wait_until;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -72,20 +73,18 @@ impl Services {
         let timeout = Duration::from_secs(60);
         let registry = client::connect_lazy(&settings.registry.url, timeout).expect("url");
         let geo_search = client::connect_lazy(&settings.geo_search.url, timeout).expect("url");
-        let started = Instant::now();
-        while client::is_serving(&registry, COMPANY_REGISTRY)
-            .await
-            .is_err()
-            || client::is_serving(&geo_search, GEO_SEARCH).await.is_err()
-        {
-            assert!(
-                started.elapsed() < timeout,
-                "services did not become healthy: {:?} {:?}",
-                client::is_serving(&registry, COMPANY_REGISTRY).await,
-                client::is_serving(&geo_search, GEO_SEARCH).await
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_until(
+            "the registry and geo-search to be SERVING",
+            timeout,
+            || async {
+                (client::is_serving(&registry, COMPANY_REGISTRY)
+                    .await
+                    .is_ok()
+                    && client::is_serving(&geo_search, GEO_SEARCH).await.is_ok())
+                .then_some(())
+            },
+        )
+        .await;
         Self {
             registry,
             geo_search,
@@ -106,23 +105,24 @@ impl Services {
 
     /// Waits until the index has applied every change the registry announced.
     async fn wait_indexed(&self, documents: i64) {
-        let mut geo = GeoSearchClient::new(self.geo_search.clone());
-        let started = Instant::now();
-        loop {
-            let status = geo
-                .get_index_status(pb::GetIndexStatusRequest {})
-                .await
-                .expect("index status")
-                .into_inner();
-            if status.documents >= documents && status.applied_seq >= status.registry_seq {
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(300),
-                "index stuck at {status:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let geo = GeoSearchClient::new(self.geo_search.clone());
+        wait_until(
+            &format!("the index to hold {documents} documents and every announced change"),
+            Duration::from_secs(300),
+            || {
+                let mut geo = geo.clone();
+                async move {
+                    let status = geo
+                        .get_index_status(pb::GetIndexStatusRequest {})
+                        .await
+                        .expect("index status")
+                        .into_inner();
+                    (status.documents >= documents && status.applied_seq >= status.registry_seq)
+                        .then_some(())
+                }
+            },
+        )
+        .await;
     }
 
     async fn stop(self) {

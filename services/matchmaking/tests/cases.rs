@@ -9,46 +9,21 @@ use pyred_matchmaking::brokerage::store::{
 };
 use pyred_matchmaking::store::{ScoredPair, Store, match_id};
 use pyred_proto::v1::{self as pb};
-use pyred_runtime::db::testing;
+use pyred_runtime::Secret;
 
-async fn sqlite_store() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = testing::sqlite_url(dir.path(), "matchmaking");
-    (Store::open(&url).await.expect("open sqlite"), dir)
+/// A store on the database at `url` (SQLite or PostgreSQL).
+async fn open_store(url: Secret) -> Store {
+    Store::open(&url).await.expect("open the store")
 }
 
-macro_rules! case_suite {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    let (store, _dir) = super::sqlite_store().await;
-                    super::$test(store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    let Some(url) = super::testing::fresh_postgres(stringify!($test)).await else {
-                        return;
-                    };
-                    super::$test(super::Store::open(&url).await.expect("open postgres")).await;
-                }
-            )*
-        }
-    };
-}
-
-case_suite!(
+pyred_runtime::storage_suite! {
+    open = open_store -> store;
     a_case_runs_from_lead_to_introduction_and_moves_the_lead,
     a_stale_version_changes_nothing,
     overdue_consents_expire_and_only_those,
     an_erased_firm_withdraws_its_consents_before_the_introduction,
     lists_filter_by_organisation_side_status_and_firm,
-);
+}
 
 const DAY: i64 = 86_400_000_000;
 

@@ -4,47 +4,22 @@
 use pyred_matchmaking::error::MatchError;
 use pyred_matchmaking::store::{ScoredPair, Status, Store, match_id};
 use pyred_proto::v1::{self as pb};
-use pyred_runtime::db::testing;
+use pyred_runtime::Secret;
 
-async fn sqlite_store() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = testing::sqlite_url(dir.path(), "matchmaking");
-    (Store::open(&url).await.expect("open sqlite"), dir)
+/// A store on the database at `url` (SQLite or PostgreSQL).
+async fn open_store(url: Secret) -> Store {
+    Store::open(&url).await.expect("open the store")
 }
 
-macro_rules! workflow_suite {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    let (store, _dir) = super::sqlite_store().await;
-                    super::$test(store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    let Some(url) = super::testing::fresh_postgres(stringify!($test)).await else {
-                        return;
-                    };
-                    super::$test(super::Store::open(&url).await.expect("open postgres")).await;
-                }
-            )*
-        }
-    };
-}
-
-workflow_suite!(
+pyred_runtime::storage_suite! {
+    open = open_store -> store;
     new_pairs_are_proposed_once_and_alerted_once,
     the_workflow_moves_forward_and_keeps_its_history,
     a_dismissed_lead_is_never_proposed_again,
     lists_are_best_first_and_filtered_by_status,
     outcomes_export_as_judgments,
     inboxes_keep_thresholds_and_read_marks_per_key,
-);
+}
 
 fn pair(company: &str, opportunity: &str, score: f64) -> ScoredPair {
     ScoredPair {

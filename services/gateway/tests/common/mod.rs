@@ -146,25 +146,26 @@ impl World {
 
     /// Waits until geo-search has indexed everything the registry holds.
     async fn wait_indexed(&self) {
-        let mut geo = pb::geo_search_client::GeoSearchClient::new(
+        let geo = pb::geo_search_client::GeoSearchClient::new(
             self.test.channel(&self.test.stack.addresses.geo_search),
         );
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            let status = geo
-                .get_index_status(pb::GetIndexStatusRequest {})
-                .await
-                .expect("index status")
-                .into_inner();
-            if status.documents >= 71 && status.applied_seq >= status.registry_seq {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "index not caught up: {status:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        pyred_runtime::testing::wait_until(
+            "the index to catch up with the registry",
+            Duration::from_secs(60),
+            || {
+                let mut geo = geo.clone();
+                async move {
+                    let status = geo
+                        .get_index_status(pb::GetIndexStatusRequest {})
+                        .await
+                        .expect("index status")
+                        .into_inner();
+                    (status.documents >= 71 && status.applied_seq >= status.registry_seq)
+                        .then_some(())
+                }
+            },
+        )
+        .await;
     }
 
     /// Stops the gateway and starts a new one on the same port (the services keep

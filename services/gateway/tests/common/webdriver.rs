@@ -57,20 +57,19 @@ impl Browser {
         );
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
         let client = Client::new(addr, None);
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                let status = client.get("/status", &[]).await;
-                if status.status == 200 && status.json()["value"]["ready"] == json!(true) {
-                    break;
+        pyred_runtime::testing::wait_until(
+            "chromedriver to be ready",
+            Duration::from_secs(30),
+            || async {
+                if tokio::net::TcpStream::connect(addr).await.is_err() {
+                    return None;
                 }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "chromedriver not ready"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+                let status = client.get("/status", &[]).await;
+                (status.status == 200 && status.json()["value"]["ready"] == json!(true))
+                    .then_some(())
+            },
+        )
+        .await;
         let profile = tempfile::tempdir().expect("profile dir");
         let capabilities = json!({
             "capabilities": { "alwaysMatch": {
