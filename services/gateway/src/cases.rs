@@ -731,6 +731,22 @@ fn some_text(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+/// The trimmed value of a required form field, or the page refusing it by name.
+fn required(
+    state: &AppState,
+    console: &Console,
+    field: &str,
+    text: &str,
+) -> Result<String, Box<Response>> {
+    some_text(text).ok_or_else(|| {
+        Box::new(refuse(
+            state,
+            console,
+            ApiError::invalid(field, "is required"),
+        ))
+    })
+}
+
 async fn case_action(
     State(state): State<AppState>,
     console: Console,
@@ -764,8 +780,9 @@ async fn case_action(
                 Ok(version) => version,
                 Err(error) => return refuse(&state, &console, error),
             };
-            let Some(reason) = some_text(&form.reason) else {
-                return refuse(&state, &console, ApiError::invalid("reason", "is required"));
+            let reason = match required(&state, &console, "reason", &form.reason) {
+                Ok(value) => value,
+                Err(refused) => return *refused,
             };
             let request = pb::DeclineCaseRequest {
                 id: id.clone(),
@@ -796,12 +813,9 @@ async fn case_action(
                 Ok(answer) => answer,
                 Err(error) => return refuse(&state, &console, error),
             };
-            let Some(company_id) = some_text(&form.company_id) else {
-                return refuse(
-                    &state,
-                    &console,
-                    ApiError::invalid("company_id", "is required"),
-                );
+            let company_id = match required(&state, &console, "company_id", &form.company_id) {
+                Ok(value) => value,
+                Err(refused) => return *refused,
             };
             let request = pb::AnswerConsentRequest {
                 id: id.clone(),
@@ -833,8 +847,9 @@ async fn case_action(
             )
         }
         "notes" => {
-            let Some(text) = some_text(&form.text) else {
-                return refuse(&state, &console, ApiError::invalid("text", "is required"));
+            let text = match required(&state, &console, "text", &form.text) {
+                Ok(value) => value,
+                Err(refused) => return *refused,
             };
             let request = pb::AddCaseNoteRequest {
                 id: id.clone(),
@@ -893,19 +908,13 @@ async fn open_case(
     if !console.check_csrf(&form.csrf) {
         return console.error(&state, &csrf_refused(&console));
     }
-    let Some(company_id) = some_text(&form.company_id) else {
-        return refuse(
-            &state,
-            &console,
-            ApiError::invalid("company_id", "is required"),
-        );
+    let company_id = match required(&state, &console, "company_id", &form.company_id) {
+        Ok(value) => value,
+        Err(refused) => return *refused,
     };
-    let Some(opportunity_id) = some_text(&form.opportunity_id) else {
-        return refuse(
-            &state,
-            &console,
-            ApiError::invalid("opportunity_id", "is required"),
-        );
+    let opportunity_id = match required(&state, &console, "opportunity_id", &form.opportunity_id) {
+        Ok(value) => value,
+        Err(refused) => return *refused,
     };
     let firm_page = format!("/console/firms/{}", encode(&company_id));
     match state
@@ -1104,19 +1113,13 @@ async fn open_consortium_cases(
     if !console.check_csrf(&form.csrf) {
         return console.error(&state, &csrf_refused(&console));
     }
-    let Some(company_id) = some_text(&form.company_id) else {
-        return refuse(
-            &state,
-            &console,
-            ApiError::invalid("company_id", "is required"),
-        );
+    let company_id = match required(&state, &console, "company_id", &form.company_id) {
+        Ok(value) => value,
+        Err(refused) => return *refused,
     };
-    let Some(consortium_id) = some_text(&form.consortium_id) else {
-        return refuse(
-            &state,
-            &console,
-            ApiError::invalid("consortium_id", "is required"),
-        );
+    let consortium_id = match required(&state, &console, "consortium_id", &form.consortium_id) {
+        Ok(value) => value,
+        Err(refused) => return *refused,
     };
     let members: Vec<String> = form
         .members
