@@ -406,7 +406,7 @@ async fn stack_figures(template: &Template, n: usize, table: &mut Table) {
     let started = Instant::now();
     let first = sync(&syncer, &pages_dir).await;
     let synced = started.elapsed();
-    assert_eq!((first.entries, first.created), (n as u64, n as u64));
+    assert_eq!((first.entries, first.stored.created), (n as u64, n as u64));
     wait_indexed(&mut geo, registry_head(&mut registry).await).await;
     let indexed = started.elapsed();
     let work_label = format!("{n} entries, {pages} pages of ≤ {PAGE_ENTRIES}");
@@ -433,7 +433,11 @@ async fn stack_figures(template: &Template, n: usize, table: &mut Table) {
     let replay = sync(&syncer, &pages_dir).await;
     let replayed = started.elapsed();
     assert_eq!(
-        (replay.created, replay.updated, replay.unchanged),
+        (
+            replay.stored.created,
+            replay.stored.updated,
+            replay.stored.unchanged
+        ),
         (0, 0, n as u64)
     );
     table.row(
@@ -481,7 +485,7 @@ async fn stack_figures(template: &Template, n: usize, table: &mut Table) {
         let started = Instant::now();
         let summary = sync(&syncer, &path).await;
         calls.push(started.elapsed());
-        assert_eq!(summary.created, 1);
+        assert_eq!(summary.stored.created, 1);
         while !found(&mut geo, &word, &id).await {
             assert!(started.elapsed() < PATIENCE, "{id} never searchable");
             tokio::time::sleep(Duration::from_millis(10)).await;

@@ -86,10 +86,10 @@ async fn real_pages_import_what_is_ours_and_replays_change_nothing() {
     assert_eq!(first.failed_documents, 0, "{:?}", first.rejects);
     assert_eq!(first.rejected, 0, "{:?}", first.rejects);
     assert_eq!(
-        first.created, 1,
+        first.stored.created, 1,
         "only the Zaragoza entry is ours: {first:?}"
     );
-    assert_eq!(first.out_of_territory + first.created, first.entries);
+    assert_eq!(first.out_of_territory + first.stored.created, first.entries);
     assert!(first.entries >= 30, "{first:?}");
     assert!(first.tombstones >= 4, "{first:?}");
     let zaragoza = get(&mut registry, "placsp-0365170-17").await;
@@ -116,10 +116,14 @@ async fn real_pages_import_what_is_ours_and_replays_change_nothing() {
     let head = registry_last_seq(&mut registry).await;
     let replay = sync_path(&placsp, &data("placsp")).await;
     assert_eq!(
-        (replay.created, replay.updated, replay.withdrawn),
+        (
+            replay.stored.created,
+            replay.stored.updated,
+            replay.stored.withdrawn
+        ),
         (0, 0, 0)
     );
-    assert_eq!(replay.unchanged, 1 + replay.tombstones, "{replay:?}");
+    assert_eq!(replay.stored.unchanged, 1 + replay.tombstones, "{replay:?}");
     let dir = tempfile::tempdir().expect("temp dir");
     let zip_path = dir.path().join("2026-11.zip");
     {
@@ -148,7 +152,11 @@ async fn real_pages_import_what_is_ours_and_replays_change_nothing() {
         "the same pages as the directory"
     );
     assert_eq!(
-        (zipped.created, zipped.updated, zipped.withdrawn),
+        (
+            zipped.stored.created,
+            zipped.stored.updated,
+            zipped.stored.withdrawn
+        ),
         (0, 0, 0)
     );
     assert_eq!(
@@ -176,7 +184,7 @@ async fn real_pages_import_what_is_ours_and_replays_change_nothing() {
         )
         .replace(">ADJ<", ">PUB<");
     let late = sync_path(&placsp, &write(dir.path(), "entry.xml", entry.as_bytes())).await;
-    assert_eq!(late.created, 1, "{late:?}");
+    assert_eq!(late.stored.created, 1, "{late:?}");
     let record = get(&mut registry, "placsp-19163035").await;
     assert_eq!(record.status, pb::OpportunityStatus::Withdrawn as i32);
     assert_eq!(record.withdrawal_reason, "ANULADA");
@@ -190,13 +198,17 @@ async fn real_pages_import_what_is_ours_and_replays_change_nothing() {
         &write(dir.path(), "entry-2027.xml", reopened.as_bytes()),
     )
     .await;
-    assert_eq!(newer.updated, 1, "{newer:?}");
+    assert_eq!(newer.stored.updated, 1, "{newer:?}");
     assert_eq!(
         get(&mut registry, "placsp-19163035").await.status,
         pb::OpportunityStatus::Published as i32
     );
     let again = sync_path(&placsp, &data("placsp/sample-06-tombstone.xml")).await;
-    assert_eq!((again.unchanged, again.withdrawn), (1, 0), "{again:?}");
+    assert_eq!(
+        (again.stored.unchanged, again.stored.withdrawn),
+        (1, 0),
+        "{again:?}"
+    );
     let record = get(&mut registry, "placsp-19163035").await;
     assert_eq!(record.status, pb::OpportunityStatus::Published as i32);
     assert_eq!(record.withdrawal_reason, "");

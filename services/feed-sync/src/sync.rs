@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use pyred_domain::Gazetteer;
 use pyred_feeds::{Limits, Notice, Problem, ProcedureType, Source, Territory};
+use pyred_proto::sync::SyncCounts;
 use pyred_proto::v1 as pb;
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_runtime::client::ServiceChannel;
@@ -91,7 +92,7 @@ pub struct Reject {
 }
 
 /// What a sync did, counted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Documents (pages, notices) read.
     pub documents: u64,
@@ -107,15 +108,8 @@ pub struct Summary {
     pub out_of_territory: u64,
     /// Minor contracts left out by the configuration.
     pub excluded_minor: u64,
-    /// Listings created.
-    pub created: u64,
-    /// Listings changed.
-    pub updated: u64,
-    /// Items that changed nothing (replays, older versions, tombstones of listings
-    /// not stored).
-    pub unchanged: u64,
-    /// Listings withdrawn by a tombstone.
-    pub withdrawn: u64,
+    /// Entries and tombstones stored or confirmed, by outcome.
+    pub stored: SyncCounts,
     /// Entries or tombstones rejected (see `rejects`).
     pub rejected: u64,
     /// Non-fatal adjustments made while mapping (approximate places, dropped fields).
@@ -131,7 +125,7 @@ pub struct Summary {
 impl Summary {
     /// Entries and tombstones applied (created, updated, unchanged, withdrawn).
     pub fn applied(&self) -> u64 {
-        self.created + self.updated + self.unchanged + self.withdrawn
+        self.stored.total()
     }
 
     /// Adds another run's counts.
@@ -143,10 +137,7 @@ impl Summary {
         self.tombstones += other.tombstones;
         self.out_of_territory += other.out_of_territory;
         self.excluded_minor += other.excluded_minor;
-        self.created += other.created;
-        self.updated += other.updated;
-        self.unchanged += other.unchanged;
-        self.withdrawn += other.withdrawn;
+        self.stored.absorb(other.stored);
         self.rejected += other.rejected;
         self.warnings += other.warnings;
         self.rejects.extend(other.rejects);
@@ -162,10 +153,10 @@ impl Summary {
             "{} document(s), {} avis lus : {} créés, {} mis à jour, {} inchangés, {} retirés ; {} hors territoire, {} contrats mineurs écartés, {} rejetés, {} avertissements{}",
             self.documents,
             self.entries + self.tombstones,
-            self.created,
-            self.updated,
-            self.unchanged,
-            self.withdrawn,
+            self.stored.created,
+            self.stored.updated,
+            self.stored.unchanged,
+            self.stored.withdrawn,
             self.out_of_territory,
             self.excluded_minor,
             self.rejected,
@@ -505,8 +496,10 @@ impl Syncer {
         Ok(applied)
     }
 
-    /// One `SyncListings` call, retried while the registry is unavailable; counts the
-    /// outcomes (`ids` are the feed ids of the items, in order, for the rejects).
+    /// One `SyncListings` call; counts the outcomes (`ids` are the feed ids of the items,
+    /// in order, for the rejects). An unavailable registry is the channel's to retry
+    /// (`pyred_runtime::client::Retrying`, one policy for every client); only a refusal
+    /// for the agency's rate limit is waited out here, as no layer below knows of it.
     async fn send(
         &self,
         request: pb::SyncListingsRequest,
@@ -520,13 +513,7 @@ impl Syncer {
             let mut registry = self.registry.clone();
             match registry.sync_listings(request.clone()).await {
                 Ok(response) => break response.into_inner(),
-                Err(status)
-                    if attempt < 5
-                        && matches!(
-                            status.code(),
-                            tonic::Code::Unavailable | tonic::Code::ResourceExhausted
-                        ) =>
-                {
+                Err(status) if attempt < 5 && status.code() == tonic::Code::ResourceExhausted => {
                     attempt += 1;
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(10));
@@ -535,26 +522,20 @@ impl Syncer {
             }
         };
         for (i, result) in response.results.iter().enumerate() {
-            match pb::SyncOutcome::try_from(result.outcome) {
-                Ok(pb::SyncOutcome::Created) => summary.created += 1,
-                Ok(pb::SyncOutcome::Updated) => summary.updated += 1,
-                Ok(pb::SyncOutcome::Unchanged) => summary.unchanged += 1,
-                Ok(pb::SyncOutcome::Withdrawn) => summary.withdrawn += 1,
-                _ => {
-                    let entry = ids
-                        .get(i)
-                        .cloned()
-                        .unwrap_or_else(|| result.external_id.clone());
-                    let problems: Vec<Problem> = result
-                        .violations
-                        .iter()
-                        .map(|v| Problem {
-                            field: v.field.clone(),
-                            reason: v.description.clone(),
-                        })
-                        .collect();
-                    reject_problems(summary, document, &entry, &problems);
-                }
+            if summary.stored.count(result.outcome).is_err() {
+                let entry = ids
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| result.external_id.clone());
+                let problems: Vec<Problem> = result
+                    .violations
+                    .iter()
+                    .map(|v| Problem {
+                        field: v.field.clone(),
+                        reason: v.description.clone(),
+                    })
+                    .collect();
+                reject_problems(summary, document, &entry, &problems);
             }
         }
         Ok(())

@@ -819,14 +819,7 @@ async fn sync_listings(
         .results
         .into_iter()
         .map(|item| SyncItemJson {
-            outcome: match pb::SyncOutcome::try_from(item.outcome) {
-                Ok(pb::SyncOutcome::Created) => "created",
-                Ok(pb::SyncOutcome::Updated) => "updated",
-                Ok(pb::SyncOutcome::Unchanged) => "unchanged",
-                Ok(pb::SyncOutcome::Withdrawn) => "withdrawn",
-                Ok(pb::SyncOutcome::Rejected) => "rejected",
-                Ok(pb::SyncOutcome::Unspecified) | Err(_) => "unspecified",
-            },
+            outcome: pb::SyncOutcome::slug_of(item.outcome),
             external_id: item.external_id,
             id: item.id,
             violations: item

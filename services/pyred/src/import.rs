@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use pyred_proto::prost::Message as _;
 use pyred_proto::service_names::COMPANY_REGISTRY;
+use pyred_proto::sync::{NotStored, SyncCounts};
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::client::{self, ServiceChannel};
@@ -171,14 +172,8 @@ pub struct Reject {
 pub struct Report {
     /// Non-blank lines read.
     pub lines: u64,
-    /// Records created.
-    pub created: u64,
-    /// Records updated.
-    pub updated: u64,
-    /// Lines that changed nothing.
-    pub unchanged: u64,
-    /// Listings withdrawn.
-    pub withdrawn: u64,
+    /// Lines stored or confirmed, by outcome.
+    pub stored: SyncCounts,
     /// Lines rejected, here or by the registry.
     pub rejected: u64,
     /// One row per bad field of each rejected line, in line order.
@@ -196,7 +191,12 @@ impl Report {
         let lines = if self.lines == 1 { "ligne" } else { "lignes" };
         let mut text = format!(
             "importé : {} {lines} — créées {}, mises à jour {}, inchangées {}, retirées {}, rejetées {}",
-            self.lines, self.created, self.updated, self.unchanged, self.withdrawn, self.rejected
+            self.lines,
+            self.stored.created,
+            self.stored.updated,
+            self.stored.unchanged,
+            self.stored.withdrawn,
+            self.rejected
         );
         if self.rejected > 0 {
             text.push_str(&format!(" (détail : {})", rejects_file.display()));
@@ -542,12 +542,9 @@ impl Importer {
             });
         }
         for ((line, (id, legal_field)), result) in batch.lines.iter().zip(keys).zip(results) {
-            match pb::SyncOutcome::try_from(result.outcome) {
-                Ok(pb::SyncOutcome::Created) => report.created += 1,
-                Ok(pb::SyncOutcome::Updated) => report.updated += 1,
-                Ok(pb::SyncOutcome::Unchanged) => report.unchanged += 1,
-                Ok(pb::SyncOutcome::Withdrawn) => report.withdrawn += 1,
-                Ok(pb::SyncOutcome::Rejected) => {
+            match report.stored.count(result.outcome) {
+                Ok(()) => {}
+                Err(NotStored::Rejected) => {
                     let problems = result
                         .violations
                         .into_iter()
@@ -558,16 +555,13 @@ impl Importer {
                         .collect();
                     report.reject(*line, InvalidLine { id, problems });
                 }
-                Ok(pb::SyncOutcome::Unspecified) | Err(_) => report.reject(
+                Err(NotStored::Unknown(outcome)) => report.reject(
                     *line,
                     InvalidLine {
                         id,
                         problems: vec![FieldProblem {
                             field: String::new(),
-                            reason: format!(
-                                "the registry gave no known outcome ({})",
-                                result.outcome
-                            ),
+                            reason: format!("the registry gave no known outcome ({outcome})"),
                         }],
                     },
                 ),
@@ -1369,7 +1363,10 @@ mod tests {
     fn the_summary_names_the_rejects_file_only_when_needed() {
         let report = Report {
             lines: 150,
-            created: 148,
+            stored: SyncCounts {
+                created: 148,
+                ..Default::default()
+            },
             rejected: 2,
             ..Default::default()
         };
@@ -1380,7 +1377,10 @@ mod tests {
         );
         let clean = Report {
             lines: 1,
-            unchanged: 1,
+            stored: SyncCounts {
+                unchanged: 1,
+                ..Default::default()
+            },
             ..Default::default()
         };
         assert!(!clean.summary(Path::new("x")).contains("détail"));

@@ -68,8 +68,8 @@ async fn the_demo_files_import_without_reject_and_a_second_import_changes_nothin
     assert_eq!(opportunities.rejects, [], "demo opportunities rejected");
     assert!(companies.lines >= 20, "{companies:?}");
     assert!(opportunities.lines >= 50, "{opportunities:?}");
-    assert_eq!(companies.created, companies.lines);
-    assert_eq!(opportunities.created, opportunities.lines);
+    assert_eq!(companies.stored.created, companies.lines);
+    assert_eq!(opportunities.stored.created, opportunities.lines);
 
     let importer = Importer::connect(&running.connector(), &url)
         .expect("valid address")
@@ -85,7 +85,7 @@ async fn the_demo_files_import_without_reject_and_a_second_import_changes_nothin
         .await
         .expect("re-import runs");
     assert_eq!(
-        (again.unchanged, again.lines),
+        (again.stored.unchanged, again.lines),
         (companies.lines, companies.lines)
     );
     let again = importer
@@ -97,7 +97,7 @@ async fn the_demo_files_import_without_reject_and_a_second_import_changes_nothin
         .await
         .expect("re-import runs");
     assert_eq!(
-        (again.unchanged, again.lines),
+        (again.stored.unchanged, again.lines),
         (opportunities.lines, opportunities.lines)
     );
 
