@@ -150,6 +150,19 @@ impl fmt::Display for Day {
     }
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ`, RFC 3339 in UTC to the second, of an instant given in seconds
+/// since 1970-01-01T00:00:00Z; `None` when its day is outside [`Day`]'s range.
+pub fn utc_text(seconds: i64) -> Option<String> {
+    let day = Day::from_days_since_epoch(seconds.div_euclid(86_400)).ok()?;
+    let rest = seconds.rem_euclid(86_400);
+    Some(format!(
+        "{day}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    ))
+}
+
 impl FromStr for Day {
     type Err = DateError;
 
@@ -161,6 +174,17 @@ impl FromStr for Day {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_print_in_utc_to_the_second() {
+        assert_eq!(utc_text(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(
+            utc_text(1_795_000_000).as_deref(),
+            Some("2026-11-18T11:06:40Z")
+        );
+        assert_eq!(utc_text(-1).as_deref(), Some("1969-12-31T23:59:59Z"));
+        assert_eq!(utc_text(i64::MAX / 2), None);
+    }
 
     #[test]
     fn parses_and_prints_iso_dates() {

@@ -32,7 +32,7 @@ pub mod region;
 mod text;
 
 pub use cpv::{Cpv, CpvError, CpvLevel};
-pub use date::{DateError, Day};
+pub use date::{DateError, Day, utc_text};
 pub use gazetteer::{DataError, Gazetteer, Place, PlaceCode, PlaceDistance};
 pub use geo::{BoundingBox, EARTH_MEAN_RADIUS_KM, GeoError, GeoPoint};
 pub use ids::{IdError, Nif, NifKind, Siren, Siret};

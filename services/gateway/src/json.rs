@@ -176,71 +176,19 @@ pub fn date_text(date: &pb::Date) -> String {
 /// A proto date from `YYYY-MM-DD`, only when that calendar day exists (`2024-13-01` and
 /// `2023-02-29` are refused here, as the OpenAPI `format: date` says, before any call).
 pub fn parse_date(text: &str) -> Option<pb::Date> {
-    let mut parts = text.trim().splitn(3, '-');
-    let year = parts.next()?;
-    let month = parts.next()?;
-    let day = parts.next()?;
-    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
-        return None;
-    }
-    let (year, month, day): (i32, u32, u32) =
-        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
-    pyred_domain::Day::new(year, month, day)
-        .ok()
-        .map(pb::Date::from)
-}
-
-/// Civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// Days since 1970-01-01 of a civil date.
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year.rem_euclid(400);
-    let month = i64::from(month);
-    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    pyred_domain::Day::parse(text).ok().map(pb::Date::from)
 }
 
 /// Today (UTC) as a proto date, shifted by `offset_days`.
 pub fn today_plus(offset_days: i64) -> pb::Date {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or_default();
-    let days = i64::try_from(now / 86_400).unwrap_or_default() + offset_days;
-    let (year, month, day) = civil_from_days(days);
-    pb::Date {
-        year: i32::try_from(year).unwrap_or(1970),
-        month: i32::try_from(month).unwrap_or(1),
-        day: i32::try_from(day).unwrap_or(1),
-    }
+    let today = pyred_domain::Day::today();
+    pb::Date::from(today.plus_days(offset_days).unwrap_or(today))
 }
 
-/// RFC 3339 (UTC, seconds) of a protobuf timestamp.
+/// RFC 3339 (UTC, seconds) of a protobuf timestamp; empty for one outside the calendar
+/// the services keep (years 1900–2200), which no service writes.
 pub fn timestamp_text(timestamp: &prost_types::Timestamp) -> String {
-    let days = timestamp.seconds.div_euclid(86_400);
-    let secs = timestamp.seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    pyred_domain::utc_text(timestamp.seconds).unwrap_or_default()
 }
 
 fn opt_date(date: Option<&pb::Date>) -> Option<String> {
@@ -988,12 +936,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_dates_round_trip() {
-        for days in [-1_000_000_i64, -1, 0, 1, 19_000, 20_785, 2_932_896] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
-        assert_eq!(civil_from_days(20_785), (2026, 11, 28));
+    fn timestamps_print_in_utc() {
         assert_eq!(
             timestamp_text(&prost_types::Timestamp {
                 seconds: 1_795_000_000,

@@ -318,16 +318,7 @@ fn utc_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let day = pyred_domain::Day::from_days_since_epoch((secs / 86_400) as i64)
-        .map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
-        .unwrap_or_default();
-    let rest = secs % 86_400;
-    format!(
-        "{day}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    pyred_domain::utc_text(i64::try_from(secs).unwrap_or_default()).unwrap_or_default()
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
