@@ -7,6 +7,8 @@
 //! key on an object it owns or does not own and asserts the status code; the test then
 //! checks that no call on an object outside the caller's scope succeeded.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use pyred_e2e::{TestStack, spawn_stack, wait_until};
@@ -209,13 +211,64 @@ fn code<T>(result: Result<tonic::Response<T>, tonic::Status>) -> Code {
     }
 }
 
-/// One row of the matrix.
+/// One row of the matrix, as answered.
 struct Case {
     what: String,
     /// The object belongs to the caller (or is public to it).
     owned: bool,
     expected: Code,
     got: Code,
+}
+
+/// One row of the matrix, to be called: who does what on which object, what it must
+/// answer, and the call itself (not sent until its table is run).
+struct Row<'a> {
+    what: String,
+    owned: bool,
+    expected: Code,
+    call: Pin<Box<dyn Future<Output = Code> + 'a>>,
+}
+
+/// A row of a table: `call` is any gRPC call, only its status is kept.
+fn row<'a, T: 'a>(
+    what: impl Into<String>,
+    owned: bool,
+    expected: Code,
+    call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>> + 'a,
+) -> Row<'a> {
+    Row {
+        what: what.into(),
+        owned,
+        expected,
+        call: Box::pin(async move { code(call.await) }),
+    }
+}
+
+/// The answers of the matrix, gathered table by table and checked at the end.
+#[derive(Default)]
+struct Matrix {
+    cases: Vec<Case>,
+}
+
+impl Matrix {
+    /// Records one answer already got (a call whose reply the test reads further).
+    fn check(&mut self, what: &str, owned: bool, expected: Code, got: Code) {
+        self.cases.push(Case {
+            what: what.to_owned(),
+            owned,
+            expected,
+            got,
+        });
+    }
+
+    /// Sends a table's calls one after the other, in order (a row may depend on what
+    /// an earlier one changed), and records their answers.
+    async fn run(&mut self, rows: Vec<Row<'_>>) {
+        for row in rows {
+            let got = row.call.await;
+            self.check(&row.what, row.owned, row.expected, got);
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,15 +281,7 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
     let matchmaking =
         |key: &Secret| MatchmakingClient::new(t.channel_with_key(&a.matchmaking, key));
     let k = &w.keys;
-    let mut cases: Vec<Case> = Vec::new();
-    let mut check = |what: &str, owned: bool, expected: Code, got: Code| {
-        cases.push(Case {
-            what: what.to_owned(),
-            owned,
-            expected,
-            got,
-        });
-    };
+    let mut m = Matrix::default();
     let get_company = |id: &str| pb::GetCompanyRequest {
         id: id.to_owned(),
         legal_id: String::new(),
@@ -252,17 +297,14 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         own.as_ref().is_ok_and(|c| c.get_ref().contact.is_some()),
         "{own:?}"
     );
-    check("firm A GetCompany A", true, Code::Ok, code(own));
-    check(
+    m.check("firm A GetCompany A", true, Code::Ok, code(own));
+    m.run(vec![row(
         "firm B GetCompany A (advisers only)",
         false,
         Code::NotFound,
-        code(
-            registry(&k.firm_b)
-                .get_company(get_company(&w.firm_a.id))
-                .await,
-        ),
-    );
+        registry(&k.firm_b).get_company(get_company(&w.firm_a.id)),
+    )])
+    .await;
     let public_b = registry(&k.firm_a)
         .get_company(get_company(&w.firm_b.id))
         .await
@@ -271,36 +313,27 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         public_b.get_ref().contact.is_none(),
         "another firm's contact must never show"
     );
-    check(
-        "agency GetCompany",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.arex)
-                .get_company(get_company(&w.firm_a.id))
-                .await,
+    m.run(vec![
+        row(
+            "agency GetCompany",
+            false,
+            Code::PermissionDenied,
+            registry(&k.arex).get_company(get_company(&w.firm_a.id)),
         ),
-    );
-    check(
-        "Gers adviser GetCompany A",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.adviser_gers)
-                .get_company(get_company(&w.firm_a.id))
-                .await,
+        row(
+            "Gers adviser GetCompany A",
+            true,
+            Code::Ok,
+            registry(&k.adviser_gers).get_company(get_company(&w.firm_a.id)),
         ),
-    );
-    check(
-        "Aragón adviser GetCompany A (outside territory)",
-        false,
-        Code::NotFound,
-        code(
-            registry(&k.adviser_aragon)
-                .get_company(get_company(&w.firm_a.id))
-                .await,
+        row(
+            "Aragón adviser GetCompany A (outside territory)",
+            false,
+            Code::NotFound,
+            registry(&k.adviser_aragon).get_company(get_company(&w.firm_a.id)),
         ),
-    );
+    ])
+    .await;
     let aragon_b = registry(&k.adviser_aragon)
         .get_company(get_company(&w.firm_b.id))
         .await
@@ -320,138 +353,100 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         }),
         expected_version: 0,
     };
-    check(
-        "firm A UpdateCompany A",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.firm_a)
-                .update_company(rename(&w.firm_a, "Nom A"))
-                .await,
+    m.run(vec![
+        row(
+            "firm A UpdateCompany A",
+            true,
+            Code::Ok,
+            registry(&k.firm_a).update_company(rename(&w.firm_a, "Nom A")),
         ),
-    );
-    check(
-        "firm A UpdateCompany B",
-        false,
-        Code::NotFound,
-        code(
-            registry(&k.firm_a)
-                .update_company(rename(&w.firm_b, "Pris"))
-                .await,
+        row(
+            "firm A UpdateCompany B",
+            false,
+            Code::NotFound,
+            registry(&k.firm_a).update_company(rename(&w.firm_b, "Pris")),
         ),
-    );
-    check(
-        "Aragón adviser UpdateCompany A",
-        false,
-        Code::NotFound,
-        code(
-            registry(&k.adviser_aragon)
-                .update_company(rename(&w.firm_a, "Pris"))
-                .await,
+        row(
+            "Aragón adviser UpdateCompany A",
+            false,
+            Code::NotFound,
+            registry(&k.adviser_aragon).update_company(rename(&w.firm_a, "Pris")),
         ),
-    );
-    check(
-        "agency UpdateCompany A",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.arex)
-                .update_company(rename(&w.firm_a, "Pris"))
-                .await,
+        row(
+            "agency UpdateCompany A",
+            false,
+            Code::PermissionDenied,
+            registry(&k.arex).update_company(rename(&w.firm_a, "Pris")),
         ),
-    );
-    check(
-        "firm A EraseCompanyContact B",
-        false,
-        Code::NotFound,
-        code(
-            registry(&k.firm_a)
-                .erase_company_contact(pb::EraseCompanyContactRequest {
-                    id: w.firm_b.id.clone(),
-                })
-                .await,
+        row(
+            "firm A EraseCompanyContact B",
+            false,
+            Code::NotFound,
+            registry(&k.firm_a).erase_company_contact(pb::EraseCompanyContactRequest {
+                id: w.firm_b.id.clone(),
+            }),
         ),
-    );
-    check(
-        "firm B DeleteCompany B",
-        true,
-        Code::PermissionDenied,
-        code(
-            registry(&k.firm_b)
-                .delete_company(pb::DeleteCompanyRequest {
-                    id: w.firm_b.id.clone(),
-                    expected_version: 0,
-                })
-                .await,
+        row(
+            "firm B DeleteCompany B",
+            true,
+            Code::PermissionDenied,
+            registry(&k.firm_b).delete_company(pb::DeleteCompanyRequest {
+                id: w.firm_b.id.clone(),
+                expected_version: 0,
+            }),
         ),
-    );
-    check(
-        "Aragón adviser DeleteCompany B",
-        false,
-        Code::NotFound,
-        code(
-            registry(&k.adviser_aragon)
-                .delete_company(pb::DeleteCompanyRequest {
-                    id: w.firm_b.id.clone(),
-                    expected_version: 0,
-                })
-                .await,
+        row(
+            "Aragón adviser DeleteCompany B",
+            false,
+            Code::NotFound,
+            registry(&k.adviser_aragon).delete_company(pb::DeleteCompanyRequest {
+                id: w.firm_b.id.clone(),
+                expected_version: 0,
+            }),
         ),
-    );
+    ])
+    .await;
     let mut new_firm = w.firm_a.clone();
     new_firm.id = String::new();
     new_firm.external_id = "new-firm".into();
     new_firm.legal_id = None;
-    check(
-        "Aragón adviser CreateCompany in Gers",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.adviser_aragon)
-                .create_company(pb::CreateCompanyRequest {
-                    company: Some(new_firm.clone()),
-                })
-                .await,
+    m.run(vec![
+        row(
+            "Aragón adviser CreateCompany in Gers",
+            false,
+            Code::PermissionDenied,
+            registry(&k.adviser_aragon).create_company(pb::CreateCompanyRequest {
+                company: Some(new_firm.clone()),
+            }),
         ),
-    );
-    check(
-        "firm CreateCompany",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.firm_a)
-                .create_company(pb::CreateCompanyRequest {
-                    company: Some(new_firm.clone()),
-                })
-                .await,
+        row(
+            "firm CreateCompany",
+            false,
+            Code::PermissionDenied,
+            registry(&k.firm_a).create_company(pb::CreateCompanyRequest {
+                company: Some(new_firm.clone()),
+            }),
         ),
-    );
-    check(
-        "agency ImportCompanies",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.arex)
-                .import_companies(pb::ImportCompaniesRequest {
-                    source: "arex".into(),
-                    companies: vec![new_firm.clone()],
-                })
-                .await,
+        row(
+            "agency ImportCompanies",
+            false,
+            Code::PermissionDenied,
+            registry(&k.arex).import_companies(pb::ImportCompaniesRequest {
+                source: "arex".into(),
+                companies: vec![new_firm.clone()],
+            }),
         ),
-    );
-    check(
-        "Aragón adviser ImportCompanies of Gers",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.adviser_aragon)
-                .import_companies(pb::ImportCompaniesRequest {
-                    source: "cci".into(),
-                    companies: vec![new_firm.clone()],
-                })
-                .await,
+        row(
+            "Aragón adviser ImportCompanies of Gers",
+            false,
+            Code::PermissionDenied,
+            registry(&k.adviser_aragon).import_companies(pb::ImportCompaniesRequest {
+                source: "cci".into(),
+                companies: vec![new_firm.clone()],
+            }),
         ),
-    );
+    ])
+    .await;
     let listed = registry(&k.adviser_aragon)
         .list_companies(pb::ListCompaniesRequest::default())
         .await
@@ -476,115 +471,82 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
             .all(|c| c.id == w.firm_b.id || c.contact.is_none()),
         "a firm lists no other firm's contact"
     );
-    check(
+    m.run(vec![row(
         "agency ListCompanies",
         false,
         Code::PermissionDenied,
-        code(
-            registry(&k.arex)
-                .list_companies(pb::ListCompaniesRequest::default())
-                .await,
-        ),
-    );
+        registry(&k.arex).list_companies(pb::ListCompaniesRequest::default()),
+    )])
+    .await;
 
     // --- company-registry: listings ---
     let get_listing = |id: &str| pb::GetOpportunityRequest { id: id.to_owned() };
-    check(
-        "arex GetOpportunity own",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.arex)
-                .get_opportunity(get_listing(&w.arex_listing.id))
-                .await,
+    m.run(vec![
+        row(
+            "arex GetOpportunity own",
+            true,
+            Code::Ok,
+            registry(&k.arex).get_opportunity(get_listing(&w.arex_listing.id)),
         ),
-    );
-    check(
-        "arex GetOpportunity ader's",
-        false,
-        Code::NotFound,
-        code(
-            registry(&k.arex)
-                .get_opportunity(get_listing(&w.ader_listing.id))
-                .await,
+        row(
+            "arex GetOpportunity ader's",
+            false,
+            Code::NotFound,
+            registry(&k.arex).get_opportunity(get_listing(&w.ader_listing.id)),
         ),
-    );
-    check(
-        "firm GetOpportunity public",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.firm_a)
-                .get_opportunity(get_listing(&w.ader_listing.id))
-                .await,
+        row(
+            "firm GetOpportunity public",
+            true,
+            Code::Ok,
+            registry(&k.firm_a).get_opportunity(get_listing(&w.ader_listing.id)),
         ),
-    );
-    check(
-        "firm GetOpportunity draft",
-        false,
-        Code::NotFound,
-        code(
-            registry(&k.firm_a)
-                .get_opportunity(get_listing(&w.arex_draft.id))
-                .await,
+        row(
+            "firm GetOpportunity draft",
+            false,
+            Code::NotFound,
+            registry(&k.firm_a).get_opportunity(get_listing(&w.arex_draft.id)),
         ),
-    );
-    check(
-        "adviser GetOpportunity draft",
-        false,
-        Code::NotFound,
-        code(
-            registry(&k.adviser_gers)
-                .get_opportunity(get_listing(&w.arex_draft.id))
-                .await,
+        row(
+            "adviser GetOpportunity draft",
+            false,
+            Code::NotFound,
+            registry(&k.adviser_gers).get_opportunity(get_listing(&w.arex_draft.id)),
         ),
-    );
-    check(
-        "arex GetOpportunity own draft",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.arex)
-                .get_opportunity(get_listing(&w.arex_draft.id))
-                .await,
+        row(
+            "arex GetOpportunity own draft",
+            true,
+            Code::Ok,
+            registry(&k.arex).get_opportunity(get_listing(&w.arex_draft.id)),
         ),
-    );
+    ])
+    .await;
     let withdraw = |id: &str| pb::ChangeOpportunityStatusRequest {
         id: id.to_owned(),
         change: pb::StatusChange::Withdraw as i32,
         new_deadline: None,
         expected_version: 0,
     };
-    check(
-        "ader withdraws arex's listing",
-        false,
-        Code::NotFound,
-        code(
-            registry(&k.ader)
-                .change_opportunity_status(withdraw(&w.arex_listing.id))
-                .await,
+    m.run(vec![
+        row(
+            "ader withdraws arex's listing",
+            false,
+            Code::NotFound,
+            registry(&k.ader).change_opportunity_status(withdraw(&w.arex_listing.id)),
         ),
-    );
-    check(
-        "firm withdraws a listing",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.firm_a)
-                .change_opportunity_status(withdraw(&w.arex_listing.id))
-                .await,
+        row(
+            "firm withdraws a listing",
+            false,
+            Code::PermissionDenied,
+            registry(&k.firm_a).change_opportunity_status(withdraw(&w.arex_listing.id)),
         ),
-    );
-    check(
-        "adviser withdraws a listing",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.adviser_gers)
-                .change_opportunity_status(withdraw(&w.arex_listing.id))
-                .await,
+        row(
+            "adviser withdraws a listing",
+            false,
+            Code::PermissionDenied,
+            registry(&k.adviser_gers).change_opportunity_status(withdraw(&w.arex_listing.id)),
         ),
-    );
+    ])
+    .await;
     let retitle = |o: &pb::Opportunity| pb::UpdateOpportunityRequest {
         opportunity: Some(pb::Opportunity {
             title: "Nuevo título".into(),
@@ -595,63 +557,58 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         }),
         expected_version: 0,
     };
-    check(
-        "ader UpdateOpportunity arex's",
-        false,
-        Code::NotFound,
-        code(
-            registry(&k.ader)
-                .update_opportunity(retitle(&w.arex_listing))
-                .await,
+    m.run(vec![
+        row(
+            "ader UpdateOpportunity arex's",
+            false,
+            Code::NotFound,
+            registry(&k.ader).update_opportunity(retitle(&w.arex_listing)),
         ),
-    );
-    check(
-        "arex UpdateOpportunity own",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.arex)
-                .update_opportunity(retitle(&w.arex_listing))
-                .await,
+        row(
+            "arex UpdateOpportunity own",
+            true,
+            Code::Ok,
+            registry(&k.arex).update_opportunity(retitle(&w.arex_listing)),
         ),
-    );
+    ])
+    .await;
     let sync = |source: &str| pb::SyncListingsRequest {
         source: source.to_owned(),
         upserts: vec![],
         withdrawals: vec![w.arex_listing.external_id.clone()],
         ..Default::default()
     };
-    check(
-        "ader SyncListings as arex",
-        false,
-        Code::PermissionDenied,
-        code(registry(&k.ader).sync_listings(sync("arex")).await),
-    );
-    check(
-        "firm SyncListings",
-        false,
-        Code::PermissionDenied,
-        code(registry(&k.firm_a).sync_listings(sync("arex")).await),
-    );
+    m.run(vec![
+        row(
+            "ader SyncListings as arex",
+            false,
+            Code::PermissionDenied,
+            registry(&k.ader).sync_listings(sync("arex")),
+        ),
+        row(
+            "firm SyncListings",
+            false,
+            Code::PermissionDenied,
+            registry(&k.firm_a).sync_listings(sync("arex")),
+        ),
+    ])
+    .await;
     let mut as_arex = w.ader_listing.clone();
     as_arex.id = String::new();
     as_arex.external_id = "smuggled".into();
-    check(
+    m.run(vec![row(
         "ader CreateOpportunity as arex",
         false,
         Code::PermissionDenied,
-        code(
-            registry(&k.ader)
-                .create_opportunity(pb::CreateOpportunityRequest {
-                    opportunity: Some(pb::Opportunity {
-                        source: "arex".into(),
-                        ..as_arex
-                    }),
-                    draft: false,
-                })
-                .await,
-        ),
-    );
+        registry(&k.ader).create_opportunity(pb::CreateOpportunityRequest {
+            opportunity: Some(pb::Opportunity {
+                source: "arex".into(),
+                ..as_arex
+            }),
+            draft: false,
+        }),
+    )])
+    .await;
     let theirs = registry(&k.ader)
         .list_opportunities(pb::ListOpportunitiesRequest {
             source: "arex".into(),
@@ -688,19 +645,16 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         "drafts are not public"
     );
     for key in [&k.firm_a, &k.adviser_gers, &k.arex] {
-        check(
+        m.run(vec![row(
             "WatchChanges (feed carries contacts)",
             false,
             Code::PermissionDenied,
-            code(
-                registry(key)
-                    .watch_changes(pb::WatchChangesRequest {
-                        since_seq: 0,
-                        follow: false,
-                    })
-                    .await,
-            ),
-        );
+            registry(key).watch_changes(pb::WatchChangesRequest {
+                since_seq: 0,
+                follow: false,
+            }),
+        )])
+        .await;
     }
 
     // --- geo-search ---
@@ -708,12 +662,13 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         query: "usinage".into(),
         ..Default::default()
     };
-    check(
+    m.run(vec![row(
         "agency Search",
         false,
         Code::PermissionDenied,
-        code(geo(&k.arex).search(search.clone()).await),
-    );
+        geo(&k.arex).search(search.clone()),
+    )])
+    .await;
     let hits = geo(&k.firm_b)
         .search(pb::SearchRequest {
             query: w.firm_a.name.clone(),
@@ -738,39 +693,30 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         hits.hits.iter().any(|h| h.id == w.firm_a.id),
         "a firm finds itself"
     );
-    check(
-        "firm RebuildIndex",
-        false,
-        Code::PermissionDenied,
-        code(
-            geo(&k.firm_a)
-                .rebuild_index(pb::RebuildIndexRequest::default())
-                .await,
+    m.run(vec![
+        row(
+            "firm RebuildIndex",
+            false,
+            Code::PermissionDenied,
+            geo(&k.firm_a).rebuild_index(pb::RebuildIndexRequest::default()),
         ),
-    );
-    check(
-        "adviser GetIndexStatus",
-        false,
-        Code::PermissionDenied,
-        code(
-            geo(&k.adviser_gers)
-                .get_index_status(pb::GetIndexStatusRequest::default())
-                .await,
+        row(
+            "adviser GetIndexStatus",
+            false,
+            Code::PermissionDenied,
+            geo(&k.adviser_gers).get_index_status(pb::GetIndexStatusRequest::default()),
         ),
-    );
-    check(
-        "firm SuggestPlaces",
-        true,
-        Code::Ok,
-        code(
-            geo(&k.firm_a)
-                .suggest_places(pb::SuggestPlacesRequest {
-                    prefix: "Zarag".into(),
-                    limit: 3,
-                })
-                .await,
+        row(
+            "firm SuggestPlaces",
+            true,
+            Code::Ok,
+            geo(&k.firm_a).suggest_places(pb::SuggestPlacesRequest {
+                prefix: "Zarag".into(),
+                limit: 3,
+            }),
         ),
-    );
+    ])
+    .await;
 
     // --- matchmaking ---
     let leads = |id: &str| pb::ListCompanyMatchesRequest {
@@ -780,42 +726,33 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
     let own_leads = matchmaking(&k.firm_a)
         .list_company_matches(leads(&w.firm_a.id))
         .await;
-    check(
+    m.check(
         "firm A ListCompanyMatches A",
         true,
         Code::Ok,
         code(own_leads),
     );
-    check(
-        "firm B ListCompanyMatches A",
-        false,
-        Code::NotFound,
-        code(
-            matchmaking(&k.firm_b)
-                .list_company_matches(leads(&w.firm_a.id))
-                .await,
+    m.run(vec![
+        row(
+            "firm B ListCompanyMatches A",
+            false,
+            Code::NotFound,
+            matchmaking(&k.firm_b).list_company_matches(leads(&w.firm_a.id)),
         ),
-    );
-    check(
-        "Aragón adviser ListCompanyMatches A",
-        false,
-        Code::NotFound,
-        code(
-            matchmaking(&k.adviser_aragon)
-                .list_company_matches(leads(&w.firm_a.id))
-                .await,
+        row(
+            "Aragón adviser ListCompanyMatches A",
+            false,
+            Code::NotFound,
+            matchmaking(&k.adviser_aragon).list_company_matches(leads(&w.firm_a.id)),
         ),
-    );
-    check(
-        "agency ListCompanyMatches",
-        false,
-        Code::PermissionDenied,
-        code(
-            matchmaking(&k.arex)
-                .list_company_matches(leads(&w.firm_a.id))
-                .await,
+        row(
+            "agency ListCompanyMatches",
+            false,
+            Code::PermissionDenied,
+            matchmaking(&k.arex).list_company_matches(leads(&w.firm_a.id)),
         ),
-    );
+    ])
+    .await;
     let gers = matchmaking(&k.adviser_gers)
         .list_company_matches(leads(&w.firm_a.id))
         .await
@@ -825,49 +762,47 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
     let get = pb::GetMatchRequest {
         id: lead.id.clone(),
     };
-    check(
-        "firm A GetMatch own",
-        true,
-        Code::Ok,
-        code(matchmaking(&k.firm_a).get_match(get.clone()).await),
-    );
-    check(
-        "firm B GetMatch A's",
-        false,
-        Code::NotFound,
-        code(matchmaking(&k.firm_b).get_match(get.clone()).await),
-    );
-    check(
-        "Aragón adviser GetMatch A's",
-        false,
-        Code::NotFound,
-        code(matchmaking(&k.adviser_aragon).get_match(get.clone()).await),
-    );
+    m.run(vec![
+        row(
+            "firm A GetMatch own",
+            true,
+            Code::Ok,
+            matchmaking(&k.firm_a).get_match(get.clone()),
+        ),
+        row(
+            "firm B GetMatch A's",
+            false,
+            Code::NotFound,
+            matchmaking(&k.firm_b).get_match(get.clone()),
+        ),
+        row(
+            "Aragón adviser GetMatch A's",
+            false,
+            Code::NotFound,
+            matchmaking(&k.adviser_aragon).get_match(get.clone()),
+        ),
+    ])
+    .await;
     let shortlist = pb::UpdateMatchStatusRequest {
         id: lead.id.clone(),
         status: pb::MatchStatus::Shortlisted as i32,
         ..Default::default()
     };
-    check(
-        "firm A UpdateMatchStatus (read only)",
-        true,
-        Code::PermissionDenied,
-        code(
-            matchmaking(&k.firm_a)
-                .update_match_status(shortlist.clone())
-                .await,
+    m.run(vec![
+        row(
+            "firm A UpdateMatchStatus (read only)",
+            true,
+            Code::PermissionDenied,
+            matchmaking(&k.firm_a).update_match_status(shortlist.clone()),
         ),
-    );
-    check(
-        "Aragón adviser UpdateMatchStatus A's",
-        false,
-        Code::NotFound,
-        code(
-            matchmaking(&k.adviser_aragon)
-                .update_match_status(shortlist.clone())
-                .await,
+        row(
+            "Aragón adviser UpdateMatchStatus A's",
+            false,
+            Code::NotFound,
+            matchmaking(&k.adviser_aragon).update_match_status(shortlist.clone()),
         ),
-    );
+    ])
+    .await;
     let moved = matchmaking(&k.adviser_gers)
         .update_match_status(shortlist.clone())
         .await
@@ -878,16 +813,13 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         id: lead.id.clone(),
         text: "Appeler lundi".into(),
     };
-    check(
+    m.run(vec![row(
         "Aragón adviser AddMatchNote A's",
         false,
         Code::NotFound,
-        code(
-            matchmaking(&k.adviser_aragon)
-                .add_match_note(note.clone())
-                .await,
-        ),
-    );
+        matchmaking(&k.adviser_aragon).add_match_note(note.clone()),
+    )])
+    .await;
     let noted = matchmaking(&k.adviser_gers)
         .add_match_note(note)
         .await
@@ -898,19 +830,16 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         "the actor is the caller's key: {:?}",
         noted.notes
     );
-    check(
+    m.run(vec![row(
         "firm A ListOpportunityMatches",
         false,
         Code::PermissionDenied,
-        code(
-            matchmaking(&k.firm_a)
-                .list_opportunity_matches(pb::ListOpportunityMatchesRequest {
-                    opportunity_id: lead.opportunity_id.clone(),
-                    ..Default::default()
-                })
-                .await,
-        ),
-    );
+        matchmaking(&k.firm_a).list_opportunity_matches(pb::ListOpportunityMatchesRequest {
+            opportunity_id: lead.opportunity_id.clone(),
+            ..Default::default()
+        }),
+    )])
+    .await;
     let firms = matchmaking(&k.adviser_aragon)
         .list_opportunity_matches(pb::ListOpportunityMatchesRequest {
             opportunity_id: lead.opportunity_id.clone(),
@@ -928,54 +857,47 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
             .map(|m| &m.company_id)
             .collect::<Vec<_>>()
     );
-    check(
+    m.run(vec![row(
         "adviser ExportJudgments",
         false,
         Code::PermissionDenied,
-        code(
-            matchmaking(&k.adviser_gers)
-                .export_judgments(pb::ExportJudgmentsRequest {})
-                .await,
-        ),
-    );
+        matchmaking(&k.adviser_gers).export_judgments(pb::ExportJudgmentsRequest {}),
+    )])
+    .await;
 
     // --- keys and audit ---
     for key in [&k.adviser_gers, &k.firm_a, &k.arex] {
-        check(
-            "non-admin CreateKey",
-            false,
-            Code::PermissionDenied,
-            code(
-                AccessClient::new(t.channel_with_key(&a.registry, key))
-                    .create_key(pb::CreateKeyRequest {
+        m.run(vec![
+            row(
+                "non-admin CreateKey",
+                false,
+                Code::PermissionDenied,
+                AccessClient::new(t.channel_with_key(&a.registry, key)).create_key(
+                    pb::CreateKeyRequest {
                         role: pb::Role::Admin as i32,
                         ..Default::default()
-                    })
-                    .await,
+                    },
+                ),
             ),
-        );
-        check(
-            "non-admin Authenticate",
-            false,
-            Code::PermissionDenied,
-            code(
-                AccessClient::new(t.channel_with_key(&a.registry, key))
-                    .authenticate(pb::AuthenticateRequest {
+            row(
+                "non-admin Authenticate",
+                false,
+                Code::PermissionDenied,
+                AccessClient::new(t.channel_with_key(&a.registry, key)).authenticate(
+                    pb::AuthenticateRequest {
                         key: key.expose().to_owned(),
-                    })
-                    .await,
+                    },
+                ),
             ),
-        );
-        check(
-            "non-admin ListAuditEvents",
-            false,
-            Code::PermissionDenied,
-            code(
+            row(
+                "non-admin ListAuditEvents",
+                false,
+                Code::PermissionDenied,
                 AuditClient::new(t.channel_with_key(&a.matchmaking, key))
-                    .list_audit_events(pb::ListAuditEventsRequest::default())
-                    .await,
+                    .list_audit_events(pb::ListAuditEventsRequest::default()),
             ),
-        );
+        ])
+        .await;
     }
     let audit = AuditClient::new(t.channel(&a.registry))
         .list_audit_events(pb::ListAuditEventsRequest {
@@ -1021,7 +943,7 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
     let by_service = AccessClient::new(service.clone())
         .list_keys(pb::ListKeysRequest::default())
         .await;
-    check(
+    m.check(
         "service ListKeys",
         true,
         Code::Ok,
@@ -1046,41 +968,33 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
             );
         }
     }
-    check(
-        "service CreateKey",
-        false,
-        Code::PermissionDenied,
-        code(
+    m.run(vec![
+        row(
+            "service CreateKey",
+            false,
+            Code::PermissionDenied,
+            AccessClient::new(service.clone()).create_key(pb::CreateKeyRequest {
+                role: pb::Role::Admin as i32,
+                ..Default::default()
+            }),
+        ),
+        row(
+            "service CreateOrganisation",
+            false,
+            Code::PermissionDenied,
             AccessClient::new(service.clone())
-                .create_key(pb::CreateKeyRequest {
-                    role: pb::Role::Admin as i32,
-                    ..Default::default()
-                })
-                .await,
+                .create_organisation(pb::CreateOrganisationRequest::default()),
         ),
-    );
-    check(
-        "service CreateOrganisation",
-        false,
-        Code::PermissionDenied,
-        code(
-            AccessClient::new(service.clone())
-                .create_organisation(pb::CreateOrganisationRequest::default())
-                .await,
+        row(
+            "service RevokeKey",
+            false,
+            Code::PermissionDenied,
+            AccessClient::new(service).revoke_key(pb::RevokeKeyRequest {
+                id: "000000000000".into(),
+            }),
         ),
-    );
-    check(
-        "service RevokeKey",
-        false,
-        Code::PermissionDenied,
-        code(
-            AccessClient::new(service)
-                .revoke_key(pb::RevokeKeyRequest {
-                    id: "000000000000".into(),
-                })
-                .await,
-        ),
-    );
+    ])
+    .await;
 
     // --- the rest of the matrix: what each role may do on its own objects, and every
     // remaining RPC refused to the roles that may not call it ---
@@ -1091,48 +1005,41 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         ("adviser", &k.adviser_gers),
         ("agency", &k.arex),
     ] {
-        check(
-            &format!("{who} ListKeys"),
-            false,
-            Code::PermissionDenied,
-            code(
+        m.run(vec![
+            row(
+                &format!("{who} ListKeys"),
+                false,
+                Code::PermissionDenied,
                 AccessClient::new(t.channel_with_key(&a.registry, key))
-                    .list_keys(pb::ListKeysRequest::default())
-                    .await,
+                    .list_keys(pb::ListKeysRequest::default()),
             ),
-        );
-        check(
-            &format!("{who} RotateKey"),
-            false,
-            Code::PermissionDenied,
-            code(
-                AccessClient::new(t.channel_with_key(&a.registry, key))
-                    .rotate_key(pb::RotateKeyRequest {
+            row(
+                &format!("{who} RotateKey"),
+                false,
+                Code::PermissionDenied,
+                AccessClient::new(t.channel_with_key(&a.registry, key)).rotate_key(
+                    pb::RotateKeyRequest {
                         id: "000000000000".into(),
-                    })
-                    .await,
+                    },
+                ),
             ),
-        );
-        check(
-            &format!("{who} RevokeKey"),
-            false,
-            Code::PermissionDenied,
-            code(
-                AccessClient::new(t.channel_with_key(&a.registry, key))
-                    .revoke_key(pb::RevokeKeyRequest {
+            row(
+                &format!("{who} RevokeKey"),
+                false,
+                Code::PermissionDenied,
+                AccessClient::new(t.channel_with_key(&a.registry, key)).revoke_key(
+                    pb::RevokeKeyRequest {
                         id: "000000000000".into(),
-                    })
-                    .await,
+                    },
+                ),
             ),
-        );
-        // Organisations: only admins write them; every role reads the directory.
-        check(
-            &format!("{who} CreateOrganisation"),
-            false,
-            Code::PermissionDenied,
-            code(
-                AccessClient::new(t.channel_with_key(&a.registry, key))
-                    .create_organisation(pb::CreateOrganisationRequest {
+            // Organisations: only admins write them; every role reads the directory.
+            row(
+                &format!("{who} CreateOrganisation"),
+                false,
+                Code::PermissionDenied,
+                AccessClient::new(t.channel_with_key(&a.registry, key)).create_organisation(
+                    pb::CreateOrganisationRequest {
                         organisation: Some(pb::Organisation {
                             id: "rogue".into(),
                             name: "Rogue".into(),
@@ -1140,98 +1047,79 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
                             territory: vec!["FR-32".into()],
                             ..Default::default()
                         }),
-                    })
-                    .await,
+                    },
+                ),
             ),
-        );
-        check(
-            &format!("{who} UpdateOrganisation"),
-            false,
-            Code::PermissionDenied,
-            code(
-                AccessClient::new(t.channel_with_key(&a.registry, key))
-                    .update_organisation(pb::UpdateOrganisationRequest {
+            row(
+                &format!("{who} UpdateOrganisation"),
+                false,
+                Code::PermissionDenied,
+                AccessClient::new(t.channel_with_key(&a.registry, key)).update_organisation(
+                    pb::UpdateOrganisationRequest {
                         organisation: Some(pb::Organisation {
                             id: "rogue".into(),
                             version: 1,
                             ..Default::default()
                         }),
-                    })
-                    .await,
+                    },
+                ),
             ),
-        );
-        check(
-            &format!("{who} ListOrganisations"),
-            true,
-            Code::Ok,
-            code(
+            row(
+                &format!("{who} ListOrganisations"),
+                true,
+                Code::Ok,
                 AccessClient::new(t.channel_with_key(&a.registry, key))
-                    .list_organisations(pb::ListOrganisationsRequest {})
-                    .await,
+                    .list_organisations(pb::ListOrganisationsRequest {}),
             ),
-        );
+        ])
+        .await;
         for service in [&a.registry, &a.geo_search] {
-            check(
+            m.run(vec![row(
                 &format!("{who} ListAuditEvents"),
                 false,
                 Code::PermissionDenied,
-                code(
-                    AuditClient::new(t.channel_with_key(service, key))
-                        .list_audit_events(pb::ListAuditEventsRequest::default())
-                        .await,
-                ),
-            );
+                AuditClient::new(t.channel_with_key(service, key))
+                    .list_audit_events(pb::ListAuditEventsRequest::default()),
+            )])
+            .await;
         }
     }
-    check(
-        "agency GetIndexStatus",
-        false,
-        Code::PermissionDenied,
-        code(
-            geo(&k.arex)
-                .get_index_status(pb::GetIndexStatusRequest::default())
-                .await,
+    m.run(vec![
+        row(
+            "agency GetIndexStatus",
+            false,
+            Code::PermissionDenied,
+            geo(&k.arex).get_index_status(pb::GetIndexStatusRequest::default()),
         ),
-    );
-    check(
-        "agency RebuildIndex",
-        false,
-        Code::PermissionDenied,
-        code(
-            geo(&k.arex)
-                .rebuild_index(pb::RebuildIndexRequest::default())
-                .await,
+        row(
+            "agency RebuildIndex",
+            false,
+            Code::PermissionDenied,
+            geo(&k.arex).rebuild_index(pb::RebuildIndexRequest::default()),
         ),
-    );
-    check(
-        "adviser RebuildIndex",
-        false,
-        Code::PermissionDenied,
-        code(
-            geo(&k.adviser_gers)
-                .rebuild_index(pb::RebuildIndexRequest::default())
-                .await,
+        row(
+            "adviser RebuildIndex",
+            false,
+            Code::PermissionDenied,
+            geo(&k.adviser_gers).rebuild_index(pb::RebuildIndexRequest::default()),
         ),
-    );
-    check(
-        "agency SuggestPlaces",
-        true,
-        Code::Ok,
-        code(
-            geo(&k.arex)
-                .suggest_places(pb::SuggestPlacesRequest {
-                    prefix: "Hue".into(),
-                    limit: 2,
-                })
-                .await,
+        row(
+            "agency SuggestPlaces",
+            true,
+            Code::Ok,
+            geo(&k.arex).suggest_places(pb::SuggestPlacesRequest {
+                prefix: "Hue".into(),
+                limit: 2,
+            }),
         ),
-    );
-    check(
-        "adviser Search",
-        true,
-        Code::Ok,
-        code(geo(&k.adviser_gers).search(search.clone()).await),
-    );
+        row(
+            "adviser Search",
+            true,
+            Code::Ok,
+            geo(&k.adviser_gers).search(search.clone()),
+        ),
+    ])
+    .await;
     let gers_hits = geo(&k.adviser_gers)
         .search(pb::SearchRequest {
             query: w.firm_a.name.clone(),
@@ -1256,58 +1144,45 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         aragon_hits.hits.iter().all(|h| h.id != w.firm_a.id),
         "not those of another territory"
     );
-    check(
-        "agency WatchAlerts",
-        false,
-        Code::PermissionDenied,
-        code(
-            matchmaking(&k.arex)
-                .watch_alerts(pb::WatchAlertsRequest::default())
-                .await,
+    m.run(vec![
+        row(
+            "agency WatchAlerts",
+            false,
+            Code::PermissionDenied,
+            matchmaking(&k.arex).watch_alerts(pb::WatchAlertsRequest::default()),
         ),
-    );
-    check(
-        "agency GetMatch",
-        false,
-        Code::PermissionDenied,
-        code(matchmaking(&k.arex).get_match(get.clone()).await),
-    );
-    check(
-        "firm AddMatchNote own",
-        true,
-        Code::PermissionDenied,
-        code(
-            matchmaking(&k.firm_a)
-                .add_match_note(pb::AddMatchNoteRequest {
-                    id: lead.id.clone(),
-                    text: "x".into(),
-                })
-                .await,
+        row(
+            "agency GetMatch",
+            false,
+            Code::PermissionDenied,
+            matchmaking(&k.arex).get_match(get.clone()),
         ),
-    );
-    check(
-        "firm ExportJudgments",
-        false,
-        Code::PermissionDenied,
-        code(
-            matchmaking(&k.firm_a)
-                .export_judgments(pb::ExportJudgmentsRequest {})
-                .await,
+        row(
+            "firm AddMatchNote own",
+            true,
+            Code::PermissionDenied,
+            matchmaking(&k.firm_a).add_match_note(pb::AddMatchNoteRequest {
+                id: lead.id.clone(),
+                text: "x".into(),
+            }),
         ),
-    );
-    check(
-        "agency ListOpportunityMatches own listing",
-        true,
-        Code::PermissionDenied,
-        code(
-            matchmaking(&k.arex)
-                .list_opportunity_matches(pb::ListOpportunityMatchesRequest {
-                    opportunity_id: w.arex_listing.id.clone(),
-                    ..Default::default()
-                })
-                .await,
+        row(
+            "firm ExportJudgments",
+            false,
+            Code::PermissionDenied,
+            matchmaking(&k.firm_a).export_judgments(pb::ExportJudgmentsRequest {}),
         ),
-    );
+        row(
+            "agency ListOpportunityMatches own listing",
+            true,
+            Code::PermissionDenied,
+            matchmaking(&k.arex).list_opportunity_matches(pb::ListOpportunityMatchesRequest {
+                opportunity_id: w.arex_listing.id.clone(),
+                ..Default::default()
+            }),
+        ),
+    ])
+    .await;
     let gers_firms = matchmaking(&k.adviser_gers)
         .list_opportunity_matches(pb::ListOpportunityMatchesRequest {
             opportunity_id: lead.opportunity_id.clone(),
@@ -1323,32 +1198,28 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
             .any(|m| m.company_id == w.firm_a.id),
         "the Gers adviser sees Gers firms for the listing"
     );
-    check(
-        "admin ExportJudgments",
-        true,
-        Code::Ok,
-        code(
+    m.run(vec![
+        row(
+            "admin ExportJudgments",
+            true,
+            Code::Ok,
             MatchmakingClient::new(t.channel(&a.matchmaking))
-                .export_judgments(pb::ExportJudgmentsRequest {})
-                .await,
+                .export_judgments(pb::ExportJudgmentsRequest {}),
         ),
-    );
-    // A firm asking for another firm's alerts explicitly is answered as for a firm it
-    // cannot see; with no filter, its stream never carries another firm's lead.
-    check(
-        "firm B WatchAlerts of firm A",
-        false,
-        Code::NotFound,
-        code(
-            matchmaking(&k.firm_b)
-                .watch_alerts(pb::WatchAlertsRequest {
-                    company_ids: vec![w.firm_a.id.clone()],
-                    min_score: 0.0,
-                    since_seq: 1,
-                })
-                .await,
+        // A firm asking for another firm's alerts explicitly is answered as for a firm it
+        // cannot see; with no filter, its stream never carries another firm's lead.
+        row(
+            "firm B WatchAlerts of firm A",
+            false,
+            Code::NotFound,
+            matchmaking(&k.firm_b).watch_alerts(pb::WatchAlertsRequest {
+                company_ids: vec![w.firm_a.id.clone()],
+                min_score: 0.0,
+                since_seq: 1,
+            }),
         ),
-    );
+    ])
+    .await;
     let mut alerts = matchmaking(&k.firm_b)
         .watch_alerts(pb::WatchAlertsRequest {
             company_ids: vec![],
@@ -1407,16 +1278,13 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         .into_inner()
         .companies;
     assert_eq!(seen.len(), 2);
-    check(
+    m.run(vec![row(
         "agency BatchGetCompanies",
         false,
         Code::PermissionDenied,
-        code(
-            registry(&k.arex)
-                .batch_get_companies(pb::BatchGetRequest { ids })
-                .await,
-        ),
-    );
+        registry(&k.arex).batch_get_companies(pb::BatchGetRequest { ids }),
+    )])
+    .await;
     let listing_ids = vec![
         w.arex_listing.id.clone(),
         w.ader_listing.id.clone(),
@@ -1473,50 +1341,41 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         .as_ref()
         .map(|o| o.get_ref().id.clone())
         .unwrap_or_default();
-    check("arex CreateOpportunity own", true, Code::Ok, code(created));
-    check(
-        "arex ChangeOpportunityStatus own",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.arex)
-                .change_opportunity_status(withdraw(&created_id))
-                .await,
+    m.check("arex CreateOpportunity own", true, Code::Ok, code(created));
+    m.run(vec![
+        row(
+            "arex ChangeOpportunityStatus own",
+            true,
+            Code::Ok,
+            registry(&k.arex).change_opportunity_status(withdraw(&created_id)),
         ),
-    );
-    check(
-        "arex SyncListings own",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.arex)
-                .sync_listings(pb::SyncListingsRequest {
-                    source: "arex".into(),
-                    upserts: vec![pb::Opportunity {
-                        external_id: "arex-owned-2".into(),
-                        ..fresh.clone()
-                    }],
-                    withdrawals: vec![],
-                    ..Default::default()
-                })
-                .await,
+        row(
+            "arex SyncListings own",
+            true,
+            Code::Ok,
+            registry(&k.arex).sync_listings(pb::SyncListingsRequest {
+                source: "arex".into(),
+                upserts: vec![pb::Opportunity {
+                    external_id: "arex-owned-2".into(),
+                    ..fresh.clone()
+                }],
+                withdrawals: vec![],
+                ..Default::default()
+            }),
         ),
-    );
-    check(
-        "admin SyncListings any source",
-        true,
-        Code::Ok,
-        code(
-            registry_admin
-                .sync_listings(pb::SyncListingsRequest {
-                    source: "ader".into(),
-                    upserts: vec![],
-                    withdrawals: vec![],
-                    ..Default::default()
-                })
-                .await,
+        row(
+            "admin SyncListings any source",
+            true,
+            Code::Ok,
+            registry_admin.sync_listings(pb::SyncListingsRequest {
+                source: "ader".into(),
+                upserts: vec![],
+                withdrawals: vec![],
+                ..Default::default()
+            }),
         ),
-    );
+    ])
+    .await;
     let mut gers_firm = w.firm_a.clone();
     gers_firm.id = String::new();
     gers_firm.external_id = "gers-owned-1".into();
@@ -1531,129 +1390,97 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         .as_ref()
         .map(|c| c.get_ref().id.clone())
         .unwrap_or_default();
-    check(
+    m.check(
         "Gers adviser CreateCompany in territory",
         true,
         Code::Ok,
         code(made),
     );
-    check(
-        "Gers adviser ImportCompanies in territory",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.adviser_gers)
-                .import_companies(pb::ImportCompaniesRequest {
-                    source: "cci-gers".into(),
-                    companies: vec![pb::Company {
-                        external_id: "gers-owned-2".into(),
-                        name: "Atelier Import Gers".into(),
-                        ..gers_firm.clone()
-                    }],
-                })
-                .await,
+    m.run(vec![
+        row(
+            "Gers adviser ImportCompanies in territory",
+            true,
+            Code::Ok,
+            registry(&k.adviser_gers).import_companies(pb::ImportCompaniesRequest {
+                source: "cci-gers".into(),
+                companies: vec![pb::Company {
+                    external_id: "gers-owned-2".into(),
+                    name: "Atelier Import Gers".into(),
+                    ..gers_firm.clone()
+                }],
+            }),
         ),
-    );
-    check(
-        "firm A EraseCompanyContact own",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.firm_a)
-                .erase_company_contact(pb::EraseCompanyContactRequest {
-                    id: w.firm_a.id.clone(),
-                })
-                .await,
+        row(
+            "firm A EraseCompanyContact own",
+            true,
+            Code::Ok,
+            registry(&k.firm_a).erase_company_contact(pb::EraseCompanyContactRequest {
+                id: w.firm_a.id.clone(),
+            }),
         ),
-    );
-    check(
-        "Gers adviser DeleteCompany in territory",
-        true,
-        Code::Ok,
-        code(
-            registry(&k.adviser_gers)
-                .delete_company(pb::DeleteCompanyRequest {
-                    id: made_id.clone(),
-                    expected_version: 0,
-                })
-                .await,
+        row(
+            "Gers adviser DeleteCompany in territory",
+            true,
+            Code::Ok,
+            registry(&k.adviser_gers).delete_company(pb::DeleteCompanyRequest {
+                id: made_id.clone(),
+                expected_version: 0,
+            }),
         ),
-    );
-    check(
-        "agency DeleteCompany",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.arex)
-                .delete_company(pb::DeleteCompanyRequest {
-                    id: w.firm_b.id.clone(),
-                    expected_version: 0,
-                })
-                .await,
+        row(
+            "agency DeleteCompany",
+            false,
+            Code::PermissionDenied,
+            registry(&k.arex).delete_company(pb::DeleteCompanyRequest {
+                id: w.firm_b.id.clone(),
+                expected_version: 0,
+            }),
         ),
-    );
-    check(
-        "agency EraseCompanyContact",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.arex)
-                .erase_company_contact(pb::EraseCompanyContactRequest {
-                    id: w.firm_b.id.clone(),
-                })
-                .await,
+        row(
+            "agency EraseCompanyContact",
+            false,
+            Code::PermissionDenied,
+            registry(&k.arex).erase_company_contact(pb::EraseCompanyContactRequest {
+                id: w.firm_b.id.clone(),
+            }),
         ),
-    );
-    check(
-        "firm ImportCompanies",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.firm_a)
-                .import_companies(pb::ImportCompaniesRequest {
-                    source: "x".into(),
-                    companies: vec![],
-                })
-                .await,
+        row(
+            "firm ImportCompanies",
+            false,
+            Code::PermissionDenied,
+            registry(&k.firm_a).import_companies(pb::ImportCompaniesRequest {
+                source: "x".into(),
+                companies: vec![],
+            }),
         ),
-    );
-    check(
-        "adviser CreateOpportunity",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.adviser_gers)
-                .create_opportunity(pb::CreateOpportunityRequest {
-                    opportunity: Some(fresh.clone()),
-                    draft: false,
-                })
-                .await,
+        row(
+            "adviser CreateOpportunity",
+            false,
+            Code::PermissionDenied,
+            registry(&k.adviser_gers).create_opportunity(pb::CreateOpportunityRequest {
+                opportunity: Some(fresh.clone()),
+                draft: false,
+            }),
         ),
-    );
-    check(
-        "firm UpdateOpportunity",
-        false,
-        Code::PermissionDenied,
-        code(
-            registry(&k.firm_a)
-                .update_opportunity(retitle(&w.arex_listing))
-                .await,
+        row(
+            "firm UpdateOpportunity",
+            false,
+            Code::PermissionDenied,
+            registry(&k.firm_a).update_opportunity(retitle(&w.arex_listing)),
         ),
-    );
-    check(
-        "admin WatchChanges",
-        true,
-        Code::Ok,
-        code(
-            registry_admin
-                .watch_changes(pb::WatchChangesRequest {
-                    since_seq: 0,
-                    follow: false,
-                })
-                .await,
+        row(
+            "admin WatchChanges",
+            true,
+            Code::Ok,
+            registry_admin.watch_changes(pb::WatchChangesRequest {
+                since_seq: 0,
+                follow: false,
+            }),
         ),
-    );
+    ])
+    .await;
 
+    let cases = m.cases;
     let wrong: Vec<String> = cases
         .iter()
         .filter(|c| c.got != c.expected)
