@@ -30,6 +30,9 @@ pub enum MatchError {
         /// Requested status.
         to: &'static str,
     },
+    /// The caller's role may not do this (`PermissionDenied`, "a firm key may not …").
+    #[error("{0}")]
+    Refused(String),
     /// A service this one depends on failed or is unreachable.
     #[error("{service} unavailable: {status}")]
     Upstream {
@@ -52,32 +55,58 @@ pub enum MatchError {
     Storage(#[from] sqlx::Error),
 }
 
+impl MatchError {
+    /// The role check of an operation: `roles` may do `what` (admin and service always
+    /// may), others are refused naming their role.
+    pub fn require(
+        caller: &pyred_access::Caller,
+        roles: &[pyred_access::Role],
+        what: &str,
+    ) -> Result<(), Self> {
+        caller
+            .require(roles, what)
+            .map_err(|refused| Self::Refused(refused.message().to_owned()))
+    }
+
+    /// The gRPC code this error answers with.
+    pub fn code(&self) -> tonic::Code {
+        use tonic::Code;
+        match self {
+            Self::InvalidInput(_) => Code::InvalidArgument,
+            Self::NotFound { .. } => Code::NotFound,
+            Self::Refused(_) => Code::PermissionDenied,
+            Self::VersionConflict { .. } | Self::InvalidTransition { .. } => {
+                Code::FailedPrecondition
+            }
+            Self::Upstream { status, .. } => match status.code() {
+                Code::DeadlineExceeded => Code::DeadlineExceeded,
+                _ => Code::Unavailable,
+            },
+            Self::Model(_) | Self::Corrupt(_) | Self::CorruptValue(_) | Self::Storage(_) => {
+                Code::Internal
+            }
+        }
+    }
+}
+
 impl From<MatchError> for tonic::Status {
     fn from(error: MatchError) -> Self {
-        match &error {
-            MatchError::InvalidInput(invalid) => invalid.to_status(),
-            MatchError::NotFound { .. } => tonic::Status::not_found(error.to_string()),
-            MatchError::VersionConflict { .. } | MatchError::InvalidTransition { .. } => {
-                tonic::Status::failed_precondition(error.to_string())
-            }
-            MatchError::Upstream { status, .. } => match status.code() {
-                tonic::Code::DeadlineExceeded => {
-                    tonic::Status::deadline_exceeded(error.to_string())
-                }
-                _ => tonic::Status::unavailable(error.to_string()),
-            },
+        let message = match &error {
+            MatchError::InvalidInput(invalid) => return invalid.to_status(),
             MatchError::Model(_) => {
                 tracing::error!(%error, "matching model failure");
-                tonic::Status::internal("matching model failure")
+                "matching model failure".to_owned()
             }
             MatchError::Corrupt(_) | MatchError::CorruptValue(_) => {
                 tracing::error!(%error, "matchmaking data corruption");
-                tonic::Status::internal("stored data is corrupt")
+                "stored data is corrupt".to_owned()
             }
             MatchError::Storage(source) => {
                 tracing::error!(error = %source, "matchmaking storage failure");
-                tonic::Status::internal("storage failure")
+                "storage failure".to_owned()
             }
-        }
+            _ => error.to_string(),
+        };
+        tonic::Status::new(error.code(), message)
     }
 }

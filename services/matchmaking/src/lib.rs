@@ -6,6 +6,7 @@
 //! reflection. It reports SERVING only while its store answers and both the registry and
 //! geo-search, which it depends on, are serving.
 
+pub mod alerts;
 pub mod brokerage;
 pub mod candidates;
 pub mod digest;
@@ -14,7 +15,9 @@ pub mod follower;
 pub mod grpc;
 pub mod inbox;
 pub mod leads;
+pub mod request;
 pub mod store;
+pub mod workflow;
 
 use std::net::SocketAddr;
 

@@ -16,8 +16,8 @@ use super::directory::Directory;
 use super::error::BrokerError;
 use super::store::{CaseChange, CaseFilter, CaseStore, ConsentWrite, NewCase, NewEvent, SYSTEM};
 use crate::error::MatchError;
-use crate::grpc::{next_token, page};
 use crate::leads::Leads;
+use crate::request::{next_token, page};
 use crate::store::{Status as LeadStatus, match_id};
 
 /// Longest note or reason, characters.
