@@ -1,10 +1,44 @@
 //! Helpers for tests, shared by every crate's test directory (the end-to-end harness
-//! re-exports them): [`wait_until`], which waits for an event instead of sleeping, and
+//! re-exports them): [`wait_until`], which waits for an event instead of sleeping,
 //! [`storage_suite!`](crate::storage_suite), which runs a test on SQLite and on a fresh
-//! PostgreSQL database. Compiled always: it is tiny and needs nothing beyond tokio.
+//! PostgreSQL database, and [`refused_at_start_up`], how a service binary must refuse a
+//! bad setting or argument. Compiled always: it is tiny and needs nothing beyond tokio.
 
 use std::future::Future;
 use std::time::Duration;
+
+/// Runs the service `binary` with `args` and the environment `env`, and asserts that it
+/// stops at start-up as an operator must see it: exit code 2, `says` on stderr (the
+/// setting's key and why, or the argument), no panic. Returns stderr.
+pub fn refused_at_start_up(
+    binary: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    says: &str,
+) -> String {
+    let output = std::process::Command::new(binary)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|error| panic!("{binary} does not run: {error}"));
+    let stderr = String::from_utf8_lossy(&output.stderr)
+        .trim_end()
+        .to_owned();
+    assert_eq!(output.status.code(), Some(2), "{binary}: {stderr}");
+    assert!(
+        stderr.contains(says),
+        "{binary} should say {says:?}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{binary}: {stderr}");
+    stderr
+}
+
+/// [`refused_at_start_up`] for a bad setting given as the environment variable `key`:
+/// the refusal is one line.
+pub fn setting_refused_at_start_up(binary: &str, key: &str, value: &str, says: &str) {
+    let stderr = refused_at_start_up(binary, &[], &[(key, value)], says);
+    assert_eq!(stderr.lines().count(), 1, "{binary}: {stderr}");
+}
 
 /// How often [`wait_until`] asks its probe again.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
