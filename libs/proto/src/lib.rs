@@ -6,6 +6,7 @@
 pub mod codec;
 pub mod convert;
 pub mod idempotency;
+pub mod paging;
 pub mod sync;
 
 pub use prost;

@@ -317,25 +317,35 @@ impl GeoCandidates {
         mut request: pb::SearchRequest,
         want: usize,
     ) -> Result<Vec<Candidate>, tonic::Status> {
-        let mut client = self.client.clone();
-        let size = want.clamp(1, SEARCH_PAGE);
+        let client = self.client.clone();
+        let size = i32::try_from(want.clamp(1, SEARCH_PAGE)).unwrap_or(100);
         let mut out = Vec::with_capacity(want);
-        let mut token = String::new();
-        while out.len() < want {
-            request.page = Some(pb::PageRequest {
-                page_size: i32::try_from(size).unwrap_or(100),
-                page_token: token,
-            });
-            let page = client.search(request.clone()).await?.into_inner();
-            out.extend(page.hits.into_iter().map(|hit| Candidate {
-                id: hit.id,
-                version: hit.version,
-            }));
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
-        }
+        request.page = None;
+        pyred_proto::paging::each_page(
+            request,
+            size,
+            |request| {
+                let mut client = client.clone();
+                async move {
+                    client
+                        .search(request)
+                        .await
+                        .map(tonic::Response::into_inner)
+                }
+            },
+            |hits| {
+                out.extend(hits.into_iter().map(|hit| Candidate {
+                    id: hit.id,
+                    version: hit.version,
+                }));
+                if out.len() < want {
+                    std::ops::ControlFlow::Continue(())
+                } else {
+                    std::ops::ControlFlow::Break(())
+                }
+            },
+        )
+        .await?;
         out.truncate(want);
         Ok(out)
     }

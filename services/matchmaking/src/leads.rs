@@ -16,11 +16,13 @@
 //! Both rank with the same model and record the best [`RECORDED_PER_PARTY`] pairs.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use futures::StreamExt as _;
 use pyred_domain::Day;
 use pyred_matching::{CompanyProfile, CorpusStats, Matcher, OpportunityProfile, Scored};
+use pyred_proto::paging::each_page;
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::client::ServiceChannel;
@@ -169,26 +171,26 @@ impl Leads {
         &self,
         mut each: impl FnMut(Vec<pb::Opportunity>),
     ) -> Result<(), MatchError> {
-        let mut registry = self.registry.clone();
-        let mut token = String::new();
-        loop {
-            let page = registry
-                .list_opportunities(pb::ListOpportunitiesRequest {
-                    page: Some(pb::PageRequest {
-                        page_size: REGISTRY_PAGE,
-                        page_token: token,
-                    }),
-                    ..Default::default()
-                })
-                .await
-                .map_err(upstream)?
-                .into_inner();
-            each(page.opportunities);
-            if page.next_page_token.is_empty() {
-                return Ok(());
-            }
-            token = page.next_page_token;
-        }
+        let registry = self.registry.clone();
+        each_page(
+            pb::ListOpportunitiesRequest::default(),
+            REGISTRY_PAGE,
+            |request| {
+                let mut registry = registry.clone();
+                async move {
+                    registry
+                        .list_opportunities(request)
+                        .await
+                        .map(tonic::Response::into_inner)
+                }
+            },
+            |page| {
+                each(page);
+                ControlFlow::Continue(())
+            },
+        )
+        .await
+        .map_err(upstream)
     }
 
     /// Every firm of the registry.
@@ -202,26 +204,26 @@ impl Leads {
         &self,
         mut each: impl FnMut(Vec<pb::Company>),
     ) -> Result<(), MatchError> {
-        let mut registry = self.registry.clone();
-        let mut token = String::new();
-        loop {
-            let page = registry
-                .list_companies(pb::ListCompaniesRequest {
-                    page: Some(pb::PageRequest {
-                        page_size: REGISTRY_PAGE,
-                        page_token: token,
-                    }),
-                    ..Default::default()
-                })
-                .await
-                .map_err(upstream)?
-                .into_inner();
-            each(page.companies);
-            if page.next_page_token.is_empty() {
-                return Ok(());
-            }
-            token = page.next_page_token;
-        }
+        let registry = self.registry.clone();
+        each_page(
+            pb::ListCompaniesRequest::default(),
+            REGISTRY_PAGE,
+            |request| {
+                let mut registry = registry.clone();
+                async move {
+                    registry
+                        .list_companies(request)
+                        .await
+                        .map(tonic::Response::into_inner)
+                }
+            },
+            |page| {
+                each(page);
+                ControlFlow::Continue(())
+            },
+        )
+        .await
+        .map_err(upstream)
     }
 
     /// Whether `caller` may see the leads of company `company_id` — the one rule every

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use pyred_domain::Day;
 use pyred_matching::{Matcher, Scored};
+use pyred_proto::paging::all_pages;
 use pyred_proto::v1 as pb;
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_runtime::client;
@@ -153,50 +154,51 @@ async fn load_registry(
     url: &str,
 ) -> Result<Dataset, MatchCommandError> {
     let channel = connector.channel(url)?;
-    let mut registry = CompanyRegistryClient::new(channel);
+    let registry = CompanyRegistryClient::new(channel);
     let failed = |status| MatchCommandError::Registry {
         url: url.to_owned(),
         status,
     };
-    let mut dataset = Dataset::default();
-    let mut token = String::new();
-    loop {
-        let page = registry
-            .list_companies(pb::ListCompaniesRequest {
-                page: Some(pb::PageRequest {
-                    page_size: PAGE_SIZE,
-                    page_token: token.clone(),
-                }),
-                ..Default::default()
-            })
-            .await
-            .map_err(failed)?
-            .into_inner();
-        dataset.companies.extend(page.companies);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
-    token.clear();
-    loop {
-        let page = registry
-            .list_opportunities(pb::ListOpportunitiesRequest {
-                page: Some(pb::PageRequest {
-                    page_size: PAGE_SIZE,
-                    page_token: token.clone(),
-                }),
-                ..Default::default()
-            })
-            .await
-            .map_err(failed)?
-            .into_inner();
-        dataset.opportunities.extend(page.opportunities);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let companies = {
+        let registry = registry.clone();
+        all_pages(
+            pb::ListCompaniesRequest::default(),
+            PAGE_SIZE,
+            None,
+            move |request| {
+                let mut registry = registry.clone();
+                async move {
+                    registry
+                        .list_companies(request)
+                        .await
+                        .map(tonic::Response::into_inner)
+                }
+            },
+        )
+        .await
+        .map_err(failed)?
+    };
+    let opportunities = all_pages(
+        pb::ListOpportunitiesRequest::default(),
+        PAGE_SIZE,
+        None,
+        move |request| {
+            let mut registry = registry.clone();
+            async move {
+                registry
+                    .list_opportunities(request)
+                    .await
+                    .map(tonic::Response::into_inner)
+            }
+        },
+    )
+    .await
+    .map_err(failed)?;
+    let dataset = Dataset {
+        companies,
+        opportunities,
+        ..Dataset::default()
+    };
     Ok(dataset)
 }
 
