@@ -430,7 +430,7 @@ impl Importer {
         for batch in pending.drain() {
             self.send(batch, &mut report).await?;
         }
-        progress.finish();
+        progress.finish_and_clear();
         report.rejects.sort_by_key(|reject| reject.line);
         Ok(report)
     }

@@ -3,7 +3,7 @@
 //! print nothing, and what the commands print on stdout (their summaries) is the same
 //! either way.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 
 /// A counter of lines read by `command`: `import : 12000 lignes lues (3s)`.
 pub fn lines_read(command: &str) -> ProgressBar {
@@ -25,8 +25,11 @@ pub fn sequence(head: u64) -> ProgressBar {
 }
 
 /// A bar on stderr (hidden when stderr is not a terminal) with `template`, or with
-/// `fallback`'s style should the template not parse.
+/// `fallback`'s style should the template not parse. It clears its line when dropped,
+/// so that the summary or an error message that follows starts a line of its own.
 fn styled(len: Option<u64>, template: &str, fallback: fn() -> ProgressStyle) -> ProgressBar {
     let style = ProgressStyle::with_template(template).unwrap_or_else(|_| fallback());
-    ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr()).with_style(style)
+    ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr())
+        .with_style(style)
+        .with_finish(ProgressFinish::AndClear)
 }

@@ -88,7 +88,7 @@ pub async fn command(settings: &Settings, connector: &client::Connector, args: &
             return ExitCode::SUCCESS;
         }
         if !status.rebuilding {
-            progress.abandon();
+            progress.finish_and_clear();
             eprintln!("pyred: la reconstruction a été abandonnée (voir le journal de geo-search)");
             return ExitCode::FAILURE;
         }
