@@ -9,18 +9,11 @@
 
 use std::time::{Duration, Instant};
 
+use pyred_metrics::percentile;
 use pyred_proto::v1::access_client::AccessClient;
 use pyred_proto::v1::geo_search_client::GeoSearchClient;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::Secret;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
 
 async fn run(label: &str, secure: bool, seconds: u64) {
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -1,86 +1,116 @@
-//! Per-key token buckets: each key may make `burst` requests at once and `rate` per
+//! Per-key rate limits: each key may make `burst` requests at once and `rate` per
 //! second sustained, on each service. A refused request learns how long to wait.
+//!
+//! The arithmetic is `governor`'s keyed limiter (GCRA, the token bucket's equivalent
+//! without a refill loop); this module fixes the quota from the configuration keys
+//! `security.rate_limit_per_second` and `security.rate_limit_burst` and bounds the
+//! memory the keys take.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::time::Duration;
 
-#[derive(Debug)]
-struct Bucket {
-    tokens: f64,
-    refilled: Instant,
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter as Governor};
+
+/// Keys remembered before the ones whose bucket is full again are forgotten.
+const MAX_REMEMBERED_KEYS: usize = 100_000;
+
+/// Per-key token buckets, keyed by key id, on the clock `C` (the monotonic clock in
+/// services; a clock the test moves in tests).
+pub struct RateLimiter<C: Clock = DefaultClock> {
+    limiter: Governor<String, DefaultKeyedStateStore<String>, C, NoOpMiddleware<C::Instant>>,
+    clock: C,
 }
 
-/// Token buckets keyed by key id.
-#[derive(Debug)]
-pub struct RateLimiter {
-    rate: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<String, Bucket>>,
+impl<C: Clock> std::fmt::Debug for RateLimiter<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("keys", &self.limiter.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RateLimiter {
-    /// `rate` tokens per second, at most `burst` stored.
+    /// `rate` tokens per second, at most `burst` stored, on the monotonic clock.
     pub fn new(rate: f64, burst: u32) -> Self {
-        Self {
-            rate,
-            burst: f64::from(burst),
-            buckets: Mutex::new(HashMap::new()),
-        }
+        Self::with_clock(rate, burst, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> RateLimiter<C> {
+    /// `rate` tokens per second, at most `burst` stored, on `clock`. The configuration
+    /// check keeps `rate` above 0 and `burst` at least 1; out of range, they are taken
+    /// as one token per 1 ns at most, and a burst of 1.
+    pub fn with_clock(rate: f64, burst: u32, clock: C) -> Self {
+        let period = Duration::try_from_secs_f64(1.0 / rate)
+            .unwrap_or(Duration::MAX)
+            .max(Duration::from_nanos(1));
+        let quota = Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
+        let limiter = Governor::new(quota, DefaultKeyedStateStore::default(), clock.clone());
+        Self { limiter, clock }
     }
 
-    /// Takes one token for `key` at `now`; `Err(wait)` when none is left.
-    pub fn take_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() > 100_000 {
-            // Forget full buckets: they hold nothing a new bucket would not.
-            let (rate, burst) = (self.rate, self.burst);
-            buckets.retain(|_, b| {
-                b.tokens + now.duration_since(b.refilled).as_secs_f64() * rate < burst
-            });
-        }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: self.burst,
-            refilled: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.refilled).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.burst);
-        bucket.refilled = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.rate))
-        }
-    }
-
-    /// Takes one token for `key` now.
+    /// Takes one token for `key` now; `Err(wait)` when none is left, `wait` being the
+    /// time until the next one.
     pub fn take(&self, key: &str) -> Result<(), Duration> {
-        self.take_at(key, Instant::now())
+        if self.limiter.len() > MAX_REMEMBERED_KEYS {
+            // Forget full buckets: they hold nothing a new bucket would not.
+            self.limiter.retain_recent();
+        }
+        self.limiter
+            .check_key(&key.to_owned())
+            .map_err(|refusal| refusal.wait_time_from(self.clock.now()))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use governor::clock::FakeRelativeClock;
+
     use super::*;
 
     #[test]
     fn a_burst_then_the_sustained_rate() {
-        let limiter = RateLimiter::new(10.0, 3);
-        let start = Instant::now();
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::with_clock(10.0, 3, clock.clone());
         for _ in 0..3 {
-            assert!(limiter.take_at("a", start).is_ok());
+            assert!(limiter.take("a").is_ok());
         }
-        let wait = limiter.take_at("a", start).expect_err("burst spent");
-        assert!((wait.as_secs_f64() - 0.1).abs() < 1e-9, "{wait:?}");
+        let wait = limiter.take("a").expect_err("burst spent");
+        assert_eq!(wait, Duration::from_millis(100));
         // Another key has its own bucket.
-        assert!(limiter.take_at("b", start).is_ok());
+        assert!(limiter.take("b").is_ok());
         // 100 ms later one token is back, and only one.
-        let later = start + Duration::from_millis(100);
-        assert!(limiter.take_at("a", later).is_ok());
-        assert!(limiter.take_at("a", later).is_err());
+        clock.advance(Duration::from_millis(100));
+        assert!(limiter.take("a").is_ok());
+        assert!(limiter.take("a").is_err());
+    }
+
+    #[test]
+    fn a_refused_key_is_admitted_again_after_the_wait_it_was_told() {
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::with_clock(2.0, 2, clock.clone());
+        assert!(limiter.take("arex").is_ok());
+        assert!(limiter.take("arex").is_ok());
+        let wait = limiter.take("arex").expect_err("burst of 2 spent");
+        assert_eq!(wait, Duration::from_millis(500));
+        // Just short of the wait: still refused, with the rest of the wait.
+        clock.advance(Duration::from_millis(499));
+        assert_eq!(limiter.take("arex"), Err(Duration::from_millis(1)));
+        clock.advance(Duration::from_millis(1));
+        assert!(limiter.take("arex").is_ok());
+        assert!(
+            limiter.take("arex").is_err(),
+            "one token came back, not two"
+        );
+        // A long pause refills the whole burst, never more.
+        clock.advance(Duration::from_secs(10));
+        assert!(limiter.take("arex").is_ok());
+        assert!(limiter.take("arex").is_ok());
+        assert!(limiter.take("arex").is_err());
     }
 }

@@ -1,13 +1,15 @@
 //! Prometheus metrics for Pyred services.
 //!
 //! A [`Metrics`] registry (cheap to clone: an `Arc` inside) holds counters, gauges and
-//! histograms with labels, plus gauges computed at scrape time from closures. The
+//! histograms with labels, plus gauges computed at scrape time from closures; the
+//! series and the text exposition are `prometheus-client`'s. The
 //! [`GrpcMetricsLayer`] in front of a tonic server counts and times every call;
 //! [`serve`] answers `GET /metrics` in the text format 0.0.4 on its own plaintext
 //! port, with `GET /ready` (the service's readiness, for probes that cannot speak TLS)
 //! and `GET /live`. The
 //! named helpers below ([`Metrics::feed_lag`], [`Metrics::index_documents`], …) fix
-//! the metric names so that every service spells them alike.
+//! the metric names so that every service spells them alike. [`percentile`] is the one
+//! nearest-rank percentile that the benchmarks and load tests report.
 //!
 //! # Integration (how every service wires it)
 //!
@@ -83,6 +85,7 @@
 
 mod http;
 mod layer;
+mod percentile;
 mod registry;
 
 use std::sync::Arc;
@@ -93,6 +96,7 @@ pub use crate::layer::{
     GrpcMetrics, GrpcMetricsLayer, MAX_METHODS, MetricsBody, RPC_DURATION_SECONDS,
     RPC_REQUESTS_TOTAL, ResponseFuture, code_name,
 };
+pub use crate::percentile::percentile;
 pub use crate::registry::{CONTENT_TYPE, Counter, Gauge, Histogram, Metrics, RPC_DURATION_BUCKETS};
 
 /// Name of the change-feed lag gauge.

@@ -1,39 +1,97 @@
-//! The registry: metric families, their labelled series, and the text exposition.
+//! The registry: metric families looked up by name, their labelled series, and the
+//! exposition through `prometheus-client`.
 //!
-//! A family is a name, a help line, a type and a set of series keyed by their labels.
-//! A series is either stored (an atomic counter, gauge or histogram the service updates)
-//! or computed: a closure called at scrape time (document counts, ages, pool use), so
-//! that a value nobody updates can never go stale.
+//! Services ask for a metric by name and labels where they use it (`metrics.counter(…)`),
+//! so the families live in a map keyed by name; `prometheus-client`'s own `Registry` is
+//! write-once (`register` needs `&mut`) and has no look-up. Everything else is the
+//! library's: the series are its [`Counter`], [`Gauge`] and [`Histogram`], and a scrape
+//! is its Prometheus text encoder (format 0.0.4: escaping, value formatting, cumulative
+//! buckets, the `_total` suffix), fed by one [`Collector`] that walks the map.
 //!
-//! Names and label names are chosen by the code, not by users: an invalid one, or the
-//! same name registered with two types, is a programming error and panics at
-//! registration (tests catch it). Label *values* may come from anywhere and are escaped.
+//! A series is either stored (a metric the service updates) or computed: a closure
+//! called at scrape time (document counts, ages, pool use), so that a value nobody
+//! updates can never go stale.
+//!
+//! Names and label names are chosen by the code, not by users: an invalid one, a
+//! counter not ending in `_total`, or the same name registered with two types, is a
+//! programming error and panics at registration (tests catch it). Label *values* may
+//! come from anywhere and are escaped by the encoder.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, PoisonError, RwLock};
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
+
+/// A monotonically increasing count (`inc`, `inc_by`, `get`).
+pub type Counter = prometheus_client::metrics::counter::Counter<u64, AtomicU64>;
+
+/// A value that goes up and down (`set`, `inc_by`, `dec_by`, `get`).
+pub type Gauge = prometheus_client::metrics::gauge::Gauge<f64, AtomicU64>;
+
+/// A distribution of observations in fixed buckets (`observe`).
+pub use prometheus_client::metrics::histogram::Histogram;
+
+/// The content type of the exposition (Prometheus text format 0.0.4).
+pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// Upper bounds, in seconds, of the RPC duration histogram's buckets.
 pub const RPC_DURATION_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
-/// The content type of the exposition (Prometheus text format 0.0.4).
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The suffix every counter name ends with; the encoder writes it back.
+const COUNTER_SUFFIX: &str = "_total";
 
 /// A metrics registry; clones share the same metrics.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Metrics {
-    families: Arc<RwLock<BTreeMap<String, Family>>>,
+    families: Families,
+    registry: Arc<Registry>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let families = Families::default();
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(families.clone()));
+        Self {
+            families,
+            registry: Arc::new(registry),
+        }
+    }
 }
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let families = self.families.read().unwrap_or_else(PoisonError::into_inner);
+        let families = self.families.read();
         f.debug_struct("Metrics")
             .field("families", &families.keys().collect::<Vec<_>>())
             .finish()
+    }
+}
+
+/// The families by name, shared by every clone of [`Metrics`] and by the collector.
+#[derive(Clone, Default)]
+struct Families(Arc<RwLock<BTreeMap<String, Family>>>);
+
+impl std::fmt::Debug for Families {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Families")
+    }
+}
+
+impl Families {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Family>> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Family>> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -52,12 +110,17 @@ impl Kind {
             Kind::Histogram => "histogram",
         }
     }
+
+    fn metric_type(self) -> MetricType {
+        match self {
+            Kind::Counter => MetricType::Counter,
+            Kind::Gauge => MetricType::Gauge,
+            Kind::Histogram => MetricType::Histogram,
+        }
+    }
 }
 
 type Labels = Vec<(String, String)>;
-
-/// A family copied out of the registry for rendering: name, help, type, series.
-type FamilySnapshot = (String, String, Kind, Vec<(Labels, Series)>);
 
 /// A closure computing a gauge at scrape time; `None` leaves the sample out.
 type GaugeFn = Arc<dyn Fn() -> Option<f64> + Send + Sync>;
@@ -70,116 +133,13 @@ enum Series {
     Computed(GaugeFn),
 }
 
+#[derive(Clone)]
 struct Family {
     help: String,
     kind: Kind,
     /// Bucket bounds, for histograms.
     buckets: Vec<f64>,
     series: BTreeMap<Labels, Series>,
-}
-
-/// A monotonically increasing count.
-#[derive(Clone, Debug, Default)]
-pub struct Counter(Arc<AtomicU64>);
-
-impl Counter {
-    /// Adds one.
-    pub fn inc(&self) {
-        self.inc_by(1);
-    }
-
-    /// Adds `n`.
-    pub fn inc_by(&self, n: u64) {
-        self.0.fetch_add(n, Ordering::Relaxed);
-    }
-
-    /// The current count.
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-/// A value that goes up and down.
-#[derive(Clone, Debug, Default)]
-pub struct Gauge(Arc<AtomicU64>);
-
-impl Gauge {
-    /// Sets the value.
-    pub fn set(&self, value: f64) {
-        self.0.store(value.to_bits(), Ordering::Relaxed);
-    }
-
-    /// Adds `delta` (negative to subtract).
-    pub fn add(&self, delta: f64) {
-        atomic_add_f64(&self.0, delta);
-    }
-
-    /// The current value.
-    pub fn get(&self) -> f64 {
-        f64::from_bits(self.0.load(Ordering::Relaxed))
-    }
-}
-
-fn atomic_add_f64(cell: &AtomicU64, delta: f64) {
-    let mut current = cell.load(Ordering::Relaxed);
-    loop {
-        let next = (f64::from_bits(current) + delta).to_bits();
-        match cell.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return,
-            Err(actual) => current = actual,
-        }
-    }
-}
-
-/// A distribution of observations in fixed buckets.
-#[derive(Clone, Debug)]
-pub struct Histogram(Arc<HistogramCells>);
-
-#[derive(Debug)]
-struct HistogramCells {
-    bounds: Vec<f64>,
-    /// One count per bound plus one for observations above the last bound; not
-    /// cumulative (the exposition adds them up), so an observation touches one cell.
-    counts: Vec<AtomicU64>,
-    sum: AtomicU64,
-}
-
-impl Histogram {
-    fn new(bounds: &[f64]) -> Self {
-        Self(Arc::new(HistogramCells {
-            bounds: bounds.to_vec(),
-            counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
-            sum: AtomicU64::new(0f64.to_bits()),
-        }))
-    }
-
-    /// Records one observation.
-    pub fn observe(&self, value: f64) {
-        let cells = &self.0;
-        let slot = cells
-            .bounds
-            .iter()
-            .position(|bound| value <= *bound)
-            .unwrap_or(cells.bounds.len());
-        if let Some(count) = cells.counts.get(slot) {
-            count.fetch_add(1, Ordering::Relaxed);
-        }
-        atomic_add_f64(&cells.sum, value);
-    }
-
-    /// Number of observations so far.
-    pub fn count(&self) -> u64 {
-        self.0
-            .counts
-            .iter()
-            .map(|count| count.load(Ordering::Relaxed))
-            .sum()
-    }
-
-    /// Sum of the observations so far.
-    pub fn sum(&self) -> f64 {
-        f64::from_bits(self.0.sum.load(Ordering::Relaxed))
-    }
 }
 
 impl Metrics {
@@ -189,15 +149,17 @@ impl Metrics {
     }
 
     /// The counter `name` with these labels, created on first use; the same labels give
-    /// the same counter. `name` should end in `_total`.
+    /// the same counter. `name` ends in `_total`.
     ///
     /// # Panics
-    /// If `name` or a label name is not a valid Prometheus name, or `name` is already
-    /// registered with another type.
+    /// If `name` or a label name is not a valid Prometheus name, `name` does not end in
+    /// `_total`, or `name` is already registered with another type.
     pub fn counter(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Counter {
-        match self.series(name, help, Kind::Counter, &[], labels, || {
-            Series::Counter(Counter::default())
-        }) {
+        assert!(
+            name.ends_with(COUNTER_SUFFIX),
+            "counter {name} must end in {COUNTER_SUFFIX}"
+        );
+        match self.series(name, help, Kind::Counter, &[], labels) {
             Series::Counter(counter) => counter,
             _ => unreachable!("kind checked by series()"),
         }
@@ -206,11 +168,9 @@ impl Metrics {
     /// The gauge `name` with these labels, created on first use.
     ///
     /// # Panics
-    /// As [`Metrics::counter`].
+    /// As [`Metrics::counter`] (but with any name).
     pub fn gauge(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Gauge {
-        match self.series(name, help, Kind::Gauge, &[], labels, || {
-            Series::Gauge(Gauge::default())
-        }) {
+        match self.series(name, help, Kind::Gauge, &[], labels) {
             Series::Gauge(gauge) => gauge,
             _ => panic!("metric {name}{labels:?} is a computed gauge, not a stored one"),
         }
@@ -221,7 +181,7 @@ impl Metrics {
     /// its buckets.
     ///
     /// # Panics
-    /// As [`Metrics::counter`], and if `buckets` is empty or not strictly ascending.
+    /// As [`Metrics::gauge`], and if `buckets` is empty or not strictly ascending.
     pub fn histogram(
         &self,
         name: &str,
@@ -235,9 +195,7 @@ impl Metrics {
                 && buckets.iter().all(|b| b.is_finite()),
             "histogram {name}: buckets must be finite and strictly ascending"
         );
-        match self.series(name, help, Kind::Histogram, buckets, labels, || {
-            Series::Histogram(Histogram::new(buckets))
-        }) {
+        match self.series(name, help, Kind::Histogram, buckets, labels) {
             Series::Histogram(histogram) => histogram,
             _ => unreachable!("kind checked by series()"),
         }
@@ -249,19 +207,17 @@ impl Metrics {
     /// non-blocking (read an atomic or a cached value, never await I/O).
     ///
     /// # Panics
-    /// As [`Metrics::counter`].
+    /// As [`Metrics::gauge`].
     pub fn gauge_fn<F>(&self, name: &str, help: &str, labels: &[(&str, &str)], value: F)
     where
         F: Fn() -> Option<f64> + Send + Sync + 'static,
     {
-        let computed = Series::Computed(Arc::new(value));
         let labels = owned_labels(name, labels);
-        let mut families = self
-            .families
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut families = self.families.write();
         let family = family_entry(&mut families, name, help, Kind::Gauge, &[]);
-        family.series.insert(labels, computed);
+        family
+            .series
+            .insert(labels, Series::Computed(Arc::new(value)));
     }
 
     fn series(
@@ -271,106 +227,70 @@ impl Metrics {
         kind: Kind,
         buckets: &[f64],
         labels: &[(&str, &str)],
-        make: impl FnOnce() -> Series,
     ) -> Series {
         let labels = owned_labels(name, labels);
-        {
-            let families = self.families.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(family) = families.get(name) {
-                assert_kind(name, family.kind, kind);
-                if let Some(series) = family.series.get(&labels) {
-                    return series.clone();
-                }
+        if let Some(family) = self.families.read().get(name) {
+            assert_kind(name, family.kind, kind);
+            if let Some(series) = family.series.get(&labels) {
+                return series.clone();
             }
         }
-        let mut families = self
-            .families
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut families = self.families.write();
         let family = family_entry(&mut families, name, help, kind, buckets);
-        let series = if kind == Kind::Histogram {
-            // The family's buckets win over the caller's, so one family has one layout.
-            let bounds = family.buckets.clone();
-            family
-                .series
-                .entry(labels)
-                .or_insert_with(|| Series::Histogram(Histogram::new(&bounds)))
-        } else {
-            family.series.entry(labels).or_insert_with(make)
-        };
-        series.clone()
+        // The family's buckets win over the caller's, so one family has one layout.
+        let bounds = &family.buckets;
+        family
+            .series
+            .entry(labels)
+            .or_insert_with(|| match kind {
+                Kind::Counter => Series::Counter(Counter::default()),
+                Kind::Gauge => Series::Gauge(Gauge::default()),
+                Kind::Histogram => Series::Histogram(Histogram::new(bounds.iter().copied())),
+            })
+            .clone()
     }
 
     /// The whole registry in the Prometheus text format (version 0.0.4): families
     /// sorted by name, each with `# HELP` and `# TYPE`, series sorted by labels.
     /// Computed gauges are evaluated now, outside the registry's lock.
     pub fn render(&self) -> String {
-        let snapshot: Vec<FamilySnapshot> = {
-            let families = self.families.read().unwrap_or_else(PoisonError::into_inner);
-            families
-                .iter()
-                .map(|(name, family)| {
-                    (
-                        name.clone(),
-                        family.help.clone(),
-                        family.kind,
-                        family
-                            .series
-                            .iter()
-                            .map(|(labels, series)| (labels.clone(), series.clone()))
-                            .collect(),
-                    )
-                })
-                .collect()
-        };
         let mut out = String::new();
-        for (name, help, kind, series) in snapshot {
-            let _ = writeln!(out, "# HELP {name} {}", escape_help(&help));
-            let _ = writeln!(out, "# TYPE {name} {}", kind.as_str());
-            for (labels, series) in series {
+        // Writing into a String cannot fail, and the collector returns no error of its own.
+        let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+impl Collector for Families {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let snapshot: Vec<(String, Family)> = self
+            .read()
+            .iter()
+            .map(|(name, family)| (name.clone(), family.clone()))
+            .collect();
+        for (name, family) in &snapshot {
+            let base = match family.kind {
+                Kind::Counter => name.strip_suffix(COUNTER_SUFFIX).unwrap_or(name),
+                Kind::Gauge | Kind::Histogram => name,
+            };
+            let mut metric =
+                encoder.encode_descriptor(base, &family.help, None, family.kind.metric_type())?;
+            for (labels, series) in &family.series {
                 match series {
-                    Series::Counter(counter) => {
-                        sample(&mut out, &name, "", &labels, None, counter.get() as f64);
+                    Series::Counter(counter) => counter.encode(metric.encode_family(labels)?)?,
+                    Series::Gauge(gauge) => gauge.encode(metric.encode_family(labels)?)?,
+                    Series::Histogram(histogram) => {
+                        histogram.encode(metric.encode_family(labels)?)?;
                     }
-                    Series::Gauge(gauge) => sample(&mut out, &name, "", &labels, None, gauge.get()),
                     Series::Computed(value) => {
                         if let Some(value) = value() {
-                            sample(&mut out, &name, "", &labels, None, value);
+                            ConstGauge::new(value).encode(metric.encode_family(labels)?)?;
                         }
-                    }
-                    Series::Histogram(histogram) => {
-                        let cells = &histogram.0;
-                        let mut cumulative = 0u64;
-                        for (bound, count) in cells.bounds.iter().zip(&cells.counts) {
-                            cumulative += count.load(Ordering::Relaxed);
-                            let le = format_value(*bound);
-                            sample(
-                                &mut out,
-                                &name,
-                                "_bucket",
-                                &labels,
-                                Some(&le),
-                                cumulative as f64,
-                            );
-                        }
-                        if let Some(overflow) = cells.counts.last() {
-                            cumulative += overflow.load(Ordering::Relaxed);
-                        }
-                        sample(
-                            &mut out,
-                            &name,
-                            "_bucket",
-                            &labels,
-                            Some("+Inf"),
-                            cumulative as f64,
-                        );
-                        sample(&mut out, &name, "_sum", &labels, None, histogram.sum());
-                        sample(&mut out, &name, "_count", &labels, None, cumulative as f64);
                     }
                 }
             }
         }
-        out
+        Ok(())
     }
 }
 
@@ -421,70 +341,4 @@ fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == ':')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
-}
-
-fn sample(
-    out: &mut String,
-    name: &str,
-    suffix: &str,
-    labels: &Labels,
-    le: Option<&str>,
-    value: f64,
-) {
-    out.push_str(name);
-    out.push_str(suffix);
-    if !labels.is_empty() || le.is_some() {
-        out.push('{');
-        let mut first = true;
-        for (key, value) in labels
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .chain(le.map(|le| ("le", le)))
-        {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            out.push_str(key);
-            out.push_str("=\"");
-            out.push_str(&escape_label_value(value));
-            out.push('"');
-        }
-        out.push('}');
-    }
-    out.push(' ');
-    out.push_str(&format_value(value));
-    out.push('\n');
-}
-
-/// A label value escaped for the text format: `\` `"` and newline.
-pub(crate) fn escape_label_value(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => escaped.push_str("\\\\"),
-            '"' => escaped.push_str("\\\""),
-            '\n' => escaped.push_str("\\n"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
-/// A help text escaped for the text format: `\` and newline.
-fn escape_help(help: &str) -> String {
-    help.replace('\\', "\\\\").replace('\n', "\\n")
-}
-
-/// A sample value as Prometheus writes it (`+Inf`, `-Inf`, `NaN`, Go-style floats).
-fn format_value(value: f64) -> String {
-    if value.is_nan() {
-        "NaN".to_owned()
-    } else if value == f64::INFINITY {
-        "+Inf".to_owned()
-    } else if value == f64::NEG_INFINITY {
-        "-Inf".to_owned()
-    } else {
-        format!("{value}")
-    }
 }

@@ -181,7 +181,7 @@ fn counters_and_gauges_render_in_the_text_format() {
         .inc();
     let gauge = metrics.gauge("pyred_temp", "A level", &[]);
     gauge.set(2.5);
-    gauge.add(-1.0);
+    gauge.dec_by(1.0);
     metrics
         .gauge("pyred_infinite", "Unbounded", &[])
         .set(f64::INFINITY);
@@ -262,7 +262,27 @@ fn histogram_buckets_are_cumulative() {
         .expect("sum");
     assert!((sum - 66.35).abs() < 1e-9, "{sum}");
     assert_eq!(parsed.types["pyred_wait_seconds"], "histogram");
-    assert_eq!(histogram.count(), 6);
+    // The same name and labels is the same histogram, with the family's buckets.
+    metrics
+        .histogram(
+            "pyred_wait_seconds",
+            "Waits",
+            &[("method", "Search")],
+            &[2.0],
+        )
+        .observe(0.5);
+    let parsed = parse(&metrics.render());
+    assert_eq!(
+        parsed.get("pyred_wait_seconds_count", &[("method", "Search")]),
+        Some(7.0)
+    );
+    assert_eq!(
+        parsed.get(
+            "pyred_wait_seconds_bucket",
+            &[("method", "Search"), ("le", "1")]
+        ),
+        Some(5.0)
+    );
 }
 
 #[test]
@@ -362,6 +382,14 @@ fn one_name_has_one_type() {
     let metrics = Metrics::new();
     metrics.counter("pyred_x_total", "x", &[]).inc();
     let _ = metrics.gauge("pyred_x_total", "x", &[]);
+}
+
+#[test]
+#[should_panic(expected = "must end in _total")]
+fn counter_names_end_in_total() {
+    // The encoder appends `_total` to a counter's base name: a name without it would
+    // be exported under another name than the one the code spells.
+    let _ = Metrics::new().counter("pyred_calls", "calls", &[]);
 }
 
 #[test]
@@ -569,7 +597,8 @@ async fn http_endpoint_serves_metrics_over_tcp() {
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
     assert!(response.ends_with("\r\n\r\nready\n"), "{response}");
     let scraped = http_get(address, "GET /metrics HTTP/1.1\r\n\r\n").await;
-    assert!(scraped.contains("\npyred_ready 1\n"), "{scraped}");
+    let (_, scraped_body) = scraped.split_once("\r\n\r\n").expect("head and body");
+    assert_eq!(parse(scraped_body).get(READY, &[]), Some(1.0), "{scraped}");
     metrics.set_ready(false);
     let response = ready(address).await;
     assert!(response.starts_with("HTTP/1.1 503 "), "{response}");

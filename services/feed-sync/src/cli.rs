@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pyred_runtime::client::Connector;
 use pyred_runtime::config::parse_interval;
 use tokio_util::sync::CancellationToken;
@@ -140,7 +141,17 @@ pub async fn run(args: &SyncArgs, connector: &Connector, registry_url: &str) -> 
         eprintln!("pyred: le registre {registry_url} ne répond pas ({reason}) ; lancez `pyred up`");
         return ExitCode::from(CANNOT_RUN);
     }
-    let syncer = Syncer::new(channel, args.config());
+    // Documents read, on stderr when it is a terminal (hidden otherwise, and when
+    // following: each poll prints its own summary line).
+    let progress = if args.follow {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template("{spinner} sync : {pos} documents lus ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        )
+    };
+    let syncer = Syncer::new(channel, args.config()).with_progress(progress.clone());
     // Rejects go to the working directory: a source directory may be read-only or shared.
     let rejects_path = args.rejects.clone().unwrap_or_else(|| match &spec {
         SourceSpec::Url(_) => PathBuf::from(format!("{}.rejects.tsv", syncer.config().source)),
@@ -190,6 +201,7 @@ pub async fn run(args: &SyncArgs, connector: &Connector, registry_url: &str) -> 
             Err(error) => Err(error),
         },
     };
+    progress.finish_and_clear();
     println!("{}", total.line());
     if !total.rejects.is_empty() {
         match write_rejects(&rejects_path, &total.rejects) {

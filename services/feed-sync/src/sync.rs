@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use indicatif::ProgressBar;
 use pyred_domain::Gazetteer;
 use pyred_feeds::{Limits, Notice, Problem, ProcedureType, Source, Territory};
 use pyred_proto::sync::SyncCounts;
@@ -216,6 +217,8 @@ struct Applied {
 pub struct Syncer {
     registry: CompanyRegistryClient<ServiceChannel>,
     config: SyncConfig,
+    /// Counts the documents applied (hidden unless given by `with_progress`).
+    progress: ProgressBar,
 }
 
 impl Syncer {
@@ -224,7 +227,14 @@ impl Syncer {
         Self {
             registry: CompanyRegistryClient::new(channel),
             config,
+            progress: ProgressBar::hidden(),
         }
+    }
+
+    /// Advances `progress` by one for each document (file, zip entry, feed page) applied.
+    pub fn with_progress(mut self, progress: ProgressBar) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// The configuration.
@@ -389,6 +399,7 @@ impl Syncer {
         bytes: &[u8],
         summary: &mut Summary,
     ) -> Result<Applied, DocumentError> {
+        self.progress.inc(1);
         let source = self.config.format.source();
         let (notices, tombstones, rejected, next) = match self.config.format {
             Format::Placsp => {

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use pyred_domain::{Gazetteer, Place};
 use pyred_geo_search::request::SearchQuery;
 use pyred_geo_search::{IndexStore, SearchEngine};
+use pyred_metrics::percentile;
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::geo_search_client::GeoSearchClient;
 use pyred_proto::v1::{self as pb, change::Record, search_request::Geo};
@@ -81,14 +82,6 @@ fn dir_size(path: &std::path::Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 fn ms(d: Duration) -> String {
@@ -477,8 +470,8 @@ fn search_benchmark() {
         println!(
             "| {clients} | {} | {} | {} | {:.0} |",
             all.len(),
-            ms(percentile(&all, 0.5)),
-            ms(percentile(&all, 0.99)),
+            ms(percentile(&all, 50.0)),
+            ms(percentile(&all, 99.0)),
             all.len() as f64 / wall.as_secs_f64()
         );
         if clients == 1 {
@@ -489,8 +482,8 @@ fn search_benchmark() {
     for (label, times) in &last_by_label {
         println!(
             "| {label} | {} | {} |",
-            ms(percentile(times, 0.5)),
-            ms(percentile(times, 0.99))
+            ms(percentile(times, 50.0)),
+            ms(percentile(times, 99.0))
         );
     }
     println!("RSS after searching: {:.0} MB", rss_mb());
@@ -585,8 +578,8 @@ fn travel_versus_radius(engine: &SearchEngine, random: &mut Random, places: &[&P
         println!(
             "| {label} | {:.0} | {} | {} |",
             sum as f64 / n.max(1) as f64,
-            ms(percentile(times, 0.5)),
-            ms(percentile(times, 0.99))
+            ms(percentile(times, 50.0)),
+            ms(percentile(times, 99.0))
         );
     }
 }
@@ -734,7 +727,7 @@ fn freshness_benchmark() {
         let idle = delays_of(&idle);
         println!(
             "\n## freshness, idle feed: one listing every 500 ms: ack → searchable p50 {}, max {} ({} measured)",
-            ms(percentile(&idle, 0.5)),
+            ms(percentile(&idle, 50.0)),
             ms(idle.last().copied().unwrap_or_default()),
             idle.len()
         );
@@ -747,8 +740,8 @@ fn freshness_benchmark() {
         );
         println!(
             "registry ack → searchable: p50 {}, p99 {}, max {} ({} of {} batches measured)",
-            ms(percentile(&delays, 0.5)),
-            ms(percentile(&delays, 0.99)),
+            ms(percentile(&delays, 50.0)),
+            ms(percentile(&delays, 99.0)),
             ms(delays.last().copied().unwrap_or_default()),
             delays.len(),
             acks.len()

@@ -14,6 +14,7 @@ use pyred_domain::Day;
 use pyred_matchmaking::candidates::CandidateSettings;
 use pyred_matchmaking::leads::Leads;
 use pyred_matchmaking::store::Store;
+use pyred_metrics::percentile;
 use pyred_proto::service_names::{COMPANY_REGISTRY, GEO_SEARCH};
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::geo_search_client::GeoSearchClient;
@@ -571,11 +572,6 @@ async fn the_exhaustive_path_and_the_candidate_path_agree_on_the_demo_set() {
     services.stop().await;
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(index).copied().unwrap_or_default()
-}
-
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -682,8 +678,8 @@ async fn latency() {
         times.sort();
         eprintln!(
             "{name:>10} ({documents} records, top-N {top_n}): {n} calls, p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
-            percentile(&times, 0.5).as_secs_f64() * 1000.0,
-            percentile(&times, 0.99).as_secs_f64() * 1000.0,
+            percentile(&times, 50.0).as_secs_f64() * 1000.0,
+            percentile(&times, 99.0).as_secs_f64() * 1000.0,
             times.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
         );
     }

@@ -16,9 +16,10 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, BufRead, IsTerminal as _, Write as _};
+use std::io::{self, BufRead, Write as _};
 use std::path::{Path, PathBuf};
 
+use indicatif::ProgressBar;
 use pyred_proto::prost::Message as _;
 use pyred_proto::service_names::COMPANY_REGISTRY;
 use pyred_proto::sync::{NotStored, SyncCounts};
@@ -42,11 +43,6 @@ pub const DEMO_COMPANIES: &str = include_str!("../demo/companies.jsonl");
 pub const DEMO_OPPORTUNITIES: &str = include_str!("../demo/opportunities.jsonl");
 /// Publisher under which the demo firms are imported.
 pub const DEMO_COMPANY_SOURCE: &str = "cci-gers";
-
-/// Progress lines on stderr while importing a large file.
-const PROGRESS_EVERY_LINES: u64 = 5_000;
-/// A terminal progress line is rewritten this often.
-const PROGRESS_EVERY_LINES_TERMINAL: u64 = 500;
 
 /// What a file holds, and the publisher of the records when the lines do not say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,37 +279,20 @@ fn tsv_cell(value: &str) -> String {
 pub enum Progress {
     /// Nowhere.
     Silent,
-    /// One stderr line, rewritten in place.
-    Terminal,
-    /// A stderr line every 5,000 lines read (stderr is a file or a pipe).
-    Lines,
+    /// A counter of lines read on stderr, drawn only when stderr is a terminal.
+    Stderr,
 }
 
 impl Progress {
-    /// [`Progress::Terminal`] when stderr is a terminal, else [`Progress::Lines`].
+    /// [`Progress::Stderr`]: lines read on stderr when it is a terminal, nothing else.
     pub fn for_stderr() -> Self {
-        if io::stderr().is_terminal() {
-            Self::Terminal
-        } else {
-            Self::Lines
-        }
+        Self::Stderr
     }
 
-    fn line_read(self, lines: u64) {
+    fn bar(self) -> ProgressBar {
         match self {
-            Self::Terminal if lines.is_multiple_of(PROGRESS_EVERY_LINES_TERMINAL) => {
-                eprint!("\rimport : {lines} lignes lues");
-            }
-            Self::Lines if lines.is_multiple_of(PROGRESS_EVERY_LINES) => {
-                eprintln!("import : {lines} lignes lues");
-            }
-            Self::Silent | Self::Terminal | Self::Lines => {}
-        }
-    }
-
-    fn finish(self, lines: u64) {
-        if self == Self::Terminal && lines >= PROGRESS_EVERY_LINES_TERMINAL {
-            eprintln!("\rimport : {lines} lignes lues");
+            Self::Silent => ProgressBar::hidden(),
+            Self::Stderr => crate::progress::lines_read("import"),
         }
     }
 }
@@ -403,6 +382,7 @@ impl Importer {
         let mut pending = Pending::default();
         let mut buffer = Vec::new();
         let mut line_number = 0_u64;
+        let progress = self.progress.bar();
         loop {
             let too_long =
                 next_line(&mut input, &mut buffer, MAX_LINE_BYTES).map_err(|source| {
@@ -417,7 +397,7 @@ impl Importer {
                 continue;
             }
             report.lines += 1;
-            self.progress.line_read(report.lines);
+            progress.inc(1);
             let parsed = if too_long {
                 Err(whole_line(format!(
                     "line longer than {MAX_LINE_BYTES} bytes"
@@ -450,7 +430,7 @@ impl Importer {
         for batch in pending.drain() {
             self.send(batch, &mut report).await?;
         }
-        self.progress.finish(report.lines);
+        progress.finish_and_clear();
         report.rejects.sort_by_key(|reject| reject.line);
         Ok(report)
     }

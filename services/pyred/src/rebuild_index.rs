@@ -1,7 +1,7 @@
 //! `pyred rebuild-index`: asks the running geo-search to rebuild its index from the
 //! registry's change feed (sequence 0) into a fresh generation, which it swaps in once
-//! caught up; searches keep being answered meanwhile. Waits and shows progress unless
-//! `--no-wait`.
+//! caught up; searches keep being answered meanwhile. Waits unless `--no-wait`, with a
+//! progress bar of the sequence numbers replayed when stderr is a terminal.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -69,7 +69,7 @@ pub async fn command(settings: &Settings, connector: &client::Connector, args: &
     if args.no_wait || !started.rebuilding {
         return ExitCode::SUCCESS;
     }
-    let mut shown = -1;
+    let progress = pyred::progress::sequence(before.registry_seq.max(0).unsigned_abs());
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let status = match geo.get_index_status(pb::GetIndexStatusRequest {}).await {
@@ -80,6 +80,7 @@ pub async fn command(settings: &Settings, connector: &client::Connector, args: &
             }
         };
         if status.generation > before.generation {
+            progress.finish_and_clear();
             println!(
                 "Index reconstruit et en service : génération {}, {} documents, à jour de la séquence {}.",
                 status.generation, status.documents, status.applied_seq
@@ -87,15 +88,11 @@ pub async fn command(settings: &Settings, connector: &client::Connector, args: &
             return ExitCode::SUCCESS;
         }
         if !status.rebuilding {
+            progress.finish_and_clear();
             eprintln!("pyred: la reconstruction a été abandonnée (voir le journal de geo-search)");
             return ExitCode::FAILURE;
         }
-        if status.rebuild_seq != shown {
-            shown = status.rebuild_seq;
-            eprintln!(
-                "  … séquence {} sur {}",
-                status.rebuild_seq, status.registry_seq
-            );
-        }
+        progress.set_length(status.registry_seq.max(0).unsigned_abs());
+        progress.set_position(status.rebuild_seq.max(0).unsigned_abs());
     }
 }

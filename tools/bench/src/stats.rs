@@ -5,15 +5,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-/// The nearest-rank percentile `p` (0–100) of `sorted` latencies: the smallest value
-/// such that at least `p` % of the values are less than or equal to it.
-pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
+/// The nearest-rank percentile, shared with the other benches.
+pub use pyred_metrics::percentile;
 
 /// What one load level measured.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -70,22 +63,6 @@ mod tests {
 
     fn ms(v: u64) -> Duration {
         Duration::from_millis(v)
-    }
-
-    #[test]
-    fn nearest_rank_percentiles_on_a_hand_computed_example() {
-        // 1..=10 ms: p50 = ceil(0.5 * 10) = 5th value, p90 = 9th, p99 = ceil(9.9) = 10th.
-        let sorted: Vec<Duration> = (1..=10).map(ms).collect();
-        assert_eq!(percentile(&sorted, 50.0), ms(5));
-        assert_eq!(percentile(&sorted, 90.0), ms(9));
-        assert_eq!(percentile(&sorted, 99.0), ms(10));
-        assert_eq!(percentile(&sorted, 0.0), ms(1));
-        assert_eq!(percentile(&sorted, 100.0), ms(10));
-        // 200 values 1..=200: p99 = 198th, p50 = 100th.
-        let sorted: Vec<Duration> = (1..=200).map(ms).collect();
-        assert_eq!(percentile(&sorted, 99.0), ms(198));
-        assert_eq!(percentile(&sorted, 50.0), ms(100));
-        assert_eq!(percentile(&[], 50.0), Duration::ZERO);
     }
 
     #[test]
