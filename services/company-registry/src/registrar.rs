@@ -1213,8 +1213,7 @@ fn feed_cursor(cursor: &pb::FeedCursor) -> Result<(String, String), InvalidInput
 /// Whether `caller` may change the stored company `stored` (its full view: an adviser of
 /// its territory, the firm itself, an admin).
 fn may_change(caller: &Caller, stored: &pb::Company) -> bool {
-    let public = stored.visibility == pb::Visibility::Public as i32;
-    caller.company_view(&stored.id, &stored.region, public) == CompanyView::Full
+    caller.view_of_company(stored) == CompanyView::Full
 }
 
 fn batch_source(source: &str, items: usize) -> Result<String, InvalidInput> {

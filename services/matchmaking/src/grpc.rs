@@ -53,17 +53,6 @@ impl MatchmakingApi {
         }
     }
 
-    /// Whether `caller` may see the leads of company `company_id` (regions looked up once
-    /// per call through `regions`).
-    async fn sees_company(
-        &self,
-        caller: &Caller,
-        company_id: &str,
-        regions: &mut HashMap<String, Option<String>>,
-    ) -> Result<bool, MatchError> {
-        self.leads.sees_company(caller, company_id, regions).await
-    }
-
     /// The inbox of `caller`: its state, the alerts it read one by one, and a
     /// read-or-unread test over candidate rows.
     async fn inbox_of(&self, caller: &Caller) -> Result<Inbox, MatchError> {
@@ -99,7 +88,10 @@ impl MatchmakingApi {
             for row in &rows {
                 before = row.seq;
                 if inbox.is_read(row)
-                    || !self.sees_company(caller, &row.company_id, regions).await?
+                    || !self
+                        .leads
+                        .sees_company(caller, &row.company_id, regions)
+                        .await?
                 {
                     continue;
                 }
@@ -158,6 +150,7 @@ impl MatchmakingApi {
         };
         let found = self.store.get(id).await?.ok_or_else(not_found)?;
         if self
+            .leads
             .sees_company(caller, &found.company_id, &mut HashMap::new())
             .await?
         {
@@ -191,11 +184,13 @@ impl MatchmakingApi {
             if let Some(found) = self.store.get(id).await?
                 && wanted.contains(&found.status)
                 && self
+                    .leads
                     .sees_company(caller, &found.company_id, &mut regions)
                     .await?
             {
                 if let Some(filter) = &filter
                     && !self
+                        .leads
                         .sees_company(filter, &found.company_id, &mut regions)
                         .await?
                 {
@@ -597,6 +592,7 @@ impl Matchmaking for MatchmakingApi {
                 let read = inbox.is_read(row);
                 if (request.unread_only && read)
                     || !self
+                        .leads
                         .sees_company(&caller, &row.company_id, &mut regions)
                         .await?
                 {
@@ -714,7 +710,7 @@ impl Matchmaking for MatchmakingApi {
         // RPC does for it (`NotFound`), before any stream opens.
         let mut seen = HashMap::new();
         for id in &companies {
-            if !self.sees_company(&caller, id, &mut seen).await? {
+            if !self.leads.sees_company(&caller, id, &mut seen).await? {
                 return Err(MatchError::NotFound {
                     entity: "company",
                     id: id.clone(),
@@ -744,6 +740,7 @@ impl Matchmaking for MatchmakingApi {
                         continue;
                     }
                     match api
+                        .leads
                         .sees_company(&caller, &alert.company_id, &mut regions)
                         .await
                     {
