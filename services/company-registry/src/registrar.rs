@@ -66,6 +66,11 @@ fn next_token(more: bool, last_id: Option<&str>) -> String {
     }
 }
 
+/// `record`, or `NotFound` naming the `entity` `id` asked for.
+fn found<T>(entity: &'static str, id: String, record: Option<T>) -> Result<T, RegistryError> {
+    record.ok_or(RegistryError::NotFound { entity, id })
+}
+
 fn required_id(field: &str, id: &str) -> Result<String, InvalidInput> {
     let id = id.trim();
     if id.is_empty() {
@@ -157,6 +162,23 @@ fn mask_paths(
         }
     }
     out
+}
+
+/// What an update names: the given record (`entity`, required), its trimmed id and the
+/// fields its mask names (all of `allowed` when it names none).
+fn update_target<'a, T>(
+    entity: &str,
+    given: Option<&'a T>,
+    id: impl Fn(&T) -> &str,
+    mask: Option<&prost_types::FieldMask>,
+    allowed: &[&'static str],
+) -> Result<(&'a T, String, Vec<&'static str>), InvalidInput> {
+    let given = given.ok_or_else(|| InvalidInput::single(entity, "is required"))?;
+    let id = required_id(&format!("{entity}.id"), id(given))?;
+    let mut violations = FieldViolations::new();
+    let paths = mask_paths(&mut violations, mask, allowed);
+    violations.into_result()?;
+    Ok((given, id, paths))
 }
 
 fn merge_company(current: &mut pb::Company, given: &pb::Company, paths: &[&str]) {
@@ -317,23 +339,18 @@ impl Registrar {
     ) -> Result<pb::Company, RegistryError> {
         let id = if request.id.trim().is_empty() && !request.legal_id.trim().is_empty() {
             let legal = compact_legal_id(&request.legal_id)?;
-            self.store
-                .company_id_by_legal_id(&legal)
-                .await?
-                .ok_or(RegistryError::NotFound {
-                    entity: "company",
-                    id: legal,
-                })?
+            let id = self.store.company_id_by_legal_id(&legal).await?;
+            found("company", legal, id)?
         } else {
             required_id("id", &request.id)?
         };
-        self.store
-            .company(&id)
-            .await?
-            .ok_or(RegistryError::NotFound {
-                entity: "company",
-                id,
-            })
+        self.stored_company(id).await
+    }
+
+    /// The stored company `id`; `NotFound` when there is none.
+    async fn stored_company(&self, id: String) -> Result<pb::Company, RegistryError> {
+        let company = self.store.company(&id).await?;
+        found("company", id, company)
     }
 
     /// Applies the masked fields of `request.company` to the stored company.
@@ -341,26 +358,14 @@ impl Registrar {
         &self,
         request: &pb::UpdateCompanyRequest,
     ) -> Result<pb::Company, RegistryError> {
-        let given = request
-            .company
-            .as_ref()
-            .ok_or_else(|| InvalidInput::single("company", "is required"))?;
-        let id = required_id("company.id", &given.id)?;
-        let mut violations = FieldViolations::new();
-        let paths = mask_paths(
-            &mut violations,
+        let (given, id, paths) = update_target(
+            "company",
+            request.company.as_ref(),
+            |c| &c.id,
             request.update_mask.as_ref(),
             COMPANY_FIELDS,
-        );
-        violations.into_result()?;
-        let mut current = self
-            .store
-            .company(&id)
-            .await?
-            .ok_or(RegistryError::NotFound {
-                entity: "company",
-                id: id.clone(),
-            })?;
+        )?;
+        let mut current = self.stored_company(id.clone()).await?;
         if request.expected_version != 0 && request.expected_version != current.version {
             return Err(RegistryError::VersionConflict {
                 entity: "company",
@@ -414,14 +419,7 @@ impl Registrar {
         request: &pb::EraseCompanyContactRequest,
     ) -> Result<pb::Company, RegistryError> {
         let id = required_id("id", &request.id)?;
-        let current = self
-            .store
-            .company(&id)
-            .await?
-            .ok_or(RegistryError::NotFound {
-                entity: "company",
-                id: id.clone(),
-            })?;
+        let current = self.stored_company(id).await?;
         let mut tx = self.store.begin_write().await?;
         let erased = tx.erase_contact(current).await?;
         tx.commit().await?;
@@ -645,13 +643,8 @@ impl Registrar {
     /// Reads one opportunity.
     pub async fn get_opportunity(&self, id: &str) -> Result<pb::Opportunity, RegistryError> {
         let id = required_id("id", id)?;
-        self.store
-            .opportunity(&id, Day::today())
-            .await?
-            .ok_or(RegistryError::NotFound {
-                entity: "opportunity",
-                id,
-            })
+        let opportunity = self.store.opportunity(&id, Day::today()).await?;
+        found("opportunity", id, opportunity)
     }
 
     /// Applies the masked fields of `request.opportunity` to the stored one.
@@ -659,19 +652,14 @@ impl Registrar {
         &self,
         request: &pb::UpdateOpportunityRequest,
     ) -> Result<pb::Opportunity, RegistryError> {
-        let given = request
-            .opportunity
-            .as_ref()
-            .ok_or_else(|| InvalidInput::single("opportunity", "is required"))?;
-        let id = required_id("opportunity.id", &given.id)?;
-        let today = Day::today();
-        let mut violations = FieldViolations::new();
-        let paths = mask_paths(
-            &mut violations,
+        let (given, id, paths) = update_target(
+            "opportunity",
+            request.opportunity.as_ref(),
+            |o| &o.id,
             request.update_mask.as_ref(),
             OPPORTUNITY_FIELDS,
-        );
-        violations.into_result()?;
+        )?;
+        let today = Day::today();
         let mut tx = self.store.begin_write().await?;
         let StoredOpportunity {
             record: mut current,

@@ -12,6 +12,9 @@ use pyred_registry::store::Store;
 use tokio_stream::StreamExt as _;
 use tokio_util::sync::CancellationToken;
 
+mod fixtures;
+use fixtures::zaragoza_listing;
+
 /// A service over a fresh SQLite store, with firm `gers` (FR-32, public, with a contact),
 /// `zaragoza` (ES-Z, public) and `logrono` (ES-LO, advisers only) and listing `arex-1` of
 /// `arex`.
@@ -81,33 +84,7 @@ fn firm(id: &str, region: &str, visibility: pb::Visibility) -> pb::Company {
 fn listing(external_id: &str, source: &str) -> pb::Opportunity {
     pb::Opportunity {
         source: source.to_owned(),
-        external_id: external_id.to_owned(),
-        kind: pb::OpportunityKind::BusinessRequest as i32,
-        title: "Mecanizado de piezas aeronáuticas".to_owned(),
-        description: "Fabricante busca proveedor de mecanizado".to_owned(),
-        language: pb::Language::Es as i32,
-        activities: vec![pb::ActivityCode {
-            nace: String::new(),
-            given: "2562".to_owned(),
-        }],
-        location: Some(pb::Location {
-            lat: Some(41.656),
-            lon: Some(-0.877),
-            place_code: "50297".to_owned(),
-            place_name: String::new(),
-        }),
-        region: "ES-AR".to_owned(),
-        published: Some(pb::Date {
-            year: 2026,
-            month: 11,
-            day: 2,
-        }),
-        deadline: Some(pb::Date {
-            year: 2030,
-            month: 3,
-            day: 15,
-        }),
-        ..Default::default()
+        ..zaragoza_listing(external_id, 0)
     }
 }
 
