@@ -31,15 +31,34 @@ impl RegistryApi {
 
 type ChangeStream = Pin<Box<dyn Stream<Item = Result<pb::Change, Status>> + Send>>;
 
-/// Writes the `CompanyRegistry` implementation from a table, a line per RPC: its request
-/// and reply messages and the [`RegistryService`] operation it calls with the caller
-/// (`with AuditNote`: and the call's audit note). `$request` names the request in the
-/// RPCs' tracing fields.
+/// The audit note argument of an audited RPC's operation.
+macro_rules! audit_note {
+    (audited $request:ident) => {
+        &AuditNote::of(&$request)
+    };
+}
+
+/// The gRPC method name of an audited RPC.
+macro_rules! audited_name {
+    (audited $name:ident) => {
+        stringify!($name)
+    };
+}
+
+/// Writes the `CompanyRegistry` implementation, and [`AUDITED`], from a table: a line per
+/// RPC with its gRPC method, its request and reply messages — the [`RegistryService`]
+/// operation of the same name takes the caller and the message — and `audited` when it
+/// goes to the audit log (the operation then also takes the call's [`AuditNote`]).
+/// `$request` names the request in the RPCs' tracing fields.
 macro_rules! translate {
     ($request:ident => $(
         $(#[$attr:meta])*
-        $rpc:ident($message:ident) -> $reply:ident: $operation:ident $(with $note:ident)?;
+        $name:ident: $rpc:ident($message:ident) -> $reply:ident $(, $audited:ident)?;
     )*) => {
+        /// The `pyred.v1.CompanyRegistry` methods the audit layer records, when the call
+        /// notes an object: every write, and the reads that may return contacts.
+        pub const AUDITED: &[&str] = &[$($(audited_name!($audited $name),)?)*];
+
         #[tonic::async_trait]
         impl CompanyRegistry for RegistryApi {
             $(
@@ -50,7 +69,7 @@ macro_rules! translate {
                 ) -> Result<Response<pb::$reply>, Status> {
                     let caller = Caller::of(&$request)?;
                     self.service
-                        .$operation(&caller, $(&$note::of(&$request),)? $request.get_ref())
+                        .$rpc(&caller, $(audit_note!($audited $request),)? $request.get_ref())
                         .await
                         .map(Response::new)
                         .map_err(Status::from)
@@ -76,34 +95,34 @@ macro_rules! translate {
 
 translate! { request =>
     #[tracing::instrument(skip_all)]
-    create_company(CreateCompanyRequest) -> Company: create_company with AuditNote;
+    CreateCompany: create_company(CreateCompanyRequest) -> Company, audited;
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
-    get_company(GetCompanyRequest) -> Company: get_company with AuditNote;
+    GetCompany: get_company(GetCompanyRequest) -> Company, audited;
     #[tracing::instrument(skip_all)]
-    update_company(UpdateCompanyRequest) -> Company: update_company with AuditNote;
+    UpdateCompany: update_company(UpdateCompanyRequest) -> Company, audited;
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
-    delete_company(DeleteCompanyRequest) -> DeleteCompanyResponse: delete_company with AuditNote;
+    DeleteCompany: delete_company(DeleteCompanyRequest) -> DeleteCompanyResponse, audited;
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
-    erase_company_contact(EraseCompanyContactRequest) -> Company: erase_company_contact with AuditNote;
+    EraseCompanyContact: erase_company_contact(EraseCompanyContactRequest) -> Company, audited;
     #[tracing::instrument(skip_all)]
-    list_companies(ListCompaniesRequest) -> ListCompaniesResponse: list_companies with AuditNote;
+    ListCompanies: list_companies(ListCompaniesRequest) -> ListCompaniesResponse, audited;
     #[tracing::instrument(skip_all, fields(ids = request.get_ref().ids.len()))]
-    batch_get_companies(BatchGetRequest) -> BatchGetCompaniesResponse: batch_get_companies;
+    BatchGetCompanies: batch_get_companies(BatchGetRequest) -> BatchGetCompaniesResponse;
     #[tracing::instrument(skip_all, fields(source = %request.get_ref().source, items = request.get_ref().companies.len()))]
-    import_companies(ImportCompaniesRequest) -> ImportCompaniesResponse: import_companies with AuditNote;
+    ImportCompanies: import_companies(ImportCompaniesRequest) -> ImportCompaniesResponse, audited;
     #[tracing::instrument(skip_all)]
-    create_opportunity(CreateOpportunityRequest) -> Opportunity: create_opportunity with AuditNote;
+    CreateOpportunity: create_opportunity(CreateOpportunityRequest) -> Opportunity, audited;
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
-    get_opportunity(GetOpportunityRequest) -> Opportunity: get_opportunity;
+    GetOpportunity: get_opportunity(GetOpportunityRequest) -> Opportunity;
     #[tracing::instrument(skip_all)]
-    update_opportunity(UpdateOpportunityRequest) -> Opportunity: update_opportunity with AuditNote;
+    UpdateOpportunity: update_opportunity(UpdateOpportunityRequest) -> Opportunity, audited;
     #[tracing::instrument(skip_all, fields(id = %request.get_ref().id))]
-    change_opportunity_status(ChangeOpportunityStatusRequest) -> Opportunity: change_opportunity_status with AuditNote;
+    ChangeOpportunityStatus: change_opportunity_status(ChangeOpportunityStatusRequest) -> Opportunity, audited;
     #[tracing::instrument(skip_all)]
-    list_opportunities(ListOpportunitiesRequest) -> ListOpportunitiesResponse: list_opportunities;
+    ListOpportunities: list_opportunities(ListOpportunitiesRequest) -> ListOpportunitiesResponse;
     #[tracing::instrument(skip_all, fields(ids = request.get_ref().ids.len()))]
-    batch_get_opportunities(BatchGetRequest) -> BatchGetOpportunitiesResponse: batch_get_opportunities;
+    BatchGetOpportunities: batch_get_opportunities(BatchGetRequest) -> BatchGetOpportunitiesResponse;
     #[tracing::instrument(skip_all, fields(source = %request.get_ref().source, items = request.get_ref().upserts.len() + request.get_ref().withdrawals.len()))]
-    sync_listings(SyncListingsRequest) -> SyncListingsResponse: sync_listings with AuditNote;
-    get_feed_cursor(GetFeedCursorRequest) -> FeedCursor: feed_cursor;
+    SyncListings: sync_listings(SyncListingsRequest) -> SyncListingsResponse, audited;
+    GetFeedCursor: get_feed_cursor(GetFeedCursorRequest) -> FeedCursor;
 }

@@ -166,7 +166,7 @@ impl Registry {
         let api = CompanyRegistryServer::new(grpc::RegistryApi::new(service))
             .max_decoding_message_size(self.server.max_message_bytes)
             .max_encoding_message_size(self.server.max_message_bytes);
-        let api = tower::Layer::layer(&AuditLayer::new(self.audit.clone(), service::AUDITED), api);
+        let api = tower::Layer::layer(&AuditLayer::new(self.audit.clone(), grpc::AUDITED), api);
         let access = AccessServer::new(AccessApi::new(
             self.keys,
             self.audit.clone(),

@@ -8,7 +8,7 @@
 //! source by naming the field, shapes what it returns by the caller's [`CompanyView`]
 //! (a public view carries no contact), and then lets the [`Registrar`] do the work. The
 //! writes and the reads of personal data name their object in the call's [`AuditNote`],
-//! which the audit layer turns into a row ([`AUDITED`] lists those RPCs).
+//! which the audit layer turns into a row (`grpc::AUDITED` lists those RPCs).
 
 use pyred_access::{AuditNote, Caller, CompanyView, Role};
 use pyred_proto::v1::{self as pb};
@@ -18,22 +18,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::RegistryError;
 use crate::registrar::Registrar;
-
-/// The `pyred.v1.CompanyRegistry` methods that go to the audit log (when the call notes
-/// an object): every write, and the reads that may return contacts.
-pub const AUDITED: &[&str] = &[
-    "CreateCompany",
-    "GetCompany",
-    "UpdateCompany",
-    "DeleteCompany",
-    "EraseCompanyContact",
-    "ListCompanies",
-    "CreateOpportunity",
-    "UpdateOpportunity",
-    "ChangeOpportunityStatus",
-    "SyncListings",
-    "ImportCompanies",
-];
 
 /// The registry's operations on behalf of a caller.
 #[derive(Debug, Clone)]
@@ -459,7 +443,7 @@ impl RegistryService {
     }
 
     /// Where a feed of the caller's own source stands.
-    pub async fn feed_cursor(
+    pub async fn get_feed_cursor(
         &self,
         caller: &Caller,
         request: &pb::GetFeedCursorRequest,
