@@ -19,6 +19,13 @@ use tokio_util::sync::CancellationToken;
 use crate::error::RegistryError;
 use crate::registrar::Registrar;
 
+/// The stored record a change names, by its trimmed id (empty when the request names none).
+#[derive(Debug, Clone, Copy)]
+enum Target<'a> {
+    Company(&'a str),
+    Opportunity(&'a str),
+}
+
 /// The registry's operations on behalf of a caller.
 #[derive(Debug, Clone)]
 pub struct RegistryService {
@@ -165,6 +172,30 @@ impl RegistryService {
         }
     }
 
+    /// The checks before a change to a stored record: the caller's role (`roles`; `what`
+    /// they would do, for the refusal), the audit object, and — when the request names the
+    /// record; else the registrar names the missing field — that the caller may change it.
+    async fn may_change(
+        &self,
+        caller: &Caller,
+        note: &AuditNote,
+        roles: &[Role],
+        what: &str,
+        target: Target<'_>,
+    ) -> Result<(), RegistryError> {
+        caller.require(roles, what)?;
+        let (entity, id) = match target {
+            Target::Company(id) => ("company", id),
+            Target::Opportunity(id) => ("opportunity", id),
+        };
+        note.object(format!("{entity}/{id}"));
+        match target {
+            _ if id.is_empty() => Ok(()),
+            Target::Company(id) => self.writable_company(caller, id).await,
+            Target::Opportunity(id) => self.writable_opportunity(caller, id).await,
+        }
+    }
+
     // ----- companies -----
 
     /// Creates a company: advisers, within their territory.
@@ -211,12 +242,18 @@ impl RegistryService {
         note: &AuditNote,
         request: &pb::UpdateCompanyRequest,
     ) -> Result<pb::Company, RegistryError> {
-        caller.require(&[Role::Adviser, Role::Firm], "update companies")?;
         let given = request.company.as_ref();
         let id = given.map(|c| c.id.trim()).unwrap_or_default();
-        note.object(format!("company/{id}"));
+        let roles = [Role::Adviser, Role::Firm];
+        self.may_change(
+            caller,
+            note,
+            &roles,
+            "update companies",
+            Target::Company(id),
+        )
+        .await?;
         if let Some(given) = given.filter(|_| !id.is_empty()) {
-            self.writable_company(caller, id).await?;
             let region_changes = request
                 .update_mask
                 .as_ref()
@@ -225,7 +262,6 @@ impl RegistryService {
                 within_territory(caller, "company.region", &given.region)?;
             }
         }
-        // Without an id, the registrar names the missing field.
         self.registrar.update_company(request).await
     }
 
@@ -236,12 +272,9 @@ impl RegistryService {
         note: &AuditNote,
         request: &pb::DeleteCompanyRequest,
     ) -> Result<pb::DeleteCompanyResponse, RegistryError> {
-        caller.require(&[Role::Adviser], "delete companies")?;
-        let id = request.id.trim();
-        note.object(format!("company/{id}"));
-        if !id.is_empty() {
-            self.writable_company(caller, id).await?;
-        }
+        let target = Target::Company(request.id.trim());
+        self.may_change(caller, note, &[Role::Adviser], "delete companies", target)
+            .await?;
         let seq = self.registrar.delete_company(request).await?;
         Ok(pb::DeleteCompanyResponse { seq })
     }
@@ -253,12 +286,10 @@ impl RegistryService {
         note: &AuditNote,
         request: &pb::EraseCompanyContactRequest,
     ) -> Result<pb::Company, RegistryError> {
-        caller.require(&[Role::Adviser, Role::Firm], "erase contacts")?;
-        let id = request.id.trim();
-        note.object(format!("company/{id}"));
-        if !id.is_empty() {
-            self.writable_company(caller, id).await?;
-        }
+        let roles = [Role::Adviser, Role::Firm];
+        let target = Target::Company(request.id.trim());
+        self.may_change(caller, note, &roles, "erase contacts", target)
+            .await?;
         self.registrar.erase_contact(request).await
     }
 
@@ -360,15 +391,16 @@ impl RegistryService {
         note: &AuditNote,
         request: &pb::UpdateOpportunityRequest,
     ) -> Result<pb::Opportunity, RegistryError> {
-        caller.require(&[Role::Agency], "change listings")?;
         let given = request.opportunity.as_ref();
         let id = given.map(|o| o.id.trim()).unwrap_or_default();
-        note.object(format!("opportunity/{id}"));
-        if !id.is_empty() {
-            self.writable_opportunity(caller, id).await?;
-            if let Some(source) = given.map(|o| o.source.trim()).filter(|s| !s.is_empty()) {
-                managed_source(caller, "opportunity.source", "publishes only as", source)?;
-            }
+        let target = Target::Opportunity(id);
+        self.may_change(caller, note, &[Role::Agency], "change listings", target)
+            .await?;
+        if let Some(source) = given
+            .map(|o| o.source.trim())
+            .filter(|s| !id.is_empty() && !s.is_empty())
+        {
+            managed_source(caller, "opportunity.source", "publishes only as", source)?;
         }
         self.registrar.update_opportunity(request).await
     }
@@ -380,12 +412,9 @@ impl RegistryService {
         note: &AuditNote,
         request: &pb::ChangeOpportunityStatusRequest,
     ) -> Result<pb::Opportunity, RegistryError> {
-        caller.require(&[Role::Agency], "change listings")?;
-        let id = request.id.trim();
-        note.object(format!("opportunity/{id}"));
-        if !id.is_empty() {
-            self.writable_opportunity(caller, id).await?;
-        }
+        let target = Target::Opportunity(request.id.trim());
+        self.may_change(caller, note, &[Role::Agency], "change listings", target)
+            .await?;
         self.registrar.change_status(request).await
     }
 
