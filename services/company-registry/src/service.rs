@@ -107,7 +107,7 @@ fn managed_source(
     }
 }
 
-/// The object an audited create names: the new record's id, or none when it failed.
+/// Notes the object of an audited create: `kind/<the new id>`, or `kind/` when it failed.
 fn created<T>(
     note: &AuditNote,
     kind: &str,
