@@ -66,6 +66,17 @@ fn next_token(more: bool, last_id: Option<&str>) -> String {
     }
 }
 
+/// The validated, normalised form of a record (`entity`), every bad field reported at once.
+fn validated<T>(
+    entity: &str,
+    check: impl FnOnce(&mut FieldViolations) -> Option<T>,
+) -> Result<T, InvalidInput> {
+    let mut violations = FieldViolations::new();
+    let record = check(&mut violations);
+    violations.into_result()?;
+    record.ok_or_else(|| InvalidInput::single(entity, "is invalid"))
+}
+
 /// `record`, or `NotFound` naming the `entity` `id` asked for.
 fn found<T>(entity: &'static str, id: String, record: Option<T>) -> Result<T, RegistryError> {
     record.ok_or(RegistryError::NotFound { entity, id })
@@ -300,12 +311,9 @@ impl Registrar {
 
     /// Creates a company; its id is its external id when given, else a new one.
     pub async fn create_company(&self, given: &pb::Company) -> Result<pb::Company, RegistryError> {
-        let mut violations = FieldViolations::new();
-        let validated = validate::company(&mut violations, "company", given);
-        violations.into_result()?;
-        let Some((mut company, contact)) = validated else {
-            return Err(InvalidInput::single("company", "is invalid").into());
-        };
+        let (mut company, contact) = validated("company", |violations| {
+            validate::company(violations, "company", given)
+        })?;
         if company.source.is_empty() {
             DEFAULT_SOURCE.clone_into(&mut company.source);
         }
@@ -374,12 +382,9 @@ impl Registrar {
         }
         let read_version = current.version;
         merge_company(&mut current, given, &paths);
-        let mut violations = FieldViolations::new();
-        let validated = validate::company(&mut violations, "company", &current);
-        violations.into_result()?;
-        let Some((mut company, contact)) = validated else {
-            return Err(InvalidInput::single("company", "is invalid").into());
-        };
+        let (mut company, contact) = validated("company", |violations| {
+            validate::company(violations, "company", &current)
+        })?;
         company.id.clone_from(&current.id);
         company.source.clone_from(&current.source);
         company.external_id.clone_from(&current.external_id);
@@ -576,12 +581,9 @@ impl Registrar {
             .as_ref()
             .ok_or_else(|| InvalidInput::single("opportunity", "is required"))?;
         let today = Day::today();
-        let mut violations = FieldViolations::new();
-        let validated = validate::opportunity(&mut violations, "opportunity", given, today);
-        violations.into_result()?;
-        let Some(mut opportunity) = validated else {
-            return Err(InvalidInput::single("opportunity", "is invalid").into());
-        };
+        let mut opportunity = validated("opportunity", |violations| {
+            validate::opportunity(violations, "opportunity", given, today)
+        })?;
         if opportunity.external_id.is_empty() {
             opportunity.external_id = format!("opp-{}", uuid::Uuid::new_v4().simple());
         }
@@ -669,12 +671,9 @@ impl Registrar {
             .await?;
         let read_version = current.version;
         merge_opportunity(&mut current, given, &paths);
-        let mut violations = FieldViolations::new();
-        let validated = validate::opportunity(&mut violations, "opportunity", &current, today);
-        violations.into_result()?;
-        let Some(mut opportunity) = validated else {
-            return Err(InvalidInput::single("opportunity", "is invalid").into());
-        };
+        let mut opportunity = validated("opportunity", |violations| {
+            validate::opportunity(violations, "opportunity", &current, today)
+        })?;
         opportunity.id.clone_from(&current.id);
         opportunity.external_id.clone_from(&current.external_id);
         opportunity.source_version = current.source_version;
