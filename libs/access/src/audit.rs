@@ -85,6 +85,12 @@ impl AuditLog {
             Ok(_) => tonic::Code::Ok,
             Err(status) => status.code(),
         };
+        self.record_code(caller, rpc, object, code).await;
+    }
+
+    /// Records that `caller` called `rpc` on `object` and was answered `code`; a failure
+    /// to record is logged, as in [`AuditLog::record`].
+    pub async fn record_code(&self, caller: &Caller, rpc: &str, object: &str, code: tonic::Code) {
         if let Err(error) = self.insert(caller, rpc, object, code_name(code)).await {
             tracing::error!(%error, rpc, object, key_id = %caller.key_id, "cannot write the audit log");
         }

@@ -113,6 +113,22 @@ pub fn territory_covers(territory: &[String], region: &str) -> bool {
     })
 }
 
+/// A refusal for the caller's role: `PermissionDenied`, "a firm key may not …".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a {} key may not {what}", role.as_str())]
+pub struct RoleRefused {
+    /// The caller's role.
+    pub role: Role,
+    /// What it may not do ("create companies").
+    pub what: String,
+}
+
+impl From<RoleRefused> for Status {
+    fn from(refused: RoleRefused) -> Self {
+        Status::permission_denied(refused.to_string())
+    }
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
@@ -188,21 +204,28 @@ impl Caller {
         self.is_unrestricted() || roles.contains(&self.role)
     }
 
-    /// `PermissionDenied` unless the role is one of `roles` (admin and service always are).
-    pub fn require(&self, roles: &[Role], what: &str) -> Result<(), Status> {
+    /// A [`RoleRefused`] (`PermissionDenied`) unless the role is one of `roles` (admin and
+    /// service always are).
+    pub fn require(&self, roles: &[Role], what: &str) -> Result<(), RoleRefused> {
         if self.has_role(roles) {
             Ok(())
         } else {
-            Err(Status::permission_denied(format!(
-                "a {} key may not {what}",
-                self.role.as_str()
-            )))
+            Err(RoleRefused {
+                role: self.role,
+                what: what.to_owned(),
+            })
         }
     }
 
     /// Whether `region` lies in the adviser's territory (a region covers its provinces).
     pub fn territory_covers(&self, region: &str) -> bool {
         territory_covers(&self.territory, region)
+    }
+
+    /// Whether [`Caller::sees_company`] depends on the company's region (an adviser's
+    /// territory); for every other role the region may be left empty.
+    pub fn sees_by_region(&self) -> bool {
+        self.role == Role::Adviser
     }
 
     /// Whether the caller may see the company (`id`, `region`) at all.
@@ -224,6 +247,13 @@ impl Caller {
         } else {
             CompanyView::Hidden
         }
+    }
+
+    /// How much of `company` the caller may see: the one reading of a stored company's id,
+    /// region and visibility every service applies.
+    pub fn view_of_company(&self, company: &pb::Company) -> CompanyView {
+        let public = company.visibility == pb::Visibility::Public as i32;
+        self.company_view(&company.id, &company.region, public)
     }
 
     /// Whether the caller may see a listing of `source` in this state.
@@ -323,8 +353,34 @@ mod tests {
         assert!(!agency.sees_opportunity("ader", true));
         assert!(agency.manages_source("arex"));
         assert!(!agency.manages_source("ader"));
-        assert!(agency.require(&[Role::Adviser], "list companies").is_err());
+        assert_eq!(
+            Status::from(
+                agency
+                    .require(&[Role::Adviser], "list companies")
+                    .expect_err("refused")
+            )
+            .message(),
+            "a agency key may not list companies"
+        );
         assert!(Caller::service().require(&[], "anything").is_ok());
+    }
+
+    #[test]
+    fn a_company_is_viewed_by_its_visibility() {
+        let gers = adviser(&["FR-32"]);
+        let mut company = pb::Company {
+            id: "c1".into(),
+            region: "ES-Z".into(),
+            visibility: pb::Visibility::Public as i32,
+            ..pb::Company::default()
+        };
+        assert_eq!(gers.view_of_company(&company), CompanyView::Public);
+        company.visibility = pb::Visibility::Unspecified as i32;
+        assert_eq!(gers.view_of_company(&company), CompanyView::Hidden);
+        company.region = "FR-32".into();
+        assert_eq!(gers.view_of_company(&company), CompanyView::Full);
+        assert!(gers.sees_by_region());
+        assert!(!Caller::service().sees_by_region());
     }
 
     #[test]

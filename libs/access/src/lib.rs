@@ -10,10 +10,13 @@
 //!   registry, by introspection elsewhere, cached for at most a second so a revoked key
 //!   stops within one), the service token of inter-service calls, per-key token buckets;
 //! - [`audit`]: the audit log each service keeps of writes and personal-data reads;
+//! - [`audit_layer`]: the tower layer that writes it for the RPCs a service lists, with
+//!   the object each handler notes;
 //! - [`api`]: the `pyred.v1.Access` and `pyred.v1.Audit` gRPC services.
 
 pub mod api;
 pub mod audit;
+pub mod audit_layer;
 pub mod authenticate;
 pub mod caller;
 pub mod keys;
@@ -22,7 +25,10 @@ pub mod organisation;
 pub mod store;
 
 pub use audit::AuditLog;
+pub use audit_layer::{AuditLayer, AuditNote};
 pub use authenticate::{Authenticator, Verifier};
-pub use caller::{Caller, CompanyView, PUBLIC_OPPORTUNITY_STATUSES, Role, is_public_status};
+pub use caller::{
+    Caller, CompanyView, PUBLIC_OPPORTUNITY_STATUSES, Role, RoleRefused, is_public_status,
+};
 pub use organisation::{Organisation, OrganisationError};
 pub use store::{KeyStore, Language};

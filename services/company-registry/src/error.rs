@@ -1,5 +1,6 @@
 //! The registry's errors and their one mapping to gRPC status codes.
 
+use pyred_access::RoleRefused;
 use pyred_runtime::error::InvalidInput;
 
 /// Everything a registry operation can fail with.
@@ -15,6 +16,18 @@ pub enum RegistryError {
         entity: &'static str,
         /// The identifier asked for.
         id: String,
+    },
+    /// The caller's role may not make this call at all.
+    #[error(transparent)]
+    RoleRefused(#[from] RoleRefused),
+    /// A field names something outside the caller's scope (a region outside an adviser's
+    /// territory, another agency's source).
+    #[error("{field}: {reason}")]
+    PermissionDenied {
+        /// The field at fault (`company.region`, `source`).
+        field: String,
+        /// Why, in the caller's terms ("ES-Z is outside your territory").
+        reason: String,
     },
     /// A record with the same identity exists.
     #[error("{0}")]
@@ -45,6 +58,9 @@ impl From<RegistryError> for tonic::Status {
     fn from(error: RegistryError) -> Self {
         match &error {
             RegistryError::InvalidInput(invalid) => invalid.to_status(),
+            RegistryError::RoleRefused(_) | RegistryError::PermissionDenied { .. } => {
+                tonic::Status::permission_denied(error.to_string())
+            }
             RegistryError::NotFound { .. } => tonic::Status::not_found(error.to_string()),
             RegistryError::AlreadyExists(_) => tonic::Status::already_exists(error.to_string()),
             RegistryError::VersionConflict { .. } | RegistryError::InvalidTransition(_) => {

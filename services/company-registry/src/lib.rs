@@ -6,8 +6,10 @@
 //! configuration and signals to these two calls, so tests run the same code in-process.
 
 pub mod error;
+pub mod feed;
 pub mod grpc;
 pub mod registrar;
+pub mod service;
 pub mod store;
 pub mod sweep;
 pub mod validate;
@@ -17,7 +19,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use pyred_access::api::{AccessApi, AuditApi};
-use pyred_access::{AuditLog, Authenticator, Caller, KeyStore, Role, Verifier};
+use pyred_access::{AuditLayer, AuditLog, Authenticator, Caller, KeyStore, Role, Verifier};
 use pyred_proto::service_names::{ACCESS, AUDIT, COMPANY_REGISTRY};
 use pyred_proto::v1::access_server::AccessServer;
 use pyred_proto::v1::audit_server::AuditServer;
@@ -160,14 +162,11 @@ impl Registry {
         });
         let metrics = self.metrics.metrics.clone();
         self.metrics.spawn(shutdown.clone());
-        let api = CompanyRegistryServer::new(grpc::RegistryApi::new(
-            registrar,
-            self.audit.clone(),
-            metrics.clone(),
-            shutdown.clone(),
-        ))
-        .max_decoding_message_size(self.server.max_message_bytes)
-        .max_encoding_message_size(self.server.max_message_bytes);
+        let service = service::RegistryService::new(registrar, metrics.clone(), shutdown.clone());
+        let api = CompanyRegistryServer::new(grpc::RegistryApi::new(service))
+            .max_decoding_message_size(self.server.max_message_bytes)
+            .max_encoding_message_size(self.server.max_message_bytes);
+        let api = tower::Layer::layer(&AuditLayer::new(self.audit.clone(), grpc::AUDITED), api);
         let access = AccessServer::new(AccessApi::new(
             self.keys,
             self.audit.clone(),

@@ -66,6 +66,22 @@ fn next_token(more: bool, last_id: Option<&str>) -> String {
     }
 }
 
+/// The validated, normalised form of a record (`entity`), every bad field reported at once.
+fn validated<T>(
+    entity: &str,
+    check: impl FnOnce(&mut FieldViolations) -> Option<T>,
+) -> Result<T, InvalidInput> {
+    let mut violations = FieldViolations::new();
+    let record = check(&mut violations);
+    violations.into_result()?;
+    record.ok_or_else(|| InvalidInput::single(entity, "is invalid"))
+}
+
+/// `record`, or `NotFound` naming the `entity` `id` asked for.
+fn found<T>(entity: &'static str, id: String, record: Option<T>) -> Result<T, RegistryError> {
+    record.ok_or(RegistryError::NotFound { entity, id })
+}
+
 fn required_id(field: &str, id: &str) -> Result<String, InvalidInput> {
     let id = id.trim();
     if id.is_empty() {
@@ -157,6 +173,23 @@ fn mask_paths(
         }
     }
     out
+}
+
+/// What an update names: the given record (`entity`, required), its trimmed id and the
+/// fields its mask names (all of `allowed` when it names none).
+fn update_target<'a, T>(
+    entity: &str,
+    given: Option<&'a T>,
+    id: impl Fn(&T) -> &str,
+    mask: Option<&prost_types::FieldMask>,
+    allowed: &[&'static str],
+) -> Result<(&'a T, String, Vec<&'static str>), InvalidInput> {
+    let given = given.ok_or_else(|| InvalidInput::single(entity, "is required"))?;
+    let id = required_id(&format!("{entity}.id"), id(given))?;
+    let mut violations = FieldViolations::new();
+    let paths = mask_paths(&mut violations, mask, allowed);
+    violations.into_result()?;
+    Ok((given, id, paths))
 }
 
 fn merge_company(current: &mut pb::Company, given: &pb::Company, paths: &[&str]) {
@@ -278,12 +311,9 @@ impl Registrar {
 
     /// Creates a company; its id is its external id when given, else a new one.
     pub async fn create_company(&self, given: &pb::Company) -> Result<pb::Company, RegistryError> {
-        let mut violations = FieldViolations::new();
-        let validated = validate::company(&mut violations, "company", given);
-        violations.into_result()?;
-        let Some((mut company, contact)) = validated else {
-            return Err(InvalidInput::single("company", "is invalid").into());
-        };
+        let (mut company, contact) = validated("company", |violations| {
+            validate::company(violations, "company", given)
+        })?;
         if company.source.is_empty() {
             DEFAULT_SOURCE.clone_into(&mut company.source);
         }
@@ -317,23 +347,18 @@ impl Registrar {
     ) -> Result<pb::Company, RegistryError> {
         let id = if request.id.trim().is_empty() && !request.legal_id.trim().is_empty() {
             let legal = compact_legal_id(&request.legal_id)?;
-            self.store
-                .company_id_by_legal_id(&legal)
-                .await?
-                .ok_or(RegistryError::NotFound {
-                    entity: "company",
-                    id: legal,
-                })?
+            let id = self.store.company_id_by_legal_id(&legal).await?;
+            found("company", legal, id)?
         } else {
             required_id("id", &request.id)?
         };
-        self.store
-            .company(&id)
-            .await?
-            .ok_or(RegistryError::NotFound {
-                entity: "company",
-                id,
-            })
+        self.stored_company(id).await
+    }
+
+    /// The stored company `id`; `NotFound` when there is none.
+    async fn stored_company(&self, id: String) -> Result<pb::Company, RegistryError> {
+        let company = self.store.company(&id).await?;
+        found("company", id, company)
     }
 
     /// Applies the masked fields of `request.company` to the stored company.
@@ -341,26 +366,14 @@ impl Registrar {
         &self,
         request: &pb::UpdateCompanyRequest,
     ) -> Result<pb::Company, RegistryError> {
-        let given = request
-            .company
-            .as_ref()
-            .ok_or_else(|| InvalidInput::single("company", "is required"))?;
-        let id = required_id("company.id", &given.id)?;
-        let mut violations = FieldViolations::new();
-        let paths = mask_paths(
-            &mut violations,
+        let (given, id, paths) = update_target(
+            "company",
+            request.company.as_ref(),
+            |c| &c.id,
             request.update_mask.as_ref(),
             COMPANY_FIELDS,
-        );
-        violations.into_result()?;
-        let mut current = self
-            .store
-            .company(&id)
-            .await?
-            .ok_or(RegistryError::NotFound {
-                entity: "company",
-                id: id.clone(),
-            })?;
+        )?;
+        let mut current = self.stored_company(id.clone()).await?;
         if request.expected_version != 0 && request.expected_version != current.version {
             return Err(RegistryError::VersionConflict {
                 entity: "company",
@@ -369,12 +382,9 @@ impl Registrar {
         }
         let read_version = current.version;
         merge_company(&mut current, given, &paths);
-        let mut violations = FieldViolations::new();
-        let validated = validate::company(&mut violations, "company", &current);
-        violations.into_result()?;
-        let Some((mut company, contact)) = validated else {
-            return Err(InvalidInput::single("company", "is invalid").into());
-        };
+        let (mut company, contact) = validated("company", |violations| {
+            validate::company(violations, "company", &current)
+        })?;
         company.id.clone_from(&current.id);
         company.source.clone_from(&current.source);
         company.external_id.clone_from(&current.external_id);
@@ -414,14 +424,7 @@ impl Registrar {
         request: &pb::EraseCompanyContactRequest,
     ) -> Result<pb::Company, RegistryError> {
         let id = required_id("id", &request.id)?;
-        let current = self
-            .store
-            .company(&id)
-            .await?
-            .ok_or(RegistryError::NotFound {
-                entity: "company",
-                id: id.clone(),
-            })?;
+        let current = self.stored_company(id).await?;
         let mut tx = self.store.begin_write().await?;
         let erased = tx.erase_contact(current).await?;
         tx.commit().await?;
@@ -578,12 +581,9 @@ impl Registrar {
             .as_ref()
             .ok_or_else(|| InvalidInput::single("opportunity", "is required"))?;
         let today = Day::today();
-        let mut violations = FieldViolations::new();
-        let validated = validate::opportunity(&mut violations, "opportunity", given, today);
-        violations.into_result()?;
-        let Some(mut opportunity) = validated else {
-            return Err(InvalidInput::single("opportunity", "is invalid").into());
-        };
+        let mut opportunity = validated("opportunity", |violations| {
+            validate::opportunity(violations, "opportunity", given, today)
+        })?;
         if opportunity.external_id.is_empty() {
             opportunity.external_id = format!("opp-{}", uuid::Uuid::new_v4().simple());
         }
@@ -645,13 +645,8 @@ impl Registrar {
     /// Reads one opportunity.
     pub async fn get_opportunity(&self, id: &str) -> Result<pb::Opportunity, RegistryError> {
         let id = required_id("id", id)?;
-        self.store
-            .opportunity(&id, Day::today())
-            .await?
-            .ok_or(RegistryError::NotFound {
-                entity: "opportunity",
-                id,
-            })
+        let opportunity = self.store.opportunity(&id, Day::today()).await?;
+        found("opportunity", id, opportunity)
     }
 
     /// Applies the masked fields of `request.opportunity` to the stored one.
@@ -659,19 +654,14 @@ impl Registrar {
         &self,
         request: &pb::UpdateOpportunityRequest,
     ) -> Result<pb::Opportunity, RegistryError> {
-        let given = request
-            .opportunity
-            .as_ref()
-            .ok_or_else(|| InvalidInput::single("opportunity", "is required"))?;
-        let id = required_id("opportunity.id", &given.id)?;
-        let today = Day::today();
-        let mut violations = FieldViolations::new();
-        let paths = mask_paths(
-            &mut violations,
+        let (given, id, paths) = update_target(
+            "opportunity",
+            request.opportunity.as_ref(),
+            |o| &o.id,
             request.update_mask.as_ref(),
             OPPORTUNITY_FIELDS,
-        );
-        violations.into_result()?;
+        )?;
+        let today = Day::today();
         let mut tx = self.store.begin_write().await?;
         let StoredOpportunity {
             record: mut current,
@@ -681,12 +671,9 @@ impl Registrar {
             .await?;
         let read_version = current.version;
         merge_opportunity(&mut current, given, &paths);
-        let mut violations = FieldViolations::new();
-        let validated = validate::opportunity(&mut violations, "opportunity", &current, today);
-        violations.into_result()?;
-        let Some(mut opportunity) = validated else {
-            return Err(InvalidInput::single("opportunity", "is invalid").into());
-        };
+        let mut opportunity = validated("opportunity", |violations| {
+            validate::opportunity(violations, "opportunity", &current, today)
+        })?;
         opportunity.id.clone_from(&current.id);
         opportunity.external_id.clone_from(&current.external_id);
         opportunity.source_version = current.source_version;
@@ -1213,8 +1200,7 @@ fn feed_cursor(cursor: &pb::FeedCursor) -> Result<(String, String), InvalidInput
 /// Whether `caller` may change the stored company `stored` (its full view: an adviser of
 /// its territory, the firm itself, an admin).
 fn may_change(caller: &Caller, stored: &pb::Company) -> bool {
-    let public = stored.visibility == pb::Visibility::Public as i32;
-    caller.company_view(&stored.id, &stored.region, public) == CompanyView::Full
+    caller.view_of_company(stored) == CompanyView::Full
 }
 
 fn batch_source(source: &str, items: usize) -> Result<String, InvalidInput> {

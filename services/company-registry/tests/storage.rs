@@ -11,6 +11,9 @@ use pyred_registry::registrar::Registrar;
 use pyred_registry::store::Store;
 use pyred_runtime::Secret;
 
+mod fixtures;
+use fixtures::zaragoza_listing;
+
 /// A store on the database at `url` (SQLite or PostgreSQL), and that URL.
 async fn open_store(url: Secret) -> (Store, Secret) {
     (Store::open(&url).await.expect("open the store"), url)
@@ -80,41 +83,6 @@ fn auch_company(external_id: &str) -> pb::Company {
             phone: "+33 5 62 00 00 00".to_owned(),
         }),
         visibility: pb::Visibility::Public as i32,
-        ..Default::default()
-    }
-}
-
-fn zaragoza_listing(external_id: &str, source_version: i64) -> pb::Opportunity {
-    pb::Opportunity {
-        source: "arex".to_owned(),
-        external_id: external_id.to_owned(),
-        kind: pb::OpportunityKind::BusinessRequest as i32,
-        title: "Mecanizado de piezas aeronáuticas".to_owned(),
-        description: format!("Fabricante busca proveedor de mecanizado, versión {source_version}"),
-        language: pb::Language::Es as i32,
-        activities: vec![pb::ActivityCode {
-            nace: String::new(),
-            given: "2562".to_owned(),
-        }],
-        cpv: vec![],
-        location: Some(pb::Location {
-            lat: Some(41.656),
-            lon: Some(-0.877),
-            place_code: "50297".to_owned(),
-            place_name: String::new(),
-        }),
-        region: "ES-AR".to_owned(),
-        published: Some(pb::Date {
-            year: 2026,
-            month: 11,
-            day: 2,
-        }),
-        deadline: Some(pb::Date {
-            year: 2030,
-            month: 3,
-            day: 15,
-        }),
-        source_version,
         ..Default::default()
     }
 }

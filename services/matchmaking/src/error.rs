@@ -31,8 +31,8 @@ pub enum MatchError {
         to: &'static str,
     },
     /// The caller's role may not do this (`PermissionDenied`, "a firm key may not …").
-    #[error("{0}")]
-    Refused(String),
+    #[error(transparent)]
+    Refused(#[from] pyred_access::RoleRefused),
     /// A service this one depends on failed or is unreachable.
     #[error("{service} unavailable: {status}")]
     Upstream {
@@ -63,9 +63,7 @@ impl MatchError {
         roles: &[pyred_access::Role],
         what: &str,
     ) -> Result<(), Self> {
-        caller
-            .require(roles, what)
-            .map_err(|refused| Self::Refused(refused.message().to_owned()))
+        Ok(caller.require(roles, what)?)
     }
 
     /// The gRPC code this error answers with.

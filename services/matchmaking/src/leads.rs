@@ -234,27 +234,24 @@ impl Leads {
         company_id: &str,
         regions: &mut std::collections::HashMap<String, Option<String>>,
     ) -> Result<bool, MatchError> {
-        use pyred_access::Role;
-        match caller.role {
-            Role::Admin | Role::Service => Ok(true),
-            Role::Firm => Ok(caller.company_id == company_id),
-            Role::Agency => Ok(false),
-            Role::Adviser => {
-                let region = match regions.get(company_id) {
-                    Some(region) => region.clone(),
-                    None => {
-                        let region = match self.company(company_id).await {
-                            Ok(company) => Some(company.region),
-                            Err(MatchError::NotFound { .. }) => None,
-                            Err(error) => return Err(error),
-                        };
-                        regions.insert(company_id.to_owned(), region.clone());
-                        region
-                    }
-                };
-                Ok(region.is_some_and(|region| caller.territory_covers(&region)))
+        // Only an adviser's answer depends on the region: look it up for them alone.
+        let region = if caller.sees_by_region() {
+            match regions.get(company_id) {
+                Some(region) => region.clone(),
+                None => {
+                    let region = match self.company(company_id).await {
+                        Ok(company) => Some(company.region),
+                        Err(MatchError::NotFound { .. }) => None,
+                        Err(error) => return Err(error),
+                    };
+                    regions.insert(company_id.to_owned(), region.clone());
+                    region
+                }
             }
-        }
+        } else {
+            Some(String::new())
+        };
+        Ok(region.is_some_and(|region| caller.sees_company(company_id, &region)))
     }
 
     /// Listings by id from the registry, 200 per call; ids it does not return (gone, or

@@ -95,11 +95,7 @@ impl Consortia {
             })?;
         let visible: Vec<_> = ranked
             .iter()
-            .filter(|firm| {
-                let public = firm.company.visibility == pb::Visibility::Public as i32;
-                caller.company_view(&firm.company.id, &firm.company.region, public)
-                    != CompanyView::Hidden
-            })
+            .filter(|firm| caller.view_of_company(&firm.company) != CompanyView::Hidden)
             .collect();
         if let Some(anchor) = anchor
             && !visible.iter().any(|firm| {
