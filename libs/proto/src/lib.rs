@@ -6,6 +6,7 @@
 pub mod codec;
 pub mod convert;
 pub mod idempotency;
+pub mod workflow;
 
 pub use prost;
 pub use prost_types;

@@ -113,19 +113,10 @@ impl Status {
         }
     }
 
-    /// Whether the workflow may go from `self` to `next`: forward through the pipeline,
-    /// dismissal from any open state; won, lost and dismissed are final.
+    /// Whether the workflow may go from `self` to `next`: the rule of
+    /// [`pb::MatchStatus::may_move_to`], shared with the console.
     pub fn may_become(self, next: Self) -> bool {
-        use Status::{Contacted, Dismissed, Lost, Meeting, Proposed, Shortlisted, Won};
-        match (self, next) {
-            (Won | Lost | Dismissed, _) => false,
-            (_, Proposed) => false,
-            (Proposed, _) => true,
-            (Shortlisted, Contacted | Meeting | Dismissed | Lost) => true,
-            (Contacted, Meeting | Won | Lost | Dismissed) => true,
-            (Meeting, Won | Lost | Dismissed) => true,
-            _ => false,
-        }
+        self.to_pb().may_move_to(next.to_pb())
     }
 
     /// The grade an outcome gives as a judgment (`judgments.tsv`), if any.
