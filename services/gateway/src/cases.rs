@@ -163,22 +163,6 @@ fn refuse(state: &AppState, console: &Console, mut error: ApiError) -> Response 
     console.error(state, &error)
 }
 
-/// Renders `template` with `view` merged into the page's shared context.
-fn render_view(
-    state: &AppState,
-    console: &Console,
-    template: &str,
-    view: &impl Serialize,
-) -> Response {
-    match serde_json::to_value(view) {
-        Ok(value) => console.render(state, template, value),
-        Err(error) => {
-            tracing::error!(%error, template, "view does not serialize");
-            (StatusCode::INTERNAL_SERVER_ERROR, "view error").into_response()
-        }
-    }
-}
-
 // ----- case list -----
 
 /// The list's filters, as the form sends them (empty: any).
@@ -299,7 +283,7 @@ async fn case_list(
     let next_page = (!response.next_page_token.is_empty()).then(|| {
         let mut next = filters.clone();
         next.page_token = response.next_page_token.clone();
-        serde_urlencoded_string(&next)
+        filters_query(&next)
     });
     let ok = flash_message(console.lang, Some(filters.ok.as_str()));
     let view = CaseListView {
@@ -333,21 +317,22 @@ async fn case_list(
         firms,
         next_page,
     };
-    render_view(&state, &console, "cases.html", &view)
+    console.render(&state, "cases.html", &view)
 }
 
-fn serde_urlencoded_string(filters: &ListFilters) -> String {
-    [
+/// The list's query string with its set filters only (`status=introduced&page_token=…`).
+fn filters_query(filters: &ListFilters) -> String {
+    let set: Vec<(&str, &str)> = [
         ("status", &filters.status),
         ("side", &filters.side),
         ("company_id", &filters.company_id),
         ("page_token", &filters.page_token),
     ]
-    .iter()
+    .into_iter()
     .filter(|(_, value)| !value.is_empty())
-    .map(|(key, value)| format!("{key}={}", encode(value)))
-    .collect::<Vec<_>>()
-    .join("&")
+    .map(|(key, value)| (key, value.as_str()))
+    .collect();
+    serde_urlencoded::to_string(set).unwrap_or_default()
 }
 
 // ----- case page -----
@@ -684,7 +669,7 @@ async fn case_page(
         ok: flash_message(lang, flash.ok.as_deref()),
         err: flash.err,
     };
-    render_view(&state, &console, "case.html", &view)
+    console.render(&state, "case.html", &view)
 }
 
 // ----- case actions -----
@@ -1162,7 +1147,7 @@ async fn open_consortium_cases(
 struct HelpView {}
 
 async fn joint_bids_help(State(state): State<AppState>, console: Console) -> Response {
-    render_view(&state, &console, "joint_bids.html", &HelpView {})
+    console.render(&state, "joint_bids.html", &HelpView {})
 }
 
 #[cfg(test)]
@@ -1423,14 +1408,23 @@ mod tests {
             requirements: vec!["presence:es".into()],
             unavailable: false,
         };
-        let context = page(
-            Lang::Es,
-            serde_json::json!({
-                "o": {"id": "o1", "title": "T", "description": "D", "language": "es", "kind": "tender",
-                    "status": "published", "place": "Z", "region": "ES-AR", "nace": [], "cpv": []},
-                "terms": [], "firms": [], "consortia": section,
-            }),
-        );
+        let listing = crate::console::listing::ListingView {
+            consortia: Some(section),
+            o: crate::console::listing::OpportunityView::of(
+                &pb::Opportunity {
+                    id: "o1".into(),
+                    title: "T".into(),
+                    kind: pb::OpportunityKind::Tender as i32,
+                    status: pb::OpportunityStatus::Published as i32,
+                    region: "ES-AR".into(),
+                    ..Default::default()
+                },
+                pyred_text::Language::Es,
+            ),
+            terms: Vec::new(),
+            firms: Vec::new(),
+        };
+        let context = page(Lang::Es, serde_json::to_value(&listing).expect("json"));
         let html = render("opportunity.html", &context);
         for expected in [
             "Ofertas conjuntas",
@@ -1445,17 +1439,33 @@ mod tests {
             assert!(html.contains(expected), "{expected} missing");
         }
         assert!(!html.contains("<b>"));
-        let lead = serde_json::json!({"id": "m1", "company_id": "c1", "opportunity_id": "o1", "title": "T",
-            "score": "70", "status": "proposed", "reasons": [], "notes": [], "next": [], "can_dismiss": false});
-        let firm = serde_json::json!({"id": "c1", "name": "F", "place": "Auch", "place_code": "32013",
-            "region": "FR-32", "nace": [], "description": "d", "visibility": "public"});
+        let firm = crate::console::firms::FirmView {
+            organisations: vec![OrganisationOption {
+                id: "arex".into(),
+                name: "Aragón Exterior".into(),
+            }],
+            firm: crate::console::views::CompanyView::of(&pb::Company {
+                id: "c1".into(),
+                name: "F".into(),
+                region: "FR-32".into(),
+                ..Default::default()
+            }),
+            leads: vec![crate::console::match_view(
+                Lang::Es,
+                &pb::Match {
+                    id: "m1".into(),
+                    company_id: "c1".into(),
+                    opportunity_id: "o1".into(),
+                    score: 0.7,
+                    ..Default::default()
+                },
+            )],
+            ok: None,
+            err: None,
+        };
         let html = render(
             "firm.html",
-            &page(
-                Lang::Es,
-                serde_json::json!({"firm": firm, "leads": [lead],
-                    "organisations": [OrganisationOption { id: "arex".into(), name: "Aragón Exterior".into() }]}),
-            ),
+            &page(Lang::Es, serde_json::to_value(&firm).expect("json")),
         );
         assert!(
             html.contains("Abrir un expediente") && html.contains("value=\"arex\">Aragón Exterior")
