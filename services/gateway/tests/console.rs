@@ -262,6 +262,73 @@ async fn console_sessions_csrf_exports_and_languages() {
         unchanged.status, lead.status,
         "a forged post changes nothing"
     );
+    // A status form that lost its version hidden field is refused, never sent as
+    // version 0 (which would skip matchmaking's optimistic check): nothing is written.
+    for version in ["", "version=&", "version=abc&", "version=0&"] {
+        let lost = client
+            .send(
+                "POST",
+                &format!("/console/matches/{}/status", lead.id),
+                &[("cookie", &cookie)],
+                Some((
+                    "application/x-www-form-urlencoded",
+                    format!("{version}status=contacted&csrf={csrf}").into_bytes(),
+                )),
+            )
+            .await;
+        assert_eq!(lost.status, 400, "{version}: {}", lost.text());
+        assert!(
+            lost.text().contains("perdu la version de la piste"),
+            "{}",
+            lost.text()
+        );
+        let after = world
+            .matchmaking()
+            .get_match(pb::GetMatchRequest {
+                id: lead.id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            after.status, lead.status,
+            "{version}: a post without its version changes nothing"
+        );
+    }
+    // A stale version is the service's conflict, shown on the page it came from.
+    let stale = client
+        .send(
+            "POST",
+            &format!("/console/matches/{}/status", lead.id),
+            &[("cookie", &cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                format!(
+                    "version={}&status=contacted&csrf={csrf}&back=/console/firms/{}",
+                    lead.version + 1000,
+                    firm.id
+                )
+                .into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(stale.status, 303, "{}", stale.text());
+    assert!(
+        stale
+            .header("location")
+            .is_some_and(|to| to.contains("?err=")),
+        "{:?}",
+        stale.header("location")
+    );
+    // The version as the page would show it now (the follower may have re-scored it).
+    let current = world
+        .matchmaking()
+        .get_match(pb::GetMatchRequest {
+            id: lead.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
     let genuine = client
         .send(
             "POST",
@@ -270,8 +337,8 @@ async fn console_sessions_csrf_exports_and_languages() {
             Some((
                 "application/x-www-form-urlencoded",
                 format!(
-                    "status=contacted&csrf={csrf}&back=/console/firms/{}",
-                    firm.id
+                    "version={}&status=contacted&csrf={csrf}&back=/console/firms/{}",
+                    current.version, firm.id
                 )
                 .into_bytes(),
             )),
