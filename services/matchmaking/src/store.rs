@@ -58,16 +58,6 @@ pub enum Status {
 }
 
 impl Status {
-    const ALL: [Self; 7] = [
-        Self::Proposed,
-        Self::Shortlisted,
-        Self::Contacted,
-        Self::Meeting,
-        Self::Won,
-        Self::Lost,
-        Self::Dismissed,
-    ];
-
     /// Stored text.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -83,7 +73,10 @@ impl Status {
 
     /// From stored text.
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == text)
+        pb::MatchStatus::WORKFLOW
+            .into_iter()
+            .filter_map(Self::from_pb)
+            .find(|status| status.as_str() == text)
     }
 
     /// From the API enum; `None` for unspecified.

@@ -57,8 +57,8 @@ pub struct EditForm {
     service_radius_hours: String,
 }
 
-/// The inputs a violation can show beside (the others are listed above the form).
-const INPUTS: [&str; 14] = [
+/// The fields every save writes (the update mask), each an input of the form.
+const MASKED: [&str; 10] = [
     "name",
     "description",
     "offers",
@@ -66,13 +66,17 @@ const INPUTS: [&str; 14] = [
     "activities",
     "languages",
     "employees",
+    "visibility",
+    "service_radius_km",
+    "service_radius_hours",
+];
+
+/// The form's other inputs (the place and the contact, masked only when set).
+const OTHER_INPUTS: [&str; 4] = [
     "location_place_code",
     "contact_name",
     "contact_email",
     "contact_phone",
-    "visibility",
-    "service_radius_km",
-    "service_radius_hours",
 ];
 
 impl EditForm {
@@ -220,18 +224,7 @@ pub(crate) async fn edit_firm(
         email: form.contact_email.trim().to_owned(),
         phone: form.contact_phone.trim().to_owned(),
     });
-    let mut paths = vec![
-        "name",
-        "description",
-        "offers",
-        "seeks",
-        "activities",
-        "languages",
-        "employees",
-        "visibility",
-        "service_radius_km",
-        "service_radius_hours",
-    ];
+    let mut paths = MASKED.to_vec();
     if contact.is_some() || current.contact.is_some() {
         paths.push("contact");
     }
@@ -300,7 +293,7 @@ pub(crate) async fn edit_firm(
                     continue;
                 }
                 let input = input_of(&violation.field);
-                if INPUTS.contains(&input.as_str()) {
+                if MASKED.contains(&input.as_str()) || OTHER_INPUTS.contains(&input.as_str()) {
                     errors
                         .entry(input)
                         .or_insert_with(|| violation.description.clone());

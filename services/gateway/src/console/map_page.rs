@@ -4,6 +4,7 @@
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, header};
+use pyred_proto::v1 as pb;
 use serde::{Deserialize, Serialize};
 
 use super::Console;
@@ -68,39 +69,45 @@ fn map_day(lang: Lang, query: &MapQuery) -> Result<pyred_travel::Day, ApiError> 
     }
 }
 
+/// The map's day and records, or why they cannot be shown.
+async fn day_and_records(
+    state: &AppState,
+    console: &Console,
+    query: &MapQuery,
+) -> Result<(pyred_travel::Day, Vec<pb::Company>, Vec<pb::Opportunity>), ApiError> {
+    let day = map_day(console.lang, query)?;
+    let (firms, listings) = map_records(state, console).await?;
+    Ok((day, firms, listings))
+}
+
 pub(crate) async fn map_page(
     State(state): State<AppState>,
     console: Console,
     Query(query): Query<MapQuery>,
 ) -> Response {
-    let day = match map_day(console.lang, &query) {
-        Ok(day) => day,
+    let (day, firms, listings) = match day_and_records(&state, &console, &query).await {
+        Ok(found) => found,
         Err(error) => return console.error(&state, &error),
     };
-    match map_records(&state, &console).await {
-        Ok((firms, listings)) => {
-            let view = MapView {
-                svg: crate::map::svg(&firms, &listings, console.lang, day),
-                firm_count: firms.len(),
-                listing_count: listings.len(),
-                day: day.to_string(),
-                day_asked: query.day.as_deref().is_some_and(|d| !d.trim().is_empty()),
-                crossings: crate::map::crossings_on(day, console.lang)
-                    .into_iter()
-                    .map(|c| CrossingView {
-                        number: c.number,
-                        id: c.id,
-                        name: c.name,
-                        roads: c.roads,
-                        state: c.state.as_str(),
-                        state_text: c.state_text,
-                    })
-                    .collect(),
-            };
-            console.render(&state, "map.html", &view)
-        }
-        Err(error) => console.error(&state, &error),
-    }
+    let view = MapView {
+        svg: crate::map::svg(&firms, &listings, console.lang, day),
+        firm_count: firms.len(),
+        listing_count: listings.len(),
+        day: day.to_string(),
+        day_asked: query.day.as_deref().is_some_and(|d| !d.trim().is_empty()),
+        crossings: crate::map::crossings_on(day, console.lang)
+            .into_iter()
+            .map(|c| CrossingView {
+                number: c.number,
+                id: c.id,
+                name: c.name,
+                roads: c.roads,
+                state: c.state.as_str(),
+                state_text: c.state_text,
+            })
+            .collect(),
+    };
+    console.render(&state, "map.html", &view)
 }
 
 pub(crate) async fn map_svg(
@@ -108,12 +115,8 @@ pub(crate) async fn map_svg(
     console: Console,
     Query(query): Query<MapQuery>,
 ) -> Response {
-    let day = match map_day(console.lang, &query) {
-        Ok(day) => day,
-        Err(error) => return error.into_response(),
-    };
-    let (firms, listings) = match map_records(&state, &console).await {
-        Ok(records) => records,
+    let (day, firms, listings) = match day_and_records(&state, &console, &query).await {
+        Ok(found) => found,
         Err(error) => return error.into_response(),
     };
     let svg = crate::map::svg(&firms, &listings, console.lang, day);
