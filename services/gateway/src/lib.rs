@@ -20,7 +20,7 @@
 
 pub mod alerts;
 pub mod api;
-pub mod cases;
+pub use console::cases;
 pub mod config;
 pub mod console;
 pub mod error;

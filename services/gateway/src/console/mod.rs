@@ -14,6 +14,7 @@
 //! frame every template gets ([`Page`]).
 
 pub mod auth;
+pub mod cases;
 pub mod dashboard;
 pub mod exports;
 pub mod firm_edit;
