@@ -189,6 +189,22 @@ pub struct Page<'a, V> {
     pub view: &'a V,
 }
 
+#[cfg(test)]
+impl<'a, V> Page<'a, V> {
+    /// The frame a session of key `abc` with CSRF token `tok` gives a page at `here`.
+    pub(crate) fn for_test(lang: Lang, here: &'a str, view: &'a V) -> Self {
+        Page {
+            t: lang.words(),
+            lang: lang.code(),
+            csrf: "tok",
+            signed_in: true,
+            key_id: "abc",
+            here,
+            view,
+        }
+    }
+}
+
 /// The error page's view.
 #[derive(Debug, Serialize)]
 pub struct ErrorView {

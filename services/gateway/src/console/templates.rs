@@ -63,6 +63,17 @@ pub fn templates() -> Result<Environment<'static>, GatewayError> {
     Ok(env)
 }
 
+/// `name` rendered with `context`, for tests: a failure panics with the template's
+/// error.
+#[cfg(test)]
+pub(crate) fn render(name: &str, context: &impl serde::Serialize) -> String {
+    templates()
+        .expect("templates compile")
+        .get_template(name)
+        .and_then(|template| template.render(context))
+        .unwrap_or_else(|error| panic!("{name}: {error:#}"))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -70,7 +81,7 @@ mod tests {
     use pyred_proto::v1 as pb;
     use serde::Serialize;
 
-    use super::templates;
+    use super::{render, templates};
     use crate::alerts::{AlertCard, AlertsPage};
     use crate::console::ErrorView;
     use crate::console::Page;
@@ -87,23 +98,7 @@ mod tests {
 
     /// A signed-in page frame around `view`, as a session of key `abc` gives it.
     fn page<V: Serialize>(lang: Lang, view: &V) -> Page<'_, V> {
-        Page {
-            t: lang.words(),
-            lang: lang.code(),
-            csrf: "tok",
-            signed_in: true,
-            key_id: "abc",
-            here: "/console/search?q=x",
-            view,
-        }
-    }
-
-    fn render(name: &str, context: &impl Serialize) -> String {
-        templates()
-            .expect("templates compile")
-            .get_template(name)
-            .and_then(|template| template.render(context))
-            .unwrap_or_else(|error| panic!("{name}: {error:#}"))
+        Page::for_test(lang, "/console/search?q=x", view)
     }
 
     fn lead(score: f64) -> pb::Match {

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use pyred_proto::v1 as pb;
 use serde::Deserialize;
 
-use super::{csrf_refused, refusal, refuse, required, some_text};
+use super::{refusal, refuse, required, some_text};
 use crate::AppState;
 use crate::api::{case_move, case_version, consent_answer};
 use crate::console::{Console, encode};
@@ -58,7 +58,7 @@ pub(super) async fn case_action(
     Form(form): Form<ActionForm>,
 ) -> Response {
     if !console.check_csrf(&form.csrf) {
-        return console.error(&state, &csrf_refused(&console));
+        return console.csrf_refused(&state);
     }
     let mut brokerage = state.upstream.brokerage();
     let key = console.key();
@@ -84,8 +84,8 @@ pub(super) async fn case_action(
                 Ok(version) => version,
                 Err(error) => return refuse(&state, &console, error),
             };
-            let reason = match required(&state, &console, "reason", &form.reason) {
-                Ok(value) => value,
+            let [reason] = match required(&state, &console, [("reason", &form.reason)]) {
+                Ok(values) => values,
                 Err(refused) => return *refused,
             };
             let request = pb::DeclineCaseRequest {
@@ -117,8 +117,9 @@ pub(super) async fn case_action(
                 Ok(answer) => answer,
                 Err(error) => return refuse(&state, &console, error),
             };
-            let company_id = match required(&state, &console, "company_id", &form.company_id) {
-                Ok(value) => value,
+            let [company_id] = match required(&state, &console, [("company_id", &form.company_id)])
+            {
+                Ok(values) => values,
                 Err(refused) => return *refused,
             };
             let request = pb::AnswerConsentRequest {
@@ -151,8 +152,8 @@ pub(super) async fn case_action(
             )
         }
         "notes" => {
-            let text = match required(&state, &console, "text", &form.text) {
-                Ok(value) => value,
+            let [text] = match required(&state, &console, [("text", &form.text)]) {
+                Ok(values) => values,
                 Err(refused) => return *refused,
             };
             let request = pb::AddCaseNoteRequest {
@@ -210,14 +211,17 @@ pub(super) async fn open_case(
     Form(form): Form<OpenForm>,
 ) -> Response {
     if !console.check_csrf(&form.csrf) {
-        return console.error(&state, &csrf_refused(&console));
+        return console.csrf_refused(&state);
     }
-    let company_id = match required(&state, &console, "company_id", &form.company_id) {
-        Ok(value) => value,
-        Err(refused) => return *refused,
-    };
-    let opportunity_id = match required(&state, &console, "opportunity_id", &form.opportunity_id) {
-        Ok(value) => value,
+    let [company_id, opportunity_id] = match required(
+        &state,
+        &console,
+        [
+            ("company_id", &form.company_id),
+            ("opportunity_id", &form.opportunity_id),
+        ],
+    ) {
+        Ok(values) => values,
         Err(refused) => return *refused,
     };
     let firm_page = format!("/console/firms/{}", encode(&company_id));

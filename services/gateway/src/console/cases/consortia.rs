@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use pyred_proto::v1 as pb;
 use serde::{Deserialize, Serialize};
 
-use super::{csrf_refused, refuse, required};
+use super::{refuse, required};
 use crate::AppState;
 use crate::api::{ConsortiaQuery, consortia_request};
 use crate::console::{Console, encode};
@@ -181,14 +181,17 @@ pub(super) async fn open_consortium_cases(
     Form(form): Form<ConsortiumForm>,
 ) -> Response {
     if !console.check_csrf(&form.csrf) {
-        return console.error(&state, &csrf_refused(&console));
+        return console.csrf_refused(&state);
     }
-    let company_id = match required(&state, &console, "company_id", &form.company_id) {
-        Ok(value) => value,
-        Err(refused) => return *refused,
-    };
-    let consortium_id = match required(&state, &console, "consortium_id", &form.consortium_id) {
-        Ok(value) => value,
+    let [company_id, consortium_id] = match required(
+        &state,
+        &console,
+        [
+            ("company_id", &form.company_id),
+            ("consortium_id", &form.consortium_id),
+        ],
+    ) {
+        Ok(values) => values,
         Err(refused) => return *refused,
     };
     let members: Vec<String> = form

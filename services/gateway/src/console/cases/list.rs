@@ -7,12 +7,12 @@ use pyred_proto::v1 as pb;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    FirmOption, SideView, flash_message, organisation_names, organisation_options, refuse,
-    side_view, status_label, status_word, time_text,
+    FirmOption, SideView, firm_options, flash_message, organisation_names, organisation_options,
+    refuse, side_view, status_label, status_word, time_text,
 };
 use crate::AppState;
 use crate::api::{case_side, case_statuses};
-use crate::console::{Console, my_firms};
+use crate::console::Console;
 use crate::json::CaseStatusJson;
 
 /// The list's filters, as the form sends them (empty: any).
@@ -90,15 +90,7 @@ pub(super) async fn case_list(
         Err(status) => return console.error(&state, &status.into()),
     };
     let names = organisation_names(&organisation_options(&state, &console).await);
-    let firms = my_firms(&state, &console.session)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| FirmOption {
-            id: c.id,
-            name: c.name,
-        })
-        .collect();
+    let firms = firm_options(&state, &console).await;
     let next_page = (!response.next_page_token.is_empty()).then(|| {
         let mut next = filters.clone();
         next.page_token = response.next_page_token.clone();

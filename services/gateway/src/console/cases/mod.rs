@@ -23,7 +23,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
-use http::StatusCode;
 use pyred_proto::v1 as pb;
 use serde::Serialize;
 
@@ -141,14 +140,6 @@ fn flash_message(lang: Lang, ok: Option<&str>) -> Option<String> {
     })
 }
 
-fn csrf_refused(console: &Console) -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "csrf",
-        console.lang.words()["csrf_failed"],
-    )
-}
-
 /// The message of a refused action, for the page's flash: the first violation, else the
 /// service's message.
 fn refusal(status: tonic::Status) -> String {
@@ -203,25 +194,42 @@ struct FirmOption {
     name: String,
 }
 
+/// The caller's firms for a picker (none when they cannot be read: no picker then).
+async fn firm_options(state: &AppState, console: &Console) -> Vec<FirmOption> {
+    crate::console::my_firms(state, &console.session)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| FirmOption {
+            id: c.id,
+            name: c.name,
+        })
+        .collect()
+}
+
 fn some_text(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// The trimmed value of a required form field, or the page refusing it by name.
-fn required(
+/// The trimmed values of a form's required fields, in the order asked, or the page
+/// refusing the first one missing by name.
+fn required<const N: usize>(
     state: &AppState,
     console: &Console,
-    field: &str,
-    text: &str,
-) -> Result<String, Box<Response>> {
-    some_text(text).ok_or_else(|| {
-        Box::new(refuse(
-            state,
-            console,
-            ApiError::invalid(field, "is required"),
-        ))
-    })
+    fields: [(&str, &str); N],
+) -> Result<[String; N], Box<Response>> {
+    let mut values = [const { String::new() }; N];
+    for (value, (field, text)) in values.iter_mut().zip(fields) {
+        *value = some_text(text).ok_or_else(|| {
+            Box::new(refuse(
+                state,
+                console,
+                ApiError::invalid(field, "is required"),
+            ))
+        })?;
+    }
+    Ok(values)
 }
 
 // ----- help -----
@@ -244,24 +252,10 @@ pub(super) mod fixtures {
     use crate::i18n::Lang;
 
     pub(in crate::console::cases) fn page<V: Serialize>(lang: Lang, view: &V) -> Page<'_, V> {
-        Page {
-            t: lang.words(),
-            lang: lang.code(),
-            csrf: "tok",
-            signed_in: true,
-            key_id: "abc",
-            here: "/console/cases",
-            view,
-        }
+        Page::for_test(lang, "/console/cases", view)
     }
 
-    pub(in crate::console::cases) fn render(name: &str, context: &impl Serialize) -> String {
-        crate::templates()
-            .expect("templates compile")
-            .get_template(name)
-            .and_then(|template| template.render(context))
-            .unwrap_or_else(|error| panic!("{name}: {error:#}"))
-    }
+    pub(in crate::console::cases) use crate::console::templates::render;
 
     pub(in crate::console::cases) fn side(org: &str, id: &str, name: &str) -> SideView {
         SideView {

@@ -7,11 +7,12 @@ use pyred_proto::v1 as pb;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    FirmOption, SideView, answer_label, event_label, flash_message, organisation_names,
-    organisation_options, refuse, side_view, status_label, status_word, time_text,
+    FirmOption, SideView, answer_label, event_label, firm_options, flash_message,
+    organisation_names, organisation_options, refuse, side_view, status_label, status_word,
+    time_text,
 };
 use crate::AppState;
-use crate::console::{Console, my_firms};
+use crate::console::Console;
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::json::{CaseStatusJson, ConsentAnswerJson};
@@ -217,15 +218,7 @@ pub(super) async fn case_page(
     let side_b = side_view(case.side_b.as_ref(), &names);
     let actions = actions_of(lang, status, on_a, on_b, !side_b.company_id.is_empty());
     let firms = if actions.pick_firm {
-        my_firms(&state, &console.session)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| FirmOption {
-                id: c.id,
-                name: c.name,
-            })
-            .collect()
+        firm_options(&state, &console).await
     } else {
         Vec::new()
     };
