@@ -8,8 +8,9 @@
 //! One module a page, each rendering its template from a `#[derive(Serialize)]` view:
 //! [`auth`] (sign-in, sign-out, language), [`dashboard`], [`firms`] (a firm's page),
 //! [`firm_edit`], [`leads`] (the lead workflow's forms), [`listing`], [`search`],
-//! [`map_page`] and [`exports`] (CSV and PDF). [`views`] holds the views several pages
-//! share (a lead card, a firm, a search hit) and [`records`] what several pages read.
+//! [`map_page`], [`exports`] (CSV and PDF) and [`cases`] (the brokerage pages).
+//! [`views`] holds the views several pages share (a lead card, a firm, a search hit),
+//! [`records`] what several pages read, [`templates`] the compiled templates.
 //! This module holds the router, the signed-in [`Console`] extractor and the page
 //! frame every template gets ([`Page`]).
 
