@@ -8,6 +8,7 @@ pub mod convert;
 pub mod idempotency;
 pub mod paging;
 pub mod sync;
+pub mod workflow;
 
 pub use prost;
 pub use prost_types;

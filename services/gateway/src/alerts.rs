@@ -20,10 +20,10 @@ use futures::StreamExt as _;
 use http::{HeaderMap, StatusCode};
 use pyred_proto::v1 as pb;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::AppState;
 use crate::api::{ApiJson, ApiKey, ApiQuery};
+use crate::console::views::LeadView;
 use crate::console::{Console, match_view};
 use crate::error::ApiError;
 use crate::json::{MatchJson, timestamp_text};
@@ -129,6 +129,34 @@ fn alert_view(
 
 // ----- console -----
 
+/// The alerts page's view: a page of the inbox, its counts and threshold.
+#[derive(Debug, Serialize)]
+pub(crate) struct AlertsPage {
+    pub(crate) alerts: Vec<AlertCard>,
+    pub(crate) unread_count: i64,
+    pub(crate) unread_capped: bool,
+    /// The threshold, whole percent.
+    pub(crate) min_score: i64,
+    pub(crate) last_seq: i64,
+    /// The newest alert shown ("mark all as read" covers up to it).
+    pub(crate) through: i64,
+    pub(crate) unread_only: bool,
+    pub(crate) next_before: i64,
+    pub(crate) first_page: bool,
+    /// The flash of the last action (a word key).
+    pub(crate) ok: Option<String>,
+}
+
+/// An alert on the alerts page: its lead's card with the alert's number and state.
+#[derive(Debug, Serialize)]
+pub(crate) struct AlertCard {
+    #[serde(flatten)]
+    pub(crate) lead: LeadView,
+    pub(crate) seq: i64,
+    pub(crate) read: bool,
+    pub(crate) raised_at: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct PageQuery {
     #[serde(default, deserialize_with = "crate::api::opt_from_str")]
@@ -165,36 +193,29 @@ async fn alerts_page(
         .iter()
         .filter_map(|alert| {
             let found = alert.r#match.as_ref()?;
-            let mut view = match_view(console.lang, found);
-            if let Some(object) = view.as_object_mut() {
-                object.insert("seq".into(), json!(alert.seq));
-                object.insert("read".into(), json!(alert.read));
-                object.insert(
-                    "raised_at".into(),
-                    json!(alert.raised_at.as_ref().map(timestamp_text)),
-                );
-            }
-            Some(view)
+            Some(AlertCard {
+                lead: match_view(console.lang, found),
+                seq: alert.seq,
+                read: alert.read,
+                raised_at: alert.raised_at.as_ref().map(timestamp_text),
+            })
         })
         .collect();
     // "Mark all as read" covers what this page shows, never an alert raised after it.
     let through = response.alerts.first().map_or(0, |alert| alert.seq);
-    console.render(
-        &state,
-        "alerts.html",
-        json!({
-            "alerts": alerts,
-            "unread_count": inbox.unread_count,
-            "unread_capped": inbox.unread_count_capped,
-            "min_score": percent_of(inbox.min_score),
-            "last_seq": inbox.last_seq,
-            "through": through,
-            "unread_only": unread_only,
-            "next_before": response.next_before_seq,
-            "first_page": query.before.unwrap_or_default() == 0,
-            "ok": query.ok,
-        }),
-    )
+    let view = AlertsPage {
+        alerts,
+        unread_count: inbox.unread_count,
+        unread_capped: inbox.unread_count_capped,
+        min_score: percent_of(inbox.min_score),
+        last_seq: inbox.last_seq,
+        through,
+        unread_only,
+        next_before: response.next_before_seq,
+        first_page: query.before.unwrap_or_default() == 0,
+        ok: query.ok,
+    };
+    console.render(&state, "alerts.html", &view)
 }
 
 /// A threshold in whole percent, for the form.

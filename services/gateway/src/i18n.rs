@@ -265,6 +265,26 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "se espera un número",
         "a number is expected",
     ),
+    (
+        "integer_expected",
+        "nombre entier attendu",
+        "se espera un número entero",
+        "a whole number is expected",
+    ),
+    (
+        "lead_version_lost",
+        "Le formulaire a perdu la version de la piste : rechargez la page et recommencez.",
+        "El formulario ha perdido la versión de la pista: recargue la página y vuelva a empezar.",
+        "The form lost the lead's version: reload the page and start again.",
+    ),
+    // File names of the CSV exports (without extension).
+    ("leads_file", "pistes", "pistas", "leads"),
+    (
+        "pipeline_file",
+        "suivi-pyred",
+        "seguimiento-pyred",
+        "pyred-pipeline",
+    ),
     ("workflow", "Suivi", "Seguimiento", "Follow-up"),
     ("st_proposed", "Proposée", "Propuesta", "Proposed"),
     (

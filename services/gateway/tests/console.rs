@@ -238,55 +238,77 @@ async fn console_sessions_csrf_exports_and_languages() {
         .into_inner()
         .matches;
     let lead = &leads[0];
-    let forged = client
-        .send(
-            "POST",
-            &format!("/console/matches/{}/status", lead.id),
-            &[("cookie", &cookie)],
-            Some((
-                "application/x-www-form-urlencoded",
-                b"status=won&csrf=0000".to_vec(),
-            )),
-        )
-        .await;
+    let status_path = format!("/console/matches/{}/status", lead.id);
+    let post_status = |body: String| {
+        let (client, path, cookie) = (&client, &status_path, &cookie);
+        async move {
+            client
+                .send(
+                    "POST",
+                    path,
+                    &[("cookie", cookie.as_str())],
+                    Some(("application/x-www-form-urlencoded", body.into_bytes())),
+                )
+                .await
+        }
+    };
+    let lead_now = || async {
+        world
+            .matchmaking()
+            .get_match(pb::GetMatchRequest {
+                id: lead.id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    let forged = post_status("status=won&csrf=0000".to_owned()).await;
     assert_eq!(forged.status, 403);
-    let unchanged = world
-        .matchmaking()
-        .get_match(pb::GetMatchRequest {
-            id: lead.id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
     assert_eq!(
-        unchanged.status, lead.status,
+        lead_now().await.status,
+        lead.status,
         "a forged post changes nothing"
     );
-    let genuine = client
-        .send(
-            "POST",
-            &format!("/console/matches/{}/status", lead.id),
-            &[("cookie", &cookie)],
-            Some((
-                "application/x-www-form-urlencoded",
-                format!(
-                    "status=contacted&csrf={csrf}&back=/console/firms/{}",
-                    firm.id
-                )
-                .into_bytes(),
-            )),
-        )
-        .await;
+    // A status form that lost its version hidden field is refused, never sent as
+    // version 0 (which would skip matchmaking's optimistic check): nothing is written.
+    for version in ["", "version=&", "version=abc&", "version=0&"] {
+        let lost = post_status(format!("{version}status=contacted&csrf={csrf}")).await;
+        assert_eq!(lost.status, 400, "{version}: {}", lost.text());
+        assert!(
+            lost.text().contains("perdu la version de la piste"),
+            "{}",
+            lost.text()
+        );
+        assert_eq!(
+            lead_now().await.status,
+            lead.status,
+            "{version}: a post without its version changes nothing"
+        );
+    }
+    let back = format!("back=/console/firms/{}", firm.id);
+    // A stale version is the service's conflict, shown on the page it came from.
+    let stale = post_status(format!(
+        "version={}&status=contacted&csrf={csrf}&{back}",
+        lead.version + 1000
+    ))
+    .await;
+    assert_eq!(stale.status, 303, "{}", stale.text());
+    assert!(
+        stale
+            .header("location")
+            .is_some_and(|to| to.contains("?err=")),
+        "{:?}",
+        stale.header("location")
+    );
+    // The version as the page would show it now (the follower may have re-scored it).
+    let current = lead_now().await;
+    let genuine = post_status(format!(
+        "version={}&status=contacted&csrf={csrf}&{back}",
+        current.version
+    ))
+    .await;
     assert_eq!(genuine.status, 303, "{}", genuine.text());
-    let changed = world
-        .matchmaking()
-        .get_match(pb::GetMatchRequest {
-            id: lead.id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(changed.status, pb::MatchStatus::Contacted as i32);
+    assert_eq!(lead_now().await.status, pb::MatchStatus::Contacted as i32);
 
     // CSV exports: UTF-8 with a BOM, the moved lead in the pipeline.
     let csv = client

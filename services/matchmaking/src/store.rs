@@ -58,16 +58,6 @@ pub enum Status {
 }
 
 impl Status {
-    const ALL: [Self; 7] = [
-        Self::Proposed,
-        Self::Shortlisted,
-        Self::Contacted,
-        Self::Meeting,
-        Self::Won,
-        Self::Lost,
-        Self::Dismissed,
-    ];
-
     /// Stored text.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -83,7 +73,10 @@ impl Status {
 
     /// From stored text.
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == text)
+        pb::MatchStatus::WORKFLOW
+            .into_iter()
+            .filter_map(Self::from_pb)
+            .find(|status| status.as_str() == text)
     }
 
     /// From the API enum; `None` for unspecified.
@@ -113,19 +106,10 @@ impl Status {
         }
     }
 
-    /// Whether the workflow may go from `self` to `next`: forward through the pipeline,
-    /// dismissal from any open state; won, lost and dismissed are final.
+    /// Whether the workflow may go from `self` to `next`: the rule of
+    /// [`pb::MatchStatus::may_move_to`], shared with the console.
     pub fn may_become(self, next: Self) -> bool {
-        use Status::{Contacted, Dismissed, Lost, Meeting, Proposed, Shortlisted, Won};
-        match (self, next) {
-            (Won | Lost | Dismissed, _) => false,
-            (_, Proposed) => false,
-            (Proposed, _) => true,
-            (Shortlisted, Contacted | Meeting | Dismissed | Lost) => true,
-            (Contacted, Meeting | Won | Lost | Dismissed) => true,
-            (Meeting, Won | Lost | Dismissed) => true,
-            _ => false,
-        }
+        self.to_pb().may_move_to(next.to_pb())
     }
 
     /// The grade an outcome gives as a judgment (`judgments.tsv`), if any.
