@@ -27,7 +27,7 @@ use crate::json::{
     timestamp_text, today_plus,
 };
 use crate::session::{
-    LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Session, cookie, random_token, same_token,
+    self, Handle, LANG_COOKIE, LOGIN_CSRF_COOKIE, Session, cookie, random_token, same_token,
     set_cookie,
 };
 use crate::upstream::{Bearer, KeyRole, probe_role};
@@ -91,8 +91,6 @@ fn lang_of(headers: &HeaderMap) -> Lang {
 pub struct Console {
     /// The session.
     pub session: Session,
-    /// Its id (to sign out).
-    pub session_id: String,
     /// Page language.
     pub lang: Lang,
     /// The path asked, for the language links.
@@ -111,12 +109,11 @@ impl IntoResponse for ToLogin {
 impl FromRequestParts<AppState> for Console {
     type Rejection = ToLogin;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ToLogin> {
-        let session_id = cookie(&parts.headers, SESSION_COOKIE).ok_or(ToLogin)?;
-        let session = state.sessions.get(&session_id).ok_or(ToLogin)?;
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, ToLogin> {
+        let handle = parts.extensions.get::<Handle>().ok_or(ToLogin)?;
+        let session = session::signed_in(handle).await.ok_or(ToLogin)?;
         Ok(Self {
             session,
-            session_id,
             lang: lang_of(&parts.headers),
             path: parts
                 .uri
@@ -156,8 +153,7 @@ impl Console {
     pub(crate) fn error(&self, state: &AppState, error: &ApiError) -> Response {
         if error.status == StatusCode::UNAUTHORIZED {
             // The key was revoked or rotated meanwhile: the session is over.
-            state.sessions.close(&self.session_id);
-            return Redirect::to("/console/login").into_response();
+            return session::ended(Redirect::to("/console/login").into_response());
         }
         let words = self.lang.words();
         let message = match error.status {
@@ -250,10 +246,8 @@ fn login_form(state: &AppState, lang: Lang, error: Option<&str>, status: StatusC
     response
 }
 
-async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(id) = cookie(&headers, SESSION_COOKIE)
-        && state.sessions.get(&id).is_some()
-    {
+async fn login_page(State(state): State<AppState>, handle: Handle, headers: HeaderMap) -> Response {
+    if session::signed_in(&handle).await.is_some() {
         return Redirect::to("/console").into_response();
     }
     login_form(&state, lang_of(&headers), None, StatusCode::OK)
@@ -261,6 +255,7 @@ async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Respon
 
 async fn login(
     State(state): State<AppState>,
+    handle: Handle,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -312,24 +307,21 @@ async fn login(
             StatusCode::FORBIDDEN,
         );
     }
-    let session_id = state
-        .sessions
-        .open(bearer, Bearer::key_id(&key), role, territory);
+    if let Err(error) = session::open(&handle, &key, role, territory).await {
+        tracing::warn!(%error, "console session not opened");
+        return login_form(
+            &state,
+            lang,
+            Some(words["service_down"]),
+            StatusCode::SERVICE_UNAVAILABLE,
+        );
+    }
+    // The session layer adds the session cookie.
     let mut response = Redirect::to("/console").into_response();
-    let minutes = state.session_minutes;
-    for cookie_value in [
-        set_cookie(
-            SESSION_COOKIE,
-            &session_id,
-            Some(minutes * 60),
-            true,
-            state.tls,
-        ),
-        set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), true, state.tls),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&cookie_value) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+    if let Ok(value) =
+        HeaderValue::from_str(&set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), true, state.tls))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
 }
@@ -364,22 +356,12 @@ struct CsrfForm {
     csrf: String,
 }
 
-async fn logout(
-    State(state): State<AppState>,
-    console: Console,
-    Form(form): Form<CsrfForm>,
-) -> Response {
+async fn logout(console: Console, Form(form): Form<CsrfForm>) -> Response {
     if !console.check_csrf(&form.csrf) {
         return (StatusCode::FORBIDDEN, "csrf").into_response();
     }
-    state.sessions.close(&console.session_id);
-    let mut response = Redirect::to("/console/login").into_response();
-    if let Ok(value) =
-        HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", Some(0), true, state.tls))
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    // The record is deleted and the session layer clears the cookie.
+    session::ended(Redirect::to("/console/login").into_response())
 }
 
 #[derive(Debug, Deserialize)]
