@@ -821,6 +821,21 @@ mod tests {
         })
     }
 
+    /// The settings of a file holding `toml`, then the variables `vars`.
+    fn load_file_with(toml: &str, vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("pyred.toml");
+        std::fs::write(&file, toml).expect("write config");
+        let env = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::load(&ConfigSources {
+            file: Some(file),
+            env: Some(env),
+        })
+    }
+
     #[test]
     fn defaults_load_and_are_absolute() {
         let settings = load_with(&[]).expect("defaults are valid");
@@ -877,20 +892,10 @@ mod tests {
 
     #[test]
     fn file_layer_sits_between_defaults_and_environment() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("pyred.toml");
-        std::fs::write(
-            &file,
+        let settings = load_file_with(
             "[registry]\nport = 7000\n[geo_search]\nport = 7001\n",
+            &[("PYRED__GEO_SEARCH__PORT", "7002")],
         )
-        .expect("write config");
-        let env = [("PYRED__GEO_SEARCH__PORT".to_owned(), "7002".to_owned())]
-            .into_iter()
-            .collect();
-        let settings = Settings::load(&ConfigSources {
-            file: Some(file),
-            env: Some(env),
-        })
         .expect("valid file");
         assert_eq!(settings.registry.port, 7000);
         assert_eq!(settings.geo_search.port, 7002);
@@ -903,23 +908,10 @@ mod tests {
         assert_eq!(defaults.matchmaking.candidates.top_n, 500);
         assert_eq!(defaults.matchmaking.candidates.exhaustive_max, 5000);
         assert!(defaults.matchmaking.candidates.search_text);
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("pyred.toml");
-        std::fs::write(
-            &file,
+        let settings = load_file_with(
             "[matchmaking.candidates]\ntop_n = 300\nsearch_text = false\nindex_lag = 7\n",
+            &[("PYRED__MATCHMAKING__CANDIDATES__INDEX_LAG", "9")],
         )
-        .expect("write config");
-        let env = [(
-            "PYRED__MATCHMAKING__CANDIDATES__INDEX_LAG".to_owned(),
-            "9".to_owned(),
-        )]
-        .into_iter()
-        .collect();
-        let settings = Settings::load(&ConfigSources {
-            file: Some(file),
-            env: Some(env),
-        })
         .expect("valid file");
         let candidates = &settings.matchmaking.candidates;
         assert_eq!(candidates.top_n, 300);
@@ -978,26 +970,16 @@ mod tests {
             "sqlite:///tmp/pyred-g/gateway.db?mode=rwc"
         );
         assert!(defaults.gateway.session_secret.is_none());
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("pyred.toml");
-        std::fs::write(&file, "[gateway]\nport = 9443\nsession_minutes = 60\n")
-            .expect("write config");
-        let env = [
-            (
-                "PYRED__GATEWAY__SESSION_MINUTES".to_owned(),
-                "90".to_owned(),
-            ),
-            (
-                "PYRED__GATEWAY__DATABASE_URL".to_owned(),
-                "postgres://pyred:hunter2@db/gateway".to_owned(),
-            ),
-        ]
-        .into_iter()
-        .collect();
-        let settings = Settings::load(&ConfigSources {
-            file: Some(file),
-            env: Some(env),
-        })
+        let settings = load_file_with(
+            "[gateway]\nport = 9443\nsession_minutes = 60\n",
+            &[
+                ("PYRED__GATEWAY__SESSION_MINUTES", "90"),
+                (
+                    "PYRED__GATEWAY__DATABASE_URL",
+                    "postgres://pyred:hunter2@db/gateway",
+                ),
+            ],
+        )
         .expect("valid file");
         assert_eq!(settings.gateway.port, 9443);
         assert_eq!(settings.gateway.session_minutes, 90, "the environment wins");
