@@ -233,7 +233,8 @@ pub fn parse_interval(text: &str) -> Option<Duration> {
     (seconds >= 10).then(|| Duration::from_secs(seconds))
 }
 
-/// The gateway: adviser console and JSON partner API over HTTPS.
+/// The gateway: adviser console and JSON partner API over HTTPS, and where its console
+/// sessions are kept (decision 0021).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GatewaySettings {
@@ -241,8 +242,21 @@ pub struct GatewaySettings {
     pub port: u16,
     /// Address people and partners use.
     pub url: String,
-    /// Idle lifetime of a console session, minutes.
+    /// Idle lifetime of a console session, minutes (1..=10080).
     pub session_minutes: u64,
+    /// Database of the console sessions: `sqlite://…` or `postgres://…`; default `sqlite`
+    /// file in `data_dir`. Replicas that share it share their sessions.
+    pub database_url: Option<Secret>,
+    /// Key sealing the sessions' stored keys; default file `data_dir/secrets/session-secret`.
+    /// Replicas sharing a session database must share it too.
+    pub session_secret: Option<Secret>,
+}
+
+impl GatewaySettings {
+    /// Idle lifetime of a console session.
+    pub fn session_ttl(&self) -> Duration {
+        Duration::from_secs(self.session_minutes.saturating_mul(60))
+    }
 }
 
 /// Authentication, service credentials and rate limits.
@@ -662,6 +676,7 @@ impl Settings {
             ("registry.database_url", &self.registry.database_url),
             ("matchmaking.database_url", &self.matchmaking.database_url),
             ("geo_search.database_url", &self.geo_search.database_url),
+            ("gateway.database_url", &self.gateway.database_url),
         ] {
             if let Some(url) = url {
                 let url = url.expose();
@@ -696,6 +711,15 @@ impl Settings {
             .database_url
             .clone()
             .unwrap_or_else(|| sqlite_url(&self.data_dir.join("matchmaking.db")))
+    }
+
+    /// The gateway's session database URL: the configured one, or a SQLite file in
+    /// `data_dir`.
+    pub fn gateway_database_url(&self) -> Secret {
+        self.gateway
+            .database_url
+            .clone()
+            .unwrap_or_else(|| sqlite_url(&self.data_dir.join("gateway.db")))
     }
 
     /// A file under `data_dir` (or the configured path made absolute against it).
@@ -797,6 +821,21 @@ mod tests {
         })
     }
 
+    /// The settings of a file holding `toml`, then the variables `vars`.
+    fn load_file_with(toml: &str, vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("pyred.toml");
+        std::fs::write(&file, toml).expect("write config");
+        let env = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::load(&ConfigSources {
+            file: Some(file),
+            env: Some(env),
+        })
+    }
+
     #[test]
     fn defaults_load_and_are_absolute() {
         let settings = load_with(&[]).expect("defaults are valid");
@@ -853,20 +892,10 @@ mod tests {
 
     #[test]
     fn file_layer_sits_between_defaults_and_environment() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("pyred.toml");
-        std::fs::write(
-            &file,
+        let settings = load_file_with(
             "[registry]\nport = 7000\n[geo_search]\nport = 7001\n",
+            &[("PYRED__GEO_SEARCH__PORT", "7002")],
         )
-        .expect("write config");
-        let env = [("PYRED__GEO_SEARCH__PORT".to_owned(), "7002".to_owned())]
-            .into_iter()
-            .collect();
-        let settings = Settings::load(&ConfigSources {
-            file: Some(file),
-            env: Some(env),
-        })
         .expect("valid file");
         assert_eq!(settings.registry.port, 7000);
         assert_eq!(settings.geo_search.port, 7002);
@@ -879,23 +908,10 @@ mod tests {
         assert_eq!(defaults.matchmaking.candidates.top_n, 500);
         assert_eq!(defaults.matchmaking.candidates.exhaustive_max, 5000);
         assert!(defaults.matchmaking.candidates.search_text);
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("pyred.toml");
-        std::fs::write(
-            &file,
+        let settings = load_file_with(
             "[matchmaking.candidates]\ntop_n = 300\nsearch_text = false\nindex_lag = 7\n",
+            &[("PYRED__MATCHMAKING__CANDIDATES__INDEX_LAG", "9")],
         )
-        .expect("write config");
-        let env = [(
-            "PYRED__MATCHMAKING__CANDIDATES__INDEX_LAG".to_owned(),
-            "9".to_owned(),
-        )]
-        .into_iter()
-        .collect();
-        let settings = Settings::load(&ConfigSources {
-            file: Some(file),
-            env: Some(env),
-        })
         .expect("valid file");
         let candidates = &settings.matchmaking.candidates;
         assert_eq!(candidates.top_n, 300);
@@ -938,6 +954,57 @@ mod tests {
             .expect_err("unknown key")
             .to_string();
         assert!(error.contains("topn"), "{error}");
+    }
+
+    #[test]
+    fn gateway_section_comes_from_the_file_and_the_environment() {
+        let defaults = load_with(&[("PYRED_DATA_DIR", "/tmp/pyred-g")]).expect("defaults");
+        assert_eq!(defaults.gateway.port, 8443);
+        assert_eq!(defaults.gateway.session_minutes, 480);
+        assert_eq!(
+            defaults.gateway.session_ttl(),
+            Duration::from_secs(480 * 60)
+        );
+        assert_eq!(
+            defaults.gateway_database_url().expose(),
+            "sqlite:///tmp/pyred-g/gateway.db?mode=rwc"
+        );
+        assert!(defaults.gateway.session_secret.is_none());
+        let settings = load_file_with(
+            "[gateway]\nport = 9443\nsession_minutes = 60\n",
+            &[
+                ("PYRED__GATEWAY__SESSION_MINUTES", "90"),
+                (
+                    "PYRED__GATEWAY__DATABASE_URL",
+                    "postgres://pyred:hunter2@db/gateway",
+                ),
+            ],
+        )
+        .expect("valid file");
+        assert_eq!(settings.gateway.port, 9443);
+        assert_eq!(settings.gateway.session_minutes, 90, "the environment wins");
+        assert_eq!(
+            settings.gateway_database_url().expose(),
+            "postgres://pyred:hunter2@db/gateway"
+        );
+        assert!(!format!("{settings:?}").contains("hunter2"));
+        for (key, value, named) in [
+            (
+                "PYRED__GATEWAY__SESSION_MINUTES",
+                "0",
+                "gateway.session_minutes",
+            ),
+            (
+                "PYRED__GATEWAY__DATABASE_URL",
+                "mysql://x",
+                "gateway.database_url",
+            ),
+            ("PYRED__GATEWAY__PORT", "https", "gateway.port"),
+            ("PYRED__GATEWAY__SESION_MINUTES", "5", "sesion_minutes"),
+        ] {
+            let error = load_with(&[(key, value)]).expect_err(key).to_string();
+            assert!(error.contains(named), "{key}: {error}");
+        }
     }
 
     #[test]

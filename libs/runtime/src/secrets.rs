@@ -1,6 +1,6 @@
 //! Secrets the services share on one machine when the configuration gives none: the
-//! service token and the key-hash secret, each a random 256-bit value kept in a file
-//! created once with mode 0600 under `data_dir/secrets/`.
+//! service token, the key-hash secret and the gateway's session secret, each a random
+//! 256-bit value kept in a file created once with mode 0600 under `data_dir/secrets/`.
 //!
 //! Creation is atomic (write a temporary file, then hard-link it to its name, which fails
 //! when another process won the race), so services started together agree on one value.
@@ -121,6 +121,14 @@ pub fn key_hash_secret(settings: &crate::Settings) -> Result<Secret, SecretFileE
     configured_or_file(
         settings.security.key_hash_secret.as_ref(),
         &settings.secrets_dir().join("key-hash-secret"),
+    )
+}
+
+/// The gateway's session-sealing secret (configured, or the shared file).
+pub fn session_secret(settings: &crate::Settings) -> Result<Secret, SecretFileError> {
+    configured_or_file(
+        settings.gateway.session_secret.as_ref(),
+        &settings.secrets_dir().join("session-secret"),
     )
 }
 

@@ -2,7 +2,8 @@
 //! three gRPC services.
 //!
 //! - [`console`]: server-rendered pages (minijinja templates, French by default, Spanish
-//!   and English), sessions kept server-side ([`session`]), CSRF tokens on every form,
+//!   and English), sessions kept server-side in a SQL store ([`session`]), CSRF tokens
+//!   on every form,
 //!   the SVG map ([`map`]), CSV exports and the firm's one-page PDF lead sheet
 //!   ([`lead_sheet`]).
 //! - [`api`]: REST resources mirroring the gRPC API, with its OpenAPI document
@@ -21,7 +22,6 @@
 pub mod alerts;
 pub mod api;
 pub use console::cases;
-pub mod config;
 pub mod console;
 pub mod error;
 pub mod i18n;
@@ -41,7 +41,6 @@ use pyred_runtime::Settings;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use config::GatewaySettings;
 pub use console::templates::templates;
 pub use upstream::UpstreamUrls;
 
@@ -66,6 +65,9 @@ pub enum GatewayError {
     /// A service address is invalid.
     #[error(transparent)]
     Client(#[from] pyred_runtime::client::ClientError),
+    /// The session store could not be opened.
+    #[error(transparent)]
+    Sessions(#[from] session::SessionError),
     /// A template does not compile.
     #[error("template {name}: {source}")]
     Template {
@@ -85,14 +87,12 @@ pub enum GatewayError {
 pub struct AppState {
     /// Channels to the services.
     pub upstream: upstream::Upstream,
-    /// Console sessions.
+    /// Console sessions (their store and cookie).
     pub sessions: session::Sessions,
     /// Compiled templates.
     pub templates: Arc<minijinja::Environment<'static>>,
     /// Whether the gateway serves HTTPS (cookies are then `Secure`).
     pub tls: bool,
-    /// Session lifetime, minutes (cookie Max-Age).
-    pub session_minutes: u64,
     /// Cancelled when the gateway stops: long-lived responses (alert streams) end then,
     /// so a graceful shutdown does not wait for browsers to hang up.
     pub streams_end: CancellationToken,
@@ -112,35 +112,34 @@ pub struct Gateway {
     streams_end: CancellationToken,
 }
 
-/// The whole router: console and API over `state`.
+/// The whole router: console and API over `state`, each request with its console
+/// session handle (loaded only when a handler reads it).
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    let sessions = state.sessions.layer();
     Router::new()
         .merge(console::routes())
         .merge(cases::routes())
         .merge(alerts::routes())
         .merge(api::routes())
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn(session::end_marked))
+        .layer(sessions)
         .with_state(state)
 }
 
 impl Gateway {
-    /// Binds `server.host:gateway.port` with TLS as the settings say, and prepares the
-    /// channels to the services at `urls`.
-    pub async fn build(
-        settings: &Settings,
-        gateway: &GatewaySettings,
-        urls: &UpstreamUrls,
-    ) -> Result<Self, GatewayError> {
+    /// Binds `server.host:gateway.port` with TLS as the settings say, opens the session
+    /// store (`gateway.database_url`), and prepares the channels to the services at `urls`.
+    pub async fn build(settings: &Settings, urls: &UpstreamUrls) -> Result<Self, GatewayError> {
         pyred_runtime::tls::ensure_dev_certificates(settings)?;
         let state = AppState {
             upstream: upstream::Upstream::connect(settings, urls)?,
-            sessions: session::Sessions::new(gateway.session_ttl()),
+            sessions: session::Sessions::open(settings).await?,
             templates: Arc::new(templates()?),
             tls: settings.tls.enabled,
-            session_minutes: gateway.session_minutes,
             streams_end: CancellationToken::new(),
         };
-        let addr = format!("{}:{}", settings.server.host, gateway.port);
+        let addr = format!("{}:{}", settings.server.host, settings.gateway.port);
         let listener = TcpListener::bind(&addr)
             .await
             .map_err(|source| GatewayError::Bind {

@@ -125,7 +125,7 @@ impl Upstream {
 }
 
 /// What a key may do, as far as the gateway can tell (there is no "who am I" call yet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyRole {
     /// Everything.

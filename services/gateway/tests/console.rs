@@ -21,57 +21,9 @@ use common::webdriver::{self, Browser};
 use pyred_proto::v1 as pb;
 use pyred_runtime::testing::wait_until;
 
-/// Signs in over plain HTTP; returns the session cookie and the page's CSRF token.
+/// Signs in over HTTPS; returns the session cookie and the page's CSRF token.
 async fn sign_in(world: &World, key: &str) -> (String, String) {
-    let page = world.client.get("/console/login", &[]).await;
-    assert_eq!(page.status, 200);
-    let login_cookie = page
-        .headers_named("set-cookie")
-        .into_iter()
-        .find(|c| c.starts_with("pyred_login_csrf="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let token = login_cookie
-        .trim_start_matches("pyred_login_csrf=")
-        .to_owned();
-    let form = format!("key={}&csrf={token}", key);
-    let reply = world
-        .client
-        .send(
-            "POST",
-            "/console/login",
-            &[("cookie", &login_cookie)],
-            Some(("application/x-www-form-urlencoded", form.into_bytes())),
-        )
-        .await;
-    assert_eq!(reply.status, 303, "{}", reply.text());
-    let session = reply
-        .headers_named("set-cookie")
-        .into_iter()
-        .find(|c| c.starts_with("pyred_session="))
-        .unwrap()
-        .to_owned();
-    for flag in ["HttpOnly", "Secure", "SameSite=Strict"] {
-        assert!(
-            session.contains(flag),
-            "session cookie lacks {flag}: {session}"
-        );
-    }
-    assert!(!session.contains(key), "the key never goes into the cookie");
-    let cookie = session.split(';').next().unwrap().to_owned();
-    let dashboard = world.client.get("/console", &[("cookie", &cookie)]).await;
-    assert_eq!(dashboard.status, 200);
-    let html = dashboard.text();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
-    (cookie, csrf)
+    common::sign_in(&world.client, key).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1864,10 +1816,14 @@ async fn browser_alerts_arrive_live_and_stay_read_after_a_gateway_restart() {
     };
     assert_eq!(wait_count(after - 1).await, after - 1, "one less unread");
 
-    // The gateway restarts: sessions are its own and end, the inbox does not.
+    // The gateway restarts: the session (in its store) and the inbox (matchmaking's)
+    // both outlive it, so the adviser is still signed in.
     world.restart_gateway().await;
-    sign_in_browser(&browser, &base, world.adviser.expose()).await;
     browser.goto(&format!("{base}/console/alerts")).await;
+    assert!(
+        browser.url().await.ends_with("/console/alerts"),
+        "still signed in after the restart"
+    );
     browser.element(&format!("#alert-{seq}")).await;
     assert_eq!(
         browser.count(&format!("#alert-{seq}.unread")).await,

@@ -18,53 +18,7 @@ use serde_json::json;
 
 /// Signs in over plain HTTP; returns the session cookie and its CSRF token.
 async fn sign_in(world: &World, key: &str) -> (String, String) {
-    let page = world.client.get("/console/login", &[]).await;
-    let login_cookie = page
-        .headers_named("set-cookie")
-        .into_iter()
-        .find(|c| c.starts_with("pyred_login_csrf="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let token = login_cookie
-        .trim_start_matches("pyred_login_csrf=")
-        .to_owned();
-    let reply = world
-        .client
-        .send(
-            "POST",
-            "/console/login",
-            &[("cookie", &login_cookie)],
-            Some((
-                "application/x-www-form-urlencoded",
-                format!("key={key}&csrf={token}").into_bytes(),
-            )),
-        )
-        .await;
-    assert_eq!(reply.status, 303, "{}", reply.text());
-    let cookie = reply
-        .headers_named("set-cookie")
-        .into_iter()
-        .find(|c| c.starts_with("pyred_session="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let html = world
-        .client
-        .get("/console", &[("cookie", &cookie)])
-        .await
-        .text();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
-    (cookie, csrf)
+    common::sign_in(&world.client, key).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

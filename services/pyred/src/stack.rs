@@ -353,7 +353,6 @@ pub async fn start(mut settings: Settings) -> Result<RunningStack, StackError> {
 
     let gateway = pyred_gateway::Gateway::build(
         &settings,
-        &pyred_gateway::GatewaySettings::from_settings(&settings),
         &pyred_gateway::UpstreamUrls::from_settings(&settings),
     )
     .await?;

@@ -11,7 +11,7 @@ use super::{Console, Page, lang_of};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::session::{
-    LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, random_token, same_token, set_cookie,
+    self, Handle, LANG_COOKIE, LOGIN_CSRF_COOKIE, cookie, random_token, same_token, set_cookie,
 };
 use crate::upstream::{Bearer, KeyRole, probe_role};
 
@@ -62,10 +62,12 @@ fn login_form(state: &AppState, lang: Lang, error: Option<&str>, status: StatusC
     response
 }
 
-pub(crate) async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(id) = cookie(&headers, SESSION_COOKIE)
-        && state.sessions.get(&id).is_some()
-    {
+pub(crate) async fn login_page(
+    State(state): State<AppState>,
+    handle: Handle,
+    headers: HeaderMap,
+) -> Response {
+    if session::signed_in(&handle).await.is_some() {
         return Redirect::to("/console").into_response();
     }
     login_form(&state, lang_of(&headers), None, StatusCode::OK)
@@ -73,6 +75,7 @@ pub(crate) async fn login_page(State(state): State<AppState>, headers: HeaderMap
 
 pub(crate) async fn login(
     State(state): State<AppState>,
+    handle: Handle,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -124,24 +127,21 @@ pub(crate) async fn login(
             StatusCode::FORBIDDEN,
         );
     }
-    let session_id = state
-        .sessions
-        .open(bearer, Bearer::key_id(&key), role, territory);
+    if let Err(error) = session::open(&handle, &key, role, territory).await {
+        tracing::warn!(%error, "console session not opened");
+        return login_form(
+            &state,
+            lang,
+            Some(words["service_down"]),
+            StatusCode::SERVICE_UNAVAILABLE,
+        );
+    }
+    // The session layer adds the session cookie.
     let mut response = Redirect::to("/console").into_response();
-    let minutes = state.session_minutes;
-    for cookie_value in [
-        set_cookie(
-            SESSION_COOKIE,
-            &session_id,
-            Some(minutes * 60),
-            true,
-            state.tls,
-        ),
-        set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), true, state.tls),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&cookie_value) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+    if let Ok(value) =
+        HeaderValue::from_str(&set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), true, state.tls))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
 }
@@ -151,22 +151,12 @@ pub(crate) struct CsrfForm {
     csrf: String,
 }
 
-pub(crate) async fn logout(
-    State(state): State<AppState>,
-    console: Console,
-    Form(form): Form<CsrfForm>,
-) -> Response {
+pub(crate) async fn logout(console: Console, Form(form): Form<CsrfForm>) -> Response {
     if !console.check_csrf(&form.csrf) {
         return (StatusCode::FORBIDDEN, "csrf").into_response();
     }
-    state.sessions.close(&console.session_id);
-    let mut response = Redirect::to("/console/login").into_response();
-    if let Ok(value) =
-        HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", Some(0), true, state.tls))
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    // The record is deleted and the session layer clears the cookie.
+    session::ended(Redirect::to("/console/login").into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -41,7 +41,7 @@ use serde::Serialize;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::Lang;
-use crate::session::{LANG_COOKIE, SESSION_COOKIE, Session, cookie, same_token};
+use crate::session::{self, Handle, LANG_COOKIE, Session, cookie, same_token};
 use crate::upstream::Bearer;
 
 pub use records::my_firms;
@@ -133,8 +133,6 @@ pub(crate) fn posted_version(text: &str) -> Option<i64> {
 pub struct Console {
     /// The session.
     pub session: Session,
-    /// Its id (to sign out).
-    pub session_id: String,
     /// Page language.
     pub lang: Lang,
     /// The path asked, for the language links.
@@ -153,12 +151,11 @@ impl IntoResponse for ToLogin {
 impl FromRequestParts<AppState> for Console {
     type Rejection = ToLogin;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ToLogin> {
-        let session_id = cookie(&parts.headers, SESSION_COOKIE).ok_or(ToLogin)?;
-        let session = state.sessions.get(&session_id).ok_or(ToLogin)?;
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, ToLogin> {
+        let handle = parts.extensions.get::<Handle>().ok_or(ToLogin)?;
+        let session = session::signed_in(handle).await.ok_or(ToLogin)?;
         Ok(Self {
             session,
-            session_id,
             lang: lang_of(&parts.headers),
             path: parts
                 .uri
@@ -247,8 +244,7 @@ impl Console {
     pub(crate) fn error(&self, state: &AppState, error: &ApiError) -> Response {
         if error.status == StatusCode::UNAUTHORIZED {
             // The key was revoked or rotated meanwhile: the session is over.
-            state.sessions.close(&self.session_id);
-            return Redirect::to("/console/login").into_response();
+            return session::ended(Redirect::to("/console/login").into_response());
         }
         let words = self.lang.words();
         let message = match error.status {

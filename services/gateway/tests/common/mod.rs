@@ -11,7 +11,7 @@ pub mod webdriver;
 use std::time::Duration;
 
 use pyred_e2e::{TestStack, spawn_stack, test_settings};
-use pyred_gateway::{Gateway, GatewaySettings, UpstreamUrls};
+use pyred_gateway::{Gateway, UpstreamUrls};
 use pyred_proto::v1 as pb;
 use pyred_runtime::Secret;
 use tokio_util::sync::CancellationToken;
@@ -169,7 +169,7 @@ impl World {
     }
 
     /// Stops the gateway and starts a new one on the same port (the services keep
-    /// running): what a gateway restart keeps — nothing of its own but the port.
+    /// running): what a gateway restart keeps — its port and its session store.
     pub async fn restart_gateway(&mut self) {
         self.shutdown.cancel();
         tokio::time::timeout(Duration::from_secs(10), &mut self.gateway_task)
@@ -190,28 +190,38 @@ impl World {
     }
 }
 
+/// The settings of the tests' gateways: those of `test`'s stack, sessions of 30 minutes
+/// in `DATA_DIR/gateway.db`, on `port` (0: any free port).
+pub fn gateway_settings(test: &TestStack, port: u16) -> pyred_runtime::Settings {
+    let mut settings = test_settings(test.data_dir.path());
+    settings.gateway.port = port;
+    settings.gateway.session_minutes = 30;
+    settings
+}
+
 /// A gateway in front of `test`'s services on `port` (0: any free port): its base URL,
 /// its stop token and its task.
 async fn spawn_gateway(
     test: &TestStack,
     port: u16,
 ) -> (String, CancellationToken, tokio::task::JoinHandle<()>) {
-    let settings = test_settings(test.data_dir.path());
+    spawn_gateway_with(test, &gateway_settings(test, port)).await
+}
+
+/// A gateway in front of `test`'s services with `settings` (its `[gateway]` section):
+/// its base URL, its stop token and its task.
+pub async fn spawn_gateway_with(
+    test: &TestStack,
+    settings: &pyred_runtime::Settings,
+) -> (String, CancellationToken, tokio::task::JoinHandle<()>) {
     let urls = UpstreamUrls {
         registry: test.stack.addresses.registry.clone(),
         geo_search: test.stack.addresses.geo_search.clone(),
         matchmaking: test.stack.addresses.matchmaking.clone(),
     };
-    let gateway = Gateway::build(
-        &settings,
-        &GatewaySettings {
-            port,
-            session_minutes: 30,
-        },
-        &urls,
-    )
-    .await
-    .expect("gateway binds");
+    let gateway = Gateway::build(settings, &urls)
+        .await
+        .expect("gateway binds");
     let base_url = gateway.base_url();
     assert!(
         base_url.starts_with("https://"),
@@ -226,6 +236,59 @@ async fn spawn_gateway(
             .expect("gateway serves");
     });
     (base_url, shutdown, gateway_task)
+}
+
+/// Signs in on the gateway `client` talks to; returns the session cookie (checked for
+/// its flags) and the page's CSRF token.
+pub async fn sign_in(client: &http::Client, key: &str) -> (String, String) {
+    let page = client.get("/console/login", &[]).await;
+    assert_eq!(page.status, 200);
+    let login_cookie = page
+        .headers_named("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with("pyred_login_csrf="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = login_cookie
+        .trim_start_matches("pyred_login_csrf=")
+        .to_owned();
+    let form = format!("key={}&csrf={token}", key);
+    let reply = client
+        .send(
+            "POST",
+            "/console/login",
+            &[("cookie", &login_cookie)],
+            Some(("application/x-www-form-urlencoded", form.into_bytes())),
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.text());
+    let session = reply
+        .headers_named("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with("pyred_session="))
+        .unwrap()
+        .to_owned();
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict"] {
+        assert!(
+            session.contains(flag),
+            "session cookie lacks {flag}: {session}"
+        );
+    }
+    assert!(!session.contains(key), "the key never goes into the cookie");
+    let cookie = session.split(';').next().unwrap().to_owned();
+    let dashboard = client.get("/console", &[("cookie", &cookie)]).await;
+    assert_eq!(dashboard.status, 200);
+    let html = dashboard.text();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    (cookie, csrf)
 }
 
 /// Buyer of [`tender`].
