@@ -1007,14 +1007,14 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
     ] {
         m.run(vec![
             row(
-                &format!("{who} ListKeys"),
+                format!("{who} ListKeys"),
                 false,
                 Code::PermissionDenied,
                 AccessClient::new(t.channel_with_key(&a.registry, key))
                     .list_keys(pb::ListKeysRequest::default()),
             ),
             row(
-                &format!("{who} RotateKey"),
+                format!("{who} RotateKey"),
                 false,
                 Code::PermissionDenied,
                 AccessClient::new(t.channel_with_key(&a.registry, key)).rotate_key(
@@ -1024,7 +1024,7 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
                 ),
             ),
             row(
-                &format!("{who} RevokeKey"),
+                format!("{who} RevokeKey"),
                 false,
                 Code::PermissionDenied,
                 AccessClient::new(t.channel_with_key(&a.registry, key)).revoke_key(
@@ -1035,7 +1035,7 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
             ),
             // Organisations: only admins write them; every role reads the directory.
             row(
-                &format!("{who} CreateOrganisation"),
+                format!("{who} CreateOrganisation"),
                 false,
                 Code::PermissionDenied,
                 AccessClient::new(t.channel_with_key(&a.registry, key)).create_organisation(
@@ -1051,7 +1051,7 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
                 ),
             ),
             row(
-                &format!("{who} UpdateOrganisation"),
+                format!("{who} UpdateOrganisation"),
                 false,
                 Code::PermissionDenied,
                 AccessClient::new(t.channel_with_key(&a.registry, key)).update_organisation(
@@ -1065,7 +1065,7 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
                 ),
             ),
             row(
-                &format!("{who} ListOrganisations"),
+                format!("{who} ListOrganisations"),
                 true,
                 Code::Ok,
                 AccessClient::new(t.channel_with_key(&a.registry, key))
@@ -1075,7 +1075,7 @@ async fn every_role_reaches_only_its_own_objects_on_every_service() {
         .await;
         for service in [&a.registry, &a.geo_search] {
             m.run(vec![row(
-                &format!("{who} ListAuditEvents"),
+                format!("{who} ListAuditEvents"),
                 false,
                 Code::PermissionDenied,
                 AuditClient::new(t.channel_with_key(service, key))
