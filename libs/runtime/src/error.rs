@@ -9,6 +9,21 @@ use std::fmt;
 
 use tonic_types::{ErrorDetails, StatusExt as _};
 
+/// Longest identifier a request may name, in bytes (identifiers are ASCII; every service
+/// counts and words this bound the same way).
+pub const MAX_ID_BYTES: usize = 128;
+
+/// Why an identifier given is refused, if it is: the one rule for ids in requests.
+pub fn id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        Some("is required".to_owned())
+    } else if id.len() > MAX_ID_BYTES {
+        Some(format!("must be at most {MAX_ID_BYTES} bytes"))
+    } else {
+        None
+    }
+}
+
 /// Collects the violations of one request.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FieldViolations {
@@ -36,6 +51,28 @@ impl FieldViolations {
             field: field.into(),
             description: description.to_string(),
         });
+    }
+
+    /// The identifier given in `field`, trimmed, when [`id_problem`] finds none; the
+    /// problem is recorded otherwise.
+    pub fn id(&mut self, field: impl Into<String>, given: &str) -> Option<String> {
+        let id = given.trim();
+        match id_problem(id) {
+            None => Some(id.to_owned()),
+            Some(problem) => {
+                self.add(field, problem);
+                None
+            }
+        }
+    }
+
+    /// Like [`FieldViolations::id`] for an optional identifier: empty is none.
+    pub fn optional_id(&mut self, field: impl Into<String>, given: &str) -> String {
+        if given.trim().is_empty() {
+            String::new()
+        } else {
+            self.id(field, given).unwrap_or_default()
+        }
     }
 
     /// Records the error of a parse, keeping the value when it parsed.

@@ -84,15 +84,9 @@ fn found<T>(entity: &'static str, id: String, record: Option<T>) -> Result<T, Re
 
 fn required_id(field: &str, id: &str) -> Result<String, InvalidInput> {
     let id = id.trim();
-    if id.is_empty() {
-        Err(InvalidInput::single(field, "is required"))
-    } else if id.len() > 128 {
-        Err(InvalidInput::single(
-            field,
-            "must be at most 128 characters",
-        ))
-    } else {
-        Ok(id.to_owned())
+    match pyred_runtime::error::id_problem(id) {
+        Some(problem) => Err(InvalidInput::single(field, problem)),
+        None => Ok(id.to_owned()),
     }
 }
 
@@ -998,13 +992,8 @@ impl Registrar {
         let external_id = tombstone.external_id.trim();
         let prefix = format!("tombstones[{index}]");
         let mut violations = FieldViolations::new();
-        if external_id.is_empty() {
-            violations.add(format!("{prefix}.external_id"), "is required");
-        } else if external_id.len() > 128 {
-            violations.add(
-                format!("{prefix}.external_id"),
-                "must be at most 128 characters",
-            );
+        if let Some(problem) = pyred_runtime::error::id_problem(external_id) {
+            violations.add(format!("{prefix}.external_id"), problem);
         }
         let reason = validate::normalise(&tombstone.reason);
         if reason.chars().count() > 200 {
@@ -1208,12 +1197,8 @@ fn batch_source(source: &str, items: usize) -> Result<String, InvalidInput> {
     let source = source.trim();
     if source.is_empty() {
         violations.add("source", "is required");
-    } else if source.len() > 64
-        || !source
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    {
-        violations.add("source", "at most 64 letters, digits, - _ .");
+    } else if !pyred_domain::source::is_source_code(source) {
+        violations.add("source", pyred_domain::source::SOURCE_RULE);
     }
     if items > MAX_BATCH {
         violations.add("upserts", format!("at most {MAX_BATCH} items per call"));

@@ -9,8 +9,6 @@ use pyred_runtime::error::{FieldViolations, InvalidInput};
 
 use crate::store::Status;
 
-/// Longest identifier, in bytes (as every Pyred service counts them).
-pub const MAX_ID_BYTES: usize = 128;
 /// Longest note or dismissal reason, in characters.
 pub const MAX_TEXT: usize = 4000;
 /// Default page of lead lists: the ten best.
@@ -36,18 +34,13 @@ impl Page {
     }
 }
 
-/// An identifier given: trimmed, required, at most [`MAX_ID_BYTES`].
+/// An identifier given: trimmed, required, within the one bound of ids
+/// ([`pyred_runtime::error::id_problem`]).
 pub fn required(field: &'static str, value: &str) -> Result<String, InvalidInput> {
     let value = value.trim();
-    if value.is_empty() {
-        Err(InvalidInput::single(field, "must not be empty"))
-    } else if value.len() > MAX_ID_BYTES {
-        Err(InvalidInput::single(
-            field,
-            format!("must be at most {MAX_ID_BYTES} bytes"),
-        ))
-    } else {
-        Ok(value.to_owned())
+    match pyred_runtime::error::id_problem(value) {
+        Some(problem) => Err(InvalidInput::single(field, problem)),
+        None => Ok(value.to_owned()),
     }
 }
 

@@ -6,7 +6,7 @@ use pyred_access::{Caller, CompanyView, Role, is_public_status};
 use pyred_consortium::{Candidate, ConsortiumError, Options, TenderProfile};
 use pyred_domain::Day;
 use pyred_proto::v1 as pb;
-use pyred_runtime::error::{FieldViolations, InvalidInput};
+use pyred_runtime::error::{FieldViolations, InvalidInput, id_problem};
 
 use super::error::BrokerError;
 use crate::error::MatchError;
@@ -44,22 +44,16 @@ impl Consortia {
         }
         let mut violations = FieldViolations::new();
         let opportunity_id = request.opportunity_id.trim().to_owned();
-        if opportunity_id.is_empty() {
-            violations.add("opportunity_id", "must not be empty");
-        } else if opportunity_id.len() > 128 {
-            violations.add("opportunity_id", "must be at most 128 bytes");
+        if let Some(problem) = id_problem(&opportunity_id) {
+            violations.add("opportunity_id", problem);
         }
         if !(0..=MAX_LIMIT).contains(&request.limit) {
             violations.add("limit", "must be between 0 and 20");
         }
-        let anchor = request.anchor_company_id.trim();
-        if anchor.len() > 128 {
-            violations.add("anchor_company_id", "must be at most 128 bytes");
-        }
-        let lot = request.lot_id.trim();
-        if lot.len() > 128 {
-            violations.add("lot_id", "must be at most 128 bytes");
-        }
+        let anchor_id = violations.optional_id("anchor_company_id", &request.anchor_company_id);
+        let anchor = anchor_id.as_str();
+        let lot_id = violations.optional_id("lot_id", &request.lot_id);
+        let lot = lot_id.as_str();
         let as_of = match request.as_of.as_ref() {
             None => Day::today(),
             Some(date) => Day::try_from(date).unwrap_or_else(|_| {

@@ -9,7 +9,7 @@ use pyred_access::caller::territory_covers;
 use pyred_access::{Caller, Role, is_public_status};
 use pyred_proto::v1 as pb;
 use pyred_runtime::db::now_micros;
-use pyred_runtime::error::{FieldViolations, InvalidInput};
+use pyred_runtime::error::{FieldViolations, InvalidInput, MAX_ID_BYTES, id_problem};
 
 use super::case::{Answer, CaseStatus, EventKind};
 use super::directory::Directory;
@@ -22,8 +22,6 @@ use crate::store::{Status as LeadStatus, match_id};
 
 /// Longest note or reason, characters.
 pub const MAX_TEXT: usize = 4000;
-/// Longest identifier, bytes.
-const MAX_ID: usize = 128;
 /// Default page of a case list.
 const DEFAULT_PAGE: usize = 20;
 /// How often an answer is tried again when another answer changed the case meanwhile.
@@ -174,8 +172,11 @@ impl Broker {
         for (i, member) in request.member_company_ids.iter().enumerate() {
             let field = format!("member_company_ids[{i}]");
             let member = member.trim();
-            if member.is_empty() || member.len() > MAX_ID {
-                violations.add(field, "must be a company id of at most 128 bytes");
+            if id_problem(member).is_some() {
+                violations.add(
+                    field,
+                    format!("must be a company id of at most {MAX_ID_BYTES} bytes"),
+                );
             } else if member == company_id || !seen.insert(member.to_owned()) {
                 violations.add(field, "must name each other member once");
             } else {
@@ -962,10 +963,8 @@ fn required_one(field: &'static str, value: &str) -> Result<String, BrokerError>
 
 fn required(violations: &mut FieldViolations, field: &str, value: &str) -> String {
     let value = value.trim();
-    if value.is_empty() {
-        violations.add(field, "must not be empty");
-    } else if value.len() > MAX_ID {
-        violations.add(field, "must be at most 128 bytes");
+    if let Some(problem) = id_problem(value) {
+        violations.add(field, problem);
     }
     value.to_owned()
 }
@@ -975,8 +974,8 @@ fn optional_id(violations: &mut FieldViolations, field: &str, value: &str) -> Op
     if value.is_empty() {
         return None;
     }
-    if value.len() > MAX_ID {
-        violations.add(field, "must be at most 128 bytes");
+    if let Some(problem) = id_problem(value) {
+        violations.add(field, problem);
     }
     Some(value.to_owned())
 }
