@@ -29,6 +29,7 @@ pub mod ids;
 pub mod iso;
 pub mod nace;
 pub mod region;
+pub mod source;
 mod text;
 
 pub use cpv::{Cpv, CpvError, CpvLevel};

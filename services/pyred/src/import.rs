@@ -60,7 +60,7 @@ impl Dataset {
     /// Fails when the companies' publisher is not a source the registry accepts.
     pub fn check(&self) -> Result<(), ImportError> {
         match self {
-            Self::Companies { source } if !valid_source(source) => {
+            Self::Companies { source } if !pyred_domain::source::is_source_code(source) => {
                 Err(ImportError::InvalidSource {
                     name: source.clone(),
                 })
@@ -74,7 +74,7 @@ impl Dataset {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The publisher given for a companies file is not a valid source.
-    #[error("invalid source {name:?}: use at most 64 letters, digits, - _ .")]
+    #[error("invalid source {name:?}: it {rule}", rule = pyred_domain::source::SOURCE_RULE)]
     InvalidSource {
         /// The source given.
         name: String,
@@ -718,15 +718,6 @@ fn strip_bom(line: &[u8], number: u64) -> &[u8] {
     }
 }
 
-/// The registry's rule for a source: 1..64 ASCII letters, digits, `-`, `_`, `.`.
-fn valid_source(source: &str) -> bool {
-    !source.is_empty()
-        && source.len() <= 64
-        && source
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 // ----- line parsing -----
 
 fn whole_line(reason: String) -> InvalidLine {
@@ -1030,11 +1021,8 @@ pub fn parse_opportunity(line: &str) -> Result<pb::Opportunity, InvalidLine> {
     let mut fields = Fields::new(&object, "");
     let external_id = fields.required_string("id");
     let source = match fields.required_string_present("source") {
-        Some(source) if !valid_source(source.trim()) => {
-            fields.problem(
-                "source",
-                "must be 1 to 64 letters, digits, - _ . (no spaces)",
-            );
+        Some(source) if !pyred_domain::source::is_source_code(source.trim()) => {
+            fields.problem("source", pyred_domain::source::SOURCE_RULE);
             source
         }
         Some(source) => source.trim().to_owned(),
