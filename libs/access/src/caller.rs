@@ -7,7 +7,6 @@
 //! listings of its own source. A handler answers `NotFound` for an object outside the
 //! caller's scope whenever `PermissionDenied` would reveal that the object exists.
 
-use pyred_domain::IsoRegion;
 use pyred_proto::v1 as pb;
 use tonic::Status;
 
@@ -100,18 +99,9 @@ pub enum CompanyView {
     Hidden,
 }
 
-/// Whether `region` lies in `territory` (ISO 3166-2 regions; a region covers its
-/// provinces): the one rule for advisers' and organisations' territories.
-pub fn territory_covers(territory: &[String], region: &str) -> bool {
-    let parsed = IsoRegion::parse(region).ok();
-    territory.iter().any(|zone| {
-        zone.eq_ignore_ascii_case(region)
-            || parsed
-                .as_ref()
-                .and_then(IsoRegion::parent)
-                .is_some_and(|parent| parent.as_str().eq_ignore_ascii_case(zone))
-    })
-}
+/// Whether `region` lies in `territory`: the domain's one rule, re-exported here where
+/// callers' territories are read.
+pub use pyred_domain::region::territory_covers;
 
 /// A refusal for the caller's role: `PermissionDenied`, "a firm key may not …".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

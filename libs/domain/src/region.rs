@@ -224,6 +224,26 @@ impl IsoRegion {
     }
 }
 
+/// Whether `region` lies in `territory` (ISO 3166-2 codes; a region covers its
+/// provinces: ES-AR covers ES-Z): the one rule for advisers' and organisations'
+/// territories, wherever they are checked.
+pub fn territory_covers<Zone: AsRef<str>>(
+    territory: impl IntoIterator<Item = Zone>,
+    region: &str,
+) -> bool {
+    let parent = IsoRegion::parse(region)
+        .ok()
+        .as_ref()
+        .and_then(IsoRegion::parent);
+    territory.into_iter().any(|zone| {
+        let zone = zone.as_ref();
+        zone.eq_ignore_ascii_case(region)
+            || parent
+                .as_ref()
+                .is_some_and(|parent| parent.as_str().eq_ignore_ascii_case(zone))
+    })
+}
+
 impl fmt::Display for IsoRegion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

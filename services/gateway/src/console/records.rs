@@ -38,13 +38,8 @@ async fn all_companies(state: &AppState, key: &Bearer) -> Result<Vec<pb::Company
 pub async fn my_firms(state: &AppState, session: &Session) -> Result<Vec<pb::Company>, ApiError> {
     let mut companies = all_companies(state, &session.bearer).await?;
     if session.role == KeyRole::Adviser {
-        // A territory region covers its provinces (ES-AR covers ES-Z).
         companies.retain(|company| {
-            session.territory.contains(&company.region)
-                || pyred_domain::IsoRegion::parse(&company.region)
-                    .ok()
-                    .and_then(|region| region.parent())
-                    .is_some_and(|parent| session.territory.contains(parent.as_str()))
+            pyred_domain::region::territory_covers(&session.territory, &company.region)
         });
     }
     companies.sort_by_key(|company| company.name.to_lowercase());

@@ -58,14 +58,6 @@ pub struct ConsortiaSection {
     unavailable: bool,
 }
 
-fn in_territory(territory: &std::collections::BTreeSet<String>, region: &str) -> bool {
-    territory.contains(region)
-        || pyred_domain::IsoRegion::parse(region)
-            .ok()
-            .and_then(|region| region.parent())
-            .is_some_and(|parent| territory.contains(parent.as_str()))
-}
-
 /// A share in [0, 1] as the page shows it (the template prints the percent).
 fn share(value: f64) -> f64 {
     value.clamp(0.0, 1.0)
@@ -108,7 +100,13 @@ pub async fn consortia_section(
             let lead = consortium
                 .members
                 .iter()
-                .find(|m| admin || in_territory(&console.session.territory, &m.region))
+                .find(|m| {
+                    admin
+                        || pyred_domain::region::territory_covers(
+                            &console.session.territory,
+                            &m.region,
+                        )
+                })
                 .map(|m| m.company_id.clone())
                 .unwrap_or_default();
             let form = ConsortiumFormJson::from_pb(consortium.form).map_or("", |f| f.as_str());
