@@ -309,3 +309,57 @@ pub async fn is_serving(channel: &ServiceChannel, service: &str) -> Result<(), S
         Err(format!("{service} is not serving"))
     }
 }
+
+/// Hands every page of a registry list to `each`, `page_size` at a time, until the last
+/// page or until `each` says stop ([`pyred_proto::paging::each_page`]); `call` sends one
+/// page's request with a fresh client over `channel`.
+async fn each_registry_page<Request, Response, Answer>(
+    channel: &ServiceChannel,
+    page_size: i32,
+    call: impl Fn(RegistryClient, Request) -> Answer,
+    each: impl FnMut(Vec<Response::Item>) -> std::ops::ControlFlow<()>,
+) -> Result<(), tonic::Status>
+where
+    Request: pyred_proto::paging::PagedRequest + Default,
+    Response: pyred_proto::paging::PagedResponse,
+    Answer: std::future::Future<Output = Result<tonic::Response<Response>, tonic::Status>>,
+{
+    pyred_proto::paging::each_page(
+        Request::default(),
+        page_size,
+        |request| {
+            let answer = call(RegistryClient::new(channel.clone()), request);
+            async move { answer.await.map(tonic::Response::into_inner) }
+        },
+        each,
+    )
+    .await
+}
+
+type RegistryClient =
+    pyred_proto::v1::company_registry_client::CompanyRegistryClient<ServiceChannel>;
+
+/// Every page of the registry's firms the caller of `channel` may list, to `each`.
+pub async fn each_company_page(
+    channel: &ServiceChannel,
+    page_size: i32,
+    each: impl FnMut(Vec<pyred_proto::v1::Company>) -> std::ops::ControlFlow<()>,
+) -> Result<(), tonic::Status> {
+    let call = |mut registry: RegistryClient, request: pyred_proto::v1::ListCompaniesRequest| async move {
+        registry.list_companies(request).await
+    };
+    each_registry_page(channel, page_size, call, each).await
+}
+
+/// Every page of the registry's listings the caller of `channel` may list, to `each`.
+pub async fn each_opportunity_page(
+    channel: &ServiceChannel,
+    page_size: i32,
+    each: impl FnMut(Vec<pyred_proto::v1::Opportunity>) -> std::ops::ControlFlow<()>,
+) -> Result<(), tonic::Status> {
+    let call = |mut registry: RegistryClient,
+                request: pyred_proto::v1::ListOpportunitiesRequest| async move {
+        registry.list_opportunities(request).await
+    };
+    each_registry_page(channel, page_size, call, each).await
+}

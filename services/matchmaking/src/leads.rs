@@ -22,7 +22,6 @@ use std::sync::Arc;
 use futures::StreamExt as _;
 use pyred_domain::Day;
 use pyred_matching::{CompanyProfile, CorpusStats, Matcher, OpportunityProfile, Scored};
-use pyred_proto::paging::each_page;
 use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
 use pyred_proto::v1::{self as pb};
 use pyred_runtime::client::ServiceChannel;
@@ -59,6 +58,8 @@ pub struct RankedFirm {
 pub struct Leads {
     matcher: Arc<Matcher>,
     registry: CompanyRegistryClient<ServiceChannel>,
+    /// The channel `registry` uses, for the paged reads.
+    channel: ServiceChannel,
     store: Store,
     geo: Option<GeoCandidates>,
     settings: Arc<CandidateSettings>,
@@ -121,7 +122,8 @@ impl Leads {
         let settings = CandidateSettings::default();
         Self {
             matcher,
-            registry: CompanyRegistryClient::new(registry),
+            registry: CompanyRegistryClient::new(registry.clone()),
+            channel: registry,
             store,
             geo: None,
             listings: Arc::new(ProfileCache::new(settings.cache_capacity)),
@@ -171,24 +173,10 @@ impl Leads {
         &self,
         mut each: impl FnMut(Vec<pb::Opportunity>),
     ) -> Result<(), MatchError> {
-        let registry = self.registry.clone();
-        each_page(
-            pb::ListOpportunitiesRequest::default(),
-            REGISTRY_PAGE,
-            |request| {
-                let mut registry = registry.clone();
-                async move {
-                    registry
-                        .list_opportunities(request)
-                        .await
-                        .map(tonic::Response::into_inner)
-                }
-            },
-            |page| {
-                each(page);
-                ControlFlow::Continue(())
-            },
-        )
+        pyred_runtime::client::each_opportunity_page(&self.channel, REGISTRY_PAGE, |page| {
+            each(page);
+            ControlFlow::Continue(())
+        })
         .await
         .map_err(upstream)
     }
@@ -204,24 +192,10 @@ impl Leads {
         &self,
         mut each: impl FnMut(Vec<pb::Company>),
     ) -> Result<(), MatchError> {
-        let registry = self.registry.clone();
-        each_page(
-            pb::ListCompaniesRequest::default(),
-            REGISTRY_PAGE,
-            |request| {
-                let mut registry = registry.clone();
-                async move {
-                    registry
-                        .list_companies(request)
-                        .await
-                        .map(tonic::Response::into_inner)
-                }
-            },
-            |page| {
-                each(page);
-                ControlFlow::Continue(())
-            },
-        )
+        pyred_runtime::client::each_company_page(&self.channel, REGISTRY_PAGE, |page| {
+            each(page);
+            ControlFlow::Continue(())
+        })
         .await
         .map_err(upstream)
     }

@@ -10,14 +10,13 @@
 //! `{"id": <external id>, "score": <float>, "reasons": [<string>, ...]}`, best first
 //! (`reasons` in French; `reasons_es` in Spanish).
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pyred_domain::Day;
 use pyred_matching::{Matcher, Scored};
-use pyred_proto::paging::all_pages;
-use pyred_proto::v1 as pb;
-use pyred_proto::v1::company_registry_client::CompanyRegistryClient;
+
 use pyred_runtime::client;
 use serde::Serialize;
 
@@ -154,51 +153,23 @@ async fn load_registry(
     url: &str,
 ) -> Result<Dataset, MatchCommandError> {
     let channel = connector.channel(url)?;
-    let registry = CompanyRegistryClient::new(channel);
     let failed = |status| MatchCommandError::Registry {
         url: url.to_owned(),
         status,
     };
-    let companies = {
-        let registry = registry.clone();
-        all_pages(
-            pb::ListCompaniesRequest::default(),
-            PAGE_SIZE,
-            None,
-            move |request| {
-                let mut registry = registry.clone();
-                async move {
-                    registry
-                        .list_companies(request)
-                        .await
-                        .map(tonic::Response::into_inner)
-                }
-            },
-        )
-        .await
-        .map_err(failed)?
-    };
-    let opportunities = all_pages(
-        pb::ListOpportunitiesRequest::default(),
-        PAGE_SIZE,
-        None,
-        move |request| {
-            let mut registry = registry.clone();
-            async move {
-                registry
-                    .list_opportunities(request)
-                    .await
-                    .map(tonic::Response::into_inner)
-            }
-        },
-    )
+    let mut dataset = Dataset::default();
+    client::each_company_page(&channel, PAGE_SIZE, |page| {
+        dataset.companies.extend(page);
+        ControlFlow::Continue(())
+    })
     .await
     .map_err(failed)?;
-    let dataset = Dataset {
-        companies,
-        opportunities,
-        ..Dataset::default()
-    };
+    client::each_opportunity_page(&channel, PAGE_SIZE, |page| {
+        dataset.opportunities.extend(page);
+        ControlFlow::Continue(())
+    })
+    .await
+    .map_err(failed)?;
     Ok(dataset)
 }
 
